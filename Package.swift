@@ -1,0 +1,43 @@
+// swift-tools-version: 6.0
+// Soundstage — a virtual room acoustics simulator for in-ear monitors and headphones.
+import PackageDescription
+
+/// One system-library target per C library; each is wrapped by one small Swift type in
+/// `Soundstage` and imported nowhere else (see DESIGN.md).
+func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
+    .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "Soundstage",
+    products: [
+        .library(name: "Soundstage", targets: ["Soundstage"]),
+        .executable(name: "soundstage", targets: ["SoundstageCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        systemLibrary("CFFTW", pkgConfig: "fftw3f", apt: "libfftw3-dev"),
+        systemLibrary("CSndFile", pkgConfig: "sndfile", apt: "libsndfile1-dev"),
+        systemLibrary("CPNG", pkgConfig: "libpng16", apt: "libpng-dev"),
+        systemLibrary("CMySofa", pkgConfig: "libmysofa", apt: "libmysofa-dev"),
+        systemLibrary("CCairo", pkgConfig: "cairo", apt: "libcairo2-dev"),
+        systemLibrary("CSampleRate", pkgConfig: "samplerate", apt: "libsamplerate0-dev"),
+        systemLibrary("CEBUR128", pkgConfig: "libebur128", apt: "libebur128-dev"),
+        // libpng reports errors by longjmp, which Swift cannot catch: the setjmp lives here.
+        .target(name: "PNGShim", dependencies: ["CPNG"]),
+        .target(
+            name: "Soundstage",
+            dependencies: ["CFFTW", "CSndFile", "PNGShim", "CMySofa", "CCairo", "CSampleRate", "CEBUR128"]
+        ),
+        .executableTarget(
+            name: "SoundstageCLI",
+            dependencies: [
+                "Soundstage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "SoundstageTests", dependencies: ["Soundstage"]),
+    ]
+)

@@ -1,0 +1,64 @@
+import Foundation
+
+/// The engine's frequency bands: octaves after IEC 61260-1, nominal centres 63 Hz … 8 kHz.
+///
+/// Band edges lie at `fc · 2^(±1/2)`, except that the lowest band reaches down to DC and the
+/// highest up to Nyquist (SPEC §2), so the bands together cover the whole spectrum.
+/// Exact centres are `1000 · 2^k` Hz (base-2 octaves), nominal centres the rounded labels.
+public struct FrequencyBands: Sendable, Equatable {
+    /// Exact mid-band frequencies in Hz (`1000 · 2^k`).
+    public let centres: [Double]
+    /// Nominal labels as printed in tables ("63", "125", … "8k").
+    public let labels: [String]
+
+    /// The eight octave bands 63 Hz – 8 kHz the engine works in.
+    public static let octaves = FrequencyBands(
+        centres: (-4...3).map { 1000 * pow(2, Double($0)) },
+        labels: ["63", "125", "250", "500", "1k", "2k", "4k", "8k"])
+
+    public var count: Int { centres.count }
+    public var indices: Range<Int> { centres.indices }
+
+    /// Lower edge of band `i` in Hz (0 for the lowest band).
+    public func lowerEdge(_ i: Int) -> Double { i == 0 ? 0 : centres[i] / 2.0.squareRoot() }
+
+    /// Upper edge of band `i` in Hz (`.infinity` for the highest band: up to Nyquist).
+    public func upperEdge(_ i: Int) -> Double {
+        i == count - 1 ? .infinity : centres[i] * 2.0.squareRoot()
+    }
+
+    /// Index of the octave band whose exact centre is nearest to `hertz` on a log scale,
+    /// possibly outside `0..<count` (e.g. -1 for 31.5 Hz, 8 for 16 kHz).
+    public func nearestOctaveIndex(hertz: Double) -> Int {
+        Int((log2(hertz / 1000)).rounded()) + 4
+    }
+}
+
+/// One value per band of `FrequencyBands.octaves` (absorption, scattering, gain, …).
+///
+/// The count is checked on construction, so a value of this type always matches the bands.
+public struct BandValues: Sendable, Equatable, CustomStringConvertible {
+    public private(set) var values: [Double]
+
+    public init(_ values: [Double]) {
+        precondition(values.count == FrequencyBands.octaves.count,
+                     "BandValues needs \(FrequencyBands.octaves.count) values, got \(values.count)")
+        self.values = values
+    }
+
+    /// The same value in every band.
+    public init(uniform value: Double) {
+        self.values = Array(repeating: value, count: FrequencyBands.octaves.count)
+    }
+
+    public subscript(band: Int) -> Double {
+        get { values[band] }
+        set { values[band] = newValue }
+    }
+
+    public func map(_ transform: (Double) -> Double) -> BandValues { BandValues(values.map(transform)) }
+
+    public var description: String {
+        values.map { String(format: "%.2f", $0) }.joined(separator: " ")
+    }
+}

@@ -1,0 +1,91 @@
+import CSndFile
+import Foundation
+
+/// Planar audio: one array of samples per channel, all the same length.
+public struct AudioBuffer: Sendable, Equatable {
+    public var sampleRate: Int
+    public var channels: [[Float]]
+
+    public init(sampleRate: Int, channels: [[Float]]) {
+        precondition(Set(channels.map(\.count)).count <= 1, "channels must have equal length")
+        self.sampleRate = sampleRate
+        self.channels = channels
+    }
+
+    public var frameCount: Int { channels.first?.count ?? 0 }
+    public var channelCount: Int { channels.count }
+}
+
+/// Sample formats Soundstage writes.
+public enum AudioFileFormat: Sendable {
+    case wavFloat32, wavPCM16, wavPCM24, flac16, flac24
+
+    /// The format a file name implies: `.flac` → 24-bit FLAC, anything else → 32-bit float WAV.
+    public static func forPath(_ path: String) -> AudioFileFormat {
+        path.lowercased().hasSuffix(".flac") ? .flac24 : .wavFloat32
+    }
+
+    var sndfileFormat: Int32 {
+        switch self {
+        case .wavFloat32: return Int32(SF_FORMAT_WAV | SF_FORMAT_FLOAT)
+        case .wavPCM16: return Int32(SF_FORMAT_WAV | SF_FORMAT_PCM_16)
+        case .wavPCM24: return Int32(SF_FORMAT_WAV | SF_FORMAT_PCM_24)
+        case .flac16: return Int32(SF_FORMAT_FLAC | SF_FORMAT_PCM_16)
+        case .flac24: return Int32(SF_FORMAT_FLAC | SF_FORMAT_PCM_24)
+        }
+    }
+}
+
+public struct AudioFileError: Error, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// Reading and writing audio files through libsndfile (WAV, FLAC, OGG, AIFF, … in; WAV/FLAC out).
+public enum AudioFile {
+    /// Reads any format libsndfile knows, as floats in [−1, 1] for integer formats.
+    public static func read(_ path: String) throws -> AudioBuffer {
+        var info = SF_INFO()
+        guard let file = sf_open(path, Int32(SFM_READ), &info) else {
+            throw AudioFileError(path: path, reason: String(cString: sf_strerror(nil)))
+        }
+        defer { sf_close(file) }
+        let channels = Int(info.channels), frames = Int(info.frames)
+        guard channels > 0, frames >= 0 else { throw AudioFileError(path: path, reason: "no audio channels") }
+        var interleaved = [Float](repeating: 0, count: channels * frames)
+        let got = interleaved.withUnsafeMutableBufferPointer { sf_readf_float(file, $0.baseAddress, sf_count_t(frames)) }
+        let n = Int(got)
+        var planar = [[Float]](repeating: [Float](repeating: 0, count: n), count: channels)
+        for f in 0..<n { for c in 0..<channels { planar[c][f] = interleaved[f * channels + c] } }
+        return AudioBuffer(sampleRate: Int(info.samplerate), channels: planar)
+    }
+
+    /// Writes `buffer` to `path` atomically: into a temporary file beside it, renamed at the end,
+    /// so an existing good file is never left half-written. Integer formats clip at full scale.
+    public static func write(_ buffer: AudioBuffer, to path: String, format: AudioFileFormat? = nil) throws {
+        let format = format ?? .forPath(path)
+        guard buffer.channelCount > 0 else { throw AudioFileError(path: path, reason: "no channels to write") }
+        var info = SF_INFO()
+        info.samplerate = Int32(buffer.sampleRate)
+        info.channels = Int32(buffer.channelCount)
+        info.format = format.sndfileFormat
+        guard sf_format_check(&info) != 0 else {
+            throw AudioFileError(path: path, reason: "\(buffer.channelCount) channels at \(buffer.sampleRate) Hz cannot be written in this format")
+        }
+        try AtomicFile.write(to: path) { temporary in
+            guard let file = sf_open(temporary, Int32(SFM_WRITE), &info) else {
+                throw AudioFileError(path: path, reason: String(cString: sf_strerror(nil)))
+            }
+            sf_command(file, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
+            let channels = buffer.channelCount, frames = buffer.frameCount
+            var interleaved = [Float](repeating: 0, count: channels * frames)
+            for c in 0..<channels { for f in 0..<frames { interleaved[f * channels + c] = buffer.channels[c][f] } }
+            let written = interleaved.withUnsafeBufferPointer { sf_writef_float(file, $0.baseAddress, sf_count_t(frames)) }
+            let closeStatus = sf_close(file)
+            guard written == frames, closeStatus == 0 else {
+                throw AudioFileError(path: path, reason: "write failed (\(written) of \(frames) frames)")
+            }
+        }
+    }
+}

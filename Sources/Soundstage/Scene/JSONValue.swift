@@ -1,0 +1,193 @@
+import Foundation
+
+/// A parsed JSON document (numbers as Double). Decoding a room goes JSON text → `JSONValue` →
+/// `JSONNode` walks with a path for error messages → `Scene`.
+public enum JSONValue: Decodable, Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let d = try? c.decode(Double.self) { self = .number(d) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
+        else if let o = try? c.decode([String: JSONValue].self) { self = .object(o) }
+        else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "unsupported JSON value")
+        }
+    }
+
+    /// Parses JSON text; syntax errors become `SceneError.syntax` naming `file`.
+    public static func parse(_ data: Data, file: String) throws -> JSONValue {
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch let DecodingError.dataCorrupted(context) {
+            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            throw SceneError.syntax(file: file, reason: underlying ?? context.debugDescription)
+        } catch {
+            throw SceneError.syntax(file: file, reason: "\(error)")
+        }
+    }
+
+    var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "a boolean"
+        case .number: return "a number"
+        case .string: return "a string"
+        case .array: return "an array"
+        case .object: return "an object"
+        }
+    }
+}
+
+/// A value in a JSON document together with its path, for reading with precise errors.
+public struct JSONNode: Sendable {
+    public let value: JSONValue
+    public let path: String
+
+    public init(_ value: JSONValue, path: String = "") {
+        self.value = value
+        self.path = path
+    }
+
+    /// Fails with this node's path.
+    public func error(_ reason: String) -> SceneError { .invalid(path: path, reason: reason) }
+
+    func childPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    // MARK: Objects
+
+    /// The members of an object, or an error naming the expected type.
+    public func object(_ what: String = "an object") throws -> [String: JSONValue] {
+        guard case .object(let o) = value else { throw error("expected \(what), found \(value.typeName)") }
+        return o
+    }
+
+    /// The member `key`, if present (and not null).
+    public func optional(_ key: String) throws -> JSONNode? {
+        let o = try object()
+        guard let v = o[key], v != .null else { return nil }
+        return JSONNode(v, path: childPath(key))
+    }
+
+    /// The member `key`, or an error saying it is missing.
+    public func required(_ key: String, _ what: String) throws -> JSONNode {
+        guard let node = try optional(key) else {
+            throw error("missing \"\(key)\" (\(what))")
+        }
+        return node
+    }
+
+    /// Rejects members not in `allowed` (keys starting with "_" and "description"/"notes" are
+    /// comments), suggesting the nearest allowed key for a typo.
+    public func checkKeys(_ allowed: Set<String>) throws {
+        let o = try object()
+        for key in o.keys.sorted() where !allowed.contains(key) {
+            if key.hasPrefix("_") || key == "description" || key == "notes" || key == "$schema" { continue }
+            let suggestion = allowed.min { editDistance(key, $0) < editDistance(key, $1) }
+            var reason = "unknown key"
+            if let s = suggestion, editDistance(key, s) <= max(2, s.count / 3) { reason += " (did you mean \"\(s)\"?)" }
+            reason += "; expected one of: " + allowed.sorted().joined(separator: ", ")
+            throw SceneError.invalid(path: childPath(key), reason: reason)
+        }
+    }
+
+    // MARK: Scalars
+
+    /// A finite number, optionally within a closed or half-open range; `unit` is printed in errors.
+    public func number() throws -> Double {
+        guard case .number(let d) = value else {
+            if case .string(let s) = value {
+                throw error("expected a number, found the string \"\(s)\"")
+            }
+            throw error("expected a number, found \(value.typeName)")
+        }
+        guard d.isFinite else { throw error("the number must be finite") }
+        return d
+    }
+
+    public func number(in range: ClosedRange<Double>, unit: String = "", _ what: String = "") throws -> Double {
+        let d = try number()
+        guard range.contains(d) else {
+            throw error("\(format(d))\(unit.isEmpty ? "" : " " + unit) is out of range: \(what.isEmpty ? "" : what + " ")must be between \(format(range.lowerBound)) and \(format(range.upperBound))\(unit.isEmpty ? "" : " " + unit)")
+        }
+        return d
+    }
+
+    /// A strictly positive number up to `max`.
+    public func positive(max: Double, unit: String) throws -> Double {
+        let d = try number()
+        guard d > 0 else { throw error("must be positive, found \(format(d)) \(unit)") }
+        guard d <= max else { throw error("\(format(d)) \(unit) is larger than the \(format(max)) \(unit) limit") }
+        return d
+    }
+
+    public func integer(in range: ClosedRange<Int>) throws -> Int {
+        let d = try number()
+        guard d == d.rounded(), d >= Double(range.lowerBound), d <= Double(range.upperBound) else {
+            throw error("expected a whole number between \(range.lowerBound) and \(range.upperBound), found \(format(d))")
+        }
+        return Int(d)
+    }
+
+    public func string() throws -> String {
+        guard case .string(let s) = value else { throw error("expected a string, found \(value.typeName)") }
+        return s
+    }
+
+    public func bool() throws -> Bool {
+        guard case .bool(let b) = value else { throw error("expected true or false, found \(value.typeName)") }
+        return b
+    }
+
+    public func array(_ what: String = "an array") throws -> [JSONNode] {
+        guard case .array(let a) = value else { throw error("expected \(what), found \(value.typeName)") }
+        return a.enumerated().map { JSONNode($1, path: "\(path)[\($0)]") }
+    }
+
+    /// A point `[x, y, z]` in metres.
+    public func point3() throws -> Vec3 {
+        let a = try array("[x, y, z] in metres")
+        guard a.count == 3 else { throw error("expected [x, y, z] (3 numbers), found \(a.count) values") }
+        let c = try a.map { try $0.number(in: -1e4...1e4, unit: "m") }
+        return Vec3(c[0], c[1], c[2])
+    }
+
+    /// A point `[x, y]` in metres.
+    public func point2() throws -> Vec2 {
+        let a = try array("[x, y] in metres")
+        guard a.count == 2 else { throw error("expected [x, y] (2 numbers), found \(a.count) values") }
+        let c = try a.map { try $0.number(in: -1e4...1e4, unit: "m") }
+        return Vec2(c[0], c[1])
+    }
+}
+
+/// Formats a number compactly for messages (no trailing zeros).
+public func format(_ d: Double) -> String {
+    if d == d.rounded() && abs(d) < 1e15 { return String(Int64(d)) }
+    let s = String(format: "%.4g", d)
+    return s
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a.lowercased()), b = Array(b.lowercased())
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var prev = Array(0...b.count)
+    for i in 1...a.count {
+        var cur = [i] + Array(repeating: 0, count: b.count)
+        for j in 1...b.count {
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        prev = cur
+    }
+    return prev[b.count]
+}

@@ -1,0 +1,77 @@
+import Foundation
+
+extension Scene {
+    /// Horizontal toe-in of `speaker` in degrees: from facing the back wall (−y), positive when
+    /// turned toward the listener's centre line x = listener.x (for a centred listener this is
+    /// SPEC §1's room centre line; off-centre it is the angle users tune).
+    public func toeInDegrees(of speaker: Speaker) -> Double {
+        let centreX = listener.position.x
+        let yaw = speaker.orientation.yawPitch(reference: Vec3(0, -1, 0)).yaw
+        return speaker.position.x <= centreX ? yaw : -yaw
+    }
+
+    /// The nearest distinct room surfaces to `point`, nearest first (name, metres).
+    public func nearestSurfaces(to point: Vec3, count: Int = 3) -> [(name: String, distance: Double)] {
+        var best: [String: Double] = [:]
+        for s in surfaces {
+            let d = s.polygon.distance(to: point)
+            best[s.name] = min(best[s.name] ?? .infinity, d)
+        }
+        return best.sorted { ($0.value, $0.key) < ($1.value, $1.key) }.prefix(count).map { ($0.key, $0.value) }
+    }
+
+    /// The human-readable summary `soundstage validate` prints (SPEC §3).
+    public func summary() -> String {
+        var out: [String] = []
+        let shapeText: String
+        switch shape {
+        case .shoebox(let w, let l, let h): shapeText = String(format: "shoebox %.2f × %.2f × %.2f m", w, l, h)
+        case .floorPlan(let p, let h): shapeText = String(format: "floor plan of %d walls, %.2f m high", p.count, h)
+        case .mesh(let file): shapeText = "mesh \(file) (\(boundary.faces.count) polygons)"
+        }
+        out.append(String(format: "%@: %@, volume %.1f m³, surface area %.1f m² (%d surfaces, %d objects).",
+                          name, shapeText, volume, surfaceArea, Set(surfaces.map(\.name)).count, objects.count))
+        out.append(String(format: "Air %.1f °C, %.0f %% RH, speed of sound %.1f m/s. Simulation at %d Hz.",
+                          air.temperatureCelsius, air.relativeHumidity, air.speedOfSound, simulation.sampleRate))
+        let rt = statisticalRT60()
+        let bands = FrequencyBands.octaves
+        out.append("RT60 (s)  " + bands.labels.map { $0.leftPadded(6) }.joined())
+        out.append("  Sabine  " + rt.sabine.values.map { String(format: "%6.2f", $0) }.joined())
+        out.append("  Eyring  " + rt.eyring.values.map { String(format: "%6.2f", $0) }.joined())
+        let l = listener
+        let hrtfText: String = { if case .file(let f) = l.hrtf { return f }; return "default (MIT KEMAR)" }()
+        out.append(String(format: "Listener at %@, yaw %.1f°, pitch %.1f°, HRTF %@; nearest: %@.",
+                          l.position.formatted, l.yawDegrees, l.pitchDegrees, hrtfText, nearestText(l.position)))
+        for s in speakers {
+            let d = l.direction(of: s.position)
+            out.append(String(format: "Speaker %@ at %@: %.2f m from the listener, azimuth %+.1f°, elevation %+.1f°, toe-in %.1f°, %@; nearest: %@.",
+                              s.name, s.position.formatted, d.distance, d.azimuth, d.elevation, toeInDegrees(of: s),
+                              s.directivity.name, nearestText(s.position)))
+        }
+        if speakers.count == 2 {
+            let a = l.direction(of: speakers[0].position).azimuth, b = l.direction(of: speakers[1].position).azimuth
+            out.append(String(format: "Stereo angle %.1f°, speaker spacing %.2f m.", abs(a - b), speakers[0].position.distance(to: speakers[1].position)))
+        }
+        return out.joined(separator: "\n")
+    }
+
+    private func nearestText(_ p: Vec3) -> String {
+        nearestSurfaces(to: p).map { String(format: "%@ %.2f m", $0.name, $0.distance) }.joined(separator: ", ")
+    }
+}
+
+extension Directivity {
+    public var name: String {
+        switch self {
+        case .omni: return "omni"
+        case .cardioid: return "cardioid"
+        case .monitor: return "monitor"
+        case .piston(let r): return String(format: "piston r = %.3f m", r)
+        case .table: return "table"
+        }
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+import Foundation
+import Soundstage
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check room files and print a summary of each.",
+        discussion: "Prints volume, surface area, Sabine and Eyring RT60 per octave band, and each speaker's distance, azimuth and elevation seen from the listener with its nearest surfaces. Exits with status 1 naming the JSON path of the first problem.")
+
+    @Argument(help: "Room files (JSON).")
+    var rooms: [String]
+
+    func run() throws {
+        var failed = false
+        for (i, path) in rooms.enumerated() {
+            do {
+                let scene = try loadRoom(path)
+                if i > 0 { print("") }
+                print(scene.summary())
+            } catch { failed = true }
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
