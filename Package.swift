@@ -38,6 +38,6 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "SoundstageTests", dependencies: ["Soundstage"]),
+        .testTarget(name: "SoundstageTests", dependencies: ["Soundstage"], exclude: ["Fixtures"]),
     ]
 )

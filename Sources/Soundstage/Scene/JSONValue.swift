@@ -27,9 +27,13 @@ public enum JSONValue: Decodable, Sendable, Equatable {
     public static func parse(_ data: Data, file: String) throws -> JSONValue {
         do {
             return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch let DecodingError.dataCorrupted(context) {
-            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            throw SceneError.syntax(file: file, reason: underlying ?? context.debugDescription)
+        } catch DecodingError.dataCorrupted {
+            // JSONSerialization's parser says where and why ("Unexpected end of file", "around line 3").
+            var reason = "the text is not JSON"
+            do { _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
+                if let d = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String { reason = d }
+            }
+            throw SceneError.syntax(file: file, reason: reason)
         } catch {
             throw SceneError.syntax(file: file, reason: "\(error)")
         }
@@ -121,10 +125,11 @@ public struct JSONNode: Sendable {
         return d
     }
 
-    /// A strictly positive number up to `max`.
-    public func positive(max: Double, unit: String) throws -> Double {
+    /// A strictly positive number up to `max` (and at least `min` when given).
+    public func positive(max: Double, unit: String, min: Double? = nil) throws -> Double {
         let d = try number()
         guard d > 0 else { throw error("must be positive, found \(format(d)) \(unit)") }
+        if let min, d < min { throw error("\(format(d)) \(unit) is smaller than the \(format(min)) \(unit) minimum") }
         guard d <= max else { throw error("\(format(d)) \(unit) is larger than the \(format(max)) \(unit) limit") }
         return d
     }
@@ -172,22 +177,23 @@ public struct JSONNode: Sendable {
 /// Formats a number compactly for messages (no trailing zeros).
 public func format(_ d: Double) -> String {
     if d == d.rounded() && abs(d) < 1e15 { return String(Int64(d)) }
-    let s = String(format: "%.4g", d)
-    return s
+    return String(format: "%.6g", d)
 }
 
-/// Levenshtein distance, for "did you mean" suggestions.
+/// Optimal-string-alignment distance (edits and adjacent transpositions each cost 1), for "did you
+/// mean" suggestions: "heigth" is one step from "height".
 func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a.lowercased()), b = Array(b.lowercased())
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
-    var prev = Array(0...b.count)
+    var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+    for i in 0...a.count { d[i][0] = i }
+    for j in 0...b.count { d[0][j] = j }
     for i in 1...a.count {
-        var cur = [i] + Array(repeating: 0, count: b.count)
         for j in 1...b.count {
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
         }
-        prev = cur
     }
-    return prev[b.count]
+    return d[a.count][b.count]
 }

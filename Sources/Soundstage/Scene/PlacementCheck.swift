@@ -17,18 +17,18 @@ struct PlacementCheck {
         let isList = listedSpeakers
         for (i, s) in scene.speakers.enumerated() {
             let path = speakerPath(i, isList)
-            let who = isList ? "" : "speaker \(s.name) "
-            try checkInside(s.position, what: "\(who.isEmpty ? "the speaker" : who.trimmingCharacters(in: .whitespaces))", path: path)
+            let who = isList ? "the speaker" : "speaker \(s.name)"
+            try checkInside(s.position, what: who, path: path)
             let (face, d) = boundary.nearestFace(to: s.position)
             if d < clearance {
-                throw SceneError.invalid(path: path, reason: "\(who)\(s.position.formatted) is \(String(format: "%.3f", d)) m from surface \"\(boundary.faces[face].name)\" (at least \(format(clearance)) m needed)")
+                throw SceneError.invalid(path: path, reason: "\(who) at \(s.position.formatted) is \(String(format: "%.3f", d)) m from surface \"\(boundary.faces[face].name)\" (at least \(format(clearance)) m needed)")
             }
             let dl = s.position.distance(to: l)
             if dl < clearance {
-                throw SceneError.invalid(path: path, reason: "\(who)\(s.position.formatted) is \(String(format: "%.3f", dl)) m from the listener (at least \(format(clearance)) m needed)")
+                throw SceneError.invalid(path: path, reason: "\(who) at \(s.position.formatted) is \(String(format: "%.3f", dl)) m from the listener (at least \(format(clearance)) m needed)")
             }
             for (j, t) in scene.speakers.enumerated().prefix(i) where s.position.distance(to: t.position) < clearance {
-                throw SceneError.invalid(path: path, reason: "\(who)\(s.position.formatted) is at the same place as speaker \(t.name) (speakers[\(j)]); keep them at least \(format(clearance)) m apart")
+                throw SceneError.invalid(path: path, reason: "\(who) at \(s.position.formatted) is at the same place as speaker \(t.name) (speakers[\(j)]); keep them at least \(format(clearance)) m apart")
             }
         }
     }

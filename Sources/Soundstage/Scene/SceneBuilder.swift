@@ -5,6 +5,8 @@ import Foundation
 public struct SceneBuilder {
     /// Minimum distance of a speaker from the listener, the walls and other speakers (metres).
     public static let minimumClearance = 0.1
+    /// Smallest room width, length or height accepted (metres).
+    public static let minimumRoomSize = 0.5
 
     let root: JSONNode
     let defaultName: String
@@ -201,9 +203,9 @@ extension SceneBuilder {
         switch kinds[0] {
         case "shoebox":
             try g.checkKeys(["width", "length", "height"])
-            let w = try g.required("width", "metres along x").positive(max: 1000, unit: "m")
-            let l = try g.required("length", "metres along y").positive(max: 1000, unit: "m")
-            let h = try g.required("height", "metres along z").positive(max: 1000, unit: "m")
+            let w = try g.required("width", "metres along x").positive(max: 1000, unit: "m", min: SceneBuilder.minimumRoomSize)
+            let l = try g.required("length", "metres along y").positive(max: 1000, unit: "m", min: SceneBuilder.minimumRoomSize)
+            let h = try g.required("height", "metres along z").positive(max: 1000, unit: "m", min: SceneBuilder.minimumRoomSize)
             return RoomBoundary.shoebox(width: w, length: l, height: h)
         case "floorPlan":
             try g.checkKeys(["points", "height"])
@@ -211,7 +213,7 @@ extension SceneBuilder {
             let nodes = try pointsNode.array("an array of [x, y] points")
             guard nodes.count <= 10_000 else { throw pointsNode.error("at most 10000 points, found \(nodes.count)") }
             let points = try nodes.map { try $0.point2() }
-            let h = try g.required("height", "metres").positive(max: 1000, unit: "m")
+            let h = try g.required("height", "metres").positive(max: 1000, unit: "m", min: SceneBuilder.minimumRoomSize)
             return try RoomBoundary.floorPlan(points: points, height: h, path: g.path)
         default:
             try g.checkKeys(["file", "up"])
@@ -223,8 +225,10 @@ extension SceneBuilder {
                 up = axis
             } else { up = .z }
             let text: String
-            do { text = try readText(file) } catch {
-                throw fileNode.error("cannot read \"\(file)\": \(error.localizedDescription)")
+            do { text = try readText(file) } catch let SceneError.unreadable(_, reason) {
+                throw fileNode.error("cannot read \"\(file)\": \(reason)")
+            } catch {
+                throw fileNode.error("cannot read \"\(file)\": \(error)")
             }
             let mesh: MeshData
             do {
@@ -312,10 +316,8 @@ extension SceneBuilder {
         if let n = try node.optional("seed") { s.seed = UInt64(try n.integer(in: 0...Int(1 << 53))) }
         if let n = try node.optional("airAbsorption") { s.airAbsorption = try n.bool() }
         if let n = try node.optional("scattering") { s.scattering = try n.bool() }
-        if let n = try node.optional("highpass") {
-            s.highpassHertz = try n.number(in: 0...1000, unit: "Hz")
-            guard s.highpassHertz < Double(s.sampleRate) / 2 else { throw n.error("must be below Nyquist (\(s.sampleRate / 2) Hz)") }
-        }
+        // At most 1 kHz, so always below Nyquist (≥ 4 kHz at the lowest allowed rate).
+        if let n = try node.optional("highpass") { s.highpassHertz = try n.number(in: 0...1000, unit: "Hz") }
         return s
     }
 

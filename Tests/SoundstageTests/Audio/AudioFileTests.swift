@@ -1,0 +1,47 @@
+import XCTest
+@testable import Soundstage
+
+final class AudioFileTests: XCTestCase {
+    func testFloatWAVRoundTripIsExact() throws {
+        let dir = TestPaths.temporaryFolder()
+        var rng = SplitMix64(seed: 3)
+        let buffer = AudioBuffer(sampleRate: 48000, channels: (0..<2).map { _ in (0..<4801).map { _ in Float.random(in: -1.5...1.5, using: &rng) } })
+        let path = dir.appendingPathComponent("x.wav").path
+        try AudioFile.write(buffer, to: path)
+        let back = try AudioFile.read(path)
+        XCTAssertEqual(back, buffer) // 32-bit float WAV stores the floats bit for bit, even beyond ±1
+    }
+
+    func testFLAC24RoundTripWithinQuantization() throws {
+        let dir = TestPaths.temporaryFolder()
+        let x = sine(hertz: 997, sampleRate: 44100, count: 44100, amplitude: 0.8)
+        let path = dir.appendingPathComponent("x.flac").path
+        try AudioFile.write(AudioBuffer(sampleRate: 44100, channels: [x]), to: path)
+        XCTAssertEqual(AudioFileFormat.forPath(path), .flac24)
+        let back = try AudioFile.read(path)
+        XCTAssertEqual(back.sampleRate, 44100)
+        XCTAssertEqual(back.frameCount, x.count)
+        // 24-bit quantization step is 2⁻²³; rounding error ≤ half a step (plus float rounding).
+        let maxError = zip(back.channels[0], x).map { abs($0 - $1) }.max()!
+        XCTAssertLessThanOrEqual(maxError, 1.0 / Float(1 << 23))
+    }
+
+    func testFailedWriteLeavesExistingFileUntouched() throws {
+        let dir = TestPaths.temporaryFolder()
+        let path = dir.appendingPathComponent("keep.wav").path
+        let good = AudioBuffer(sampleRate: 48000, channels: [[0.5, -0.5, 0.25]])
+        try AudioFile.write(good, to: path)
+        // FLAC cannot hold 9 channels: the write must fail before touching the existing file.
+        let bad = AudioBuffer(sampleRate: 48000, channels: Array(repeating: [0.1, 0.2, 0.3], count: 9))
+        XCTAssertThrowsError(try AudioFile.write(bad, to: path, format: .flac24))
+        XCTAssertEqual(try AudioFile.read(path), good)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tmp-") }
+        XCTAssertEqual(leftovers, [])
+    }
+
+    func testMissingFileIsAClearError() {
+        XCTAssertThrowsError(try AudioFile.read("/nonexistent/x.wav")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("/nonexistent/x.wav:"), "\(error)")
+        }
+    }
+}
