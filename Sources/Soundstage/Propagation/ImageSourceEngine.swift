@@ -1,0 +1,161 @@
+import Foundation
+
+/// What the image-source stage returns for one speaker.
+public struct ImageSourceResult: Sendable {
+    /// Paths of order ≤ the detail order, sorted by arrival (for reflections.json and the plots).
+    public var paths: [Path]
+    /// The omnidirectional room impulse response at the listener, `frames` samples.
+    public var rir: [Float]
+    /// Number of valid image sources that contributed to the RIR.
+    public var imageCount: Int
+    /// The largest reflection order used (shoebox: every image within the duration).
+    public var maxOrder: Int
+    /// Whether the analytic shoebox enumeration was used.
+    public var usedShoebox: Bool
+}
+
+/// Settings of a run after defaults and "auto" are resolved.
+public struct ResolvedSimulation: Sendable {
+    public var sampleRate: Int
+    public var durationSeconds: Double
+    public var frames: Int { Int((durationSeconds * Double(sampleRate)).rounded()) }
+    /// Image-source order limit; `Int.max` = every image within the duration (shoebox).
+    public var maxOrder: Int
+    /// How the order was chosen, for the user.
+    public var maxOrderNote: String
+    public var threads: Int
+    /// Paths up to this order are kept for reflections.json and the plots.
+    public var detailOrder: Int
+}
+
+extension Scene {
+    /// SPEC §2 `duration: "auto"`: long enough for the energy to fall 60 dB — the longest Sabine
+    /// RT60 over the bands (Sabine over-estimates Eyring, so this errs long) plus the farthest
+    /// speaker's direct-sound delay — at least 0.2 s and at most 10 s.
+    public func autoDurationSeconds() -> Double {
+        let rt = statisticalRT60().sabine.values.max() ?? 1
+        let direct = speakers.map { $0.position.distance(to: listener.position) / air.speedOfSound + $0.delaySeconds }.max() ?? 0
+        return min(10, max(0.2, rt + direct))
+    }
+
+    /// True when the analytic shoebox engine applies (a shoebox without objects).
+    public var isPlainShoebox: Bool {
+        if case .shoebox = shape { return objects.isEmpty }
+        return false
+    }
+
+    /// Resolves `simulation`'s "auto" values. For a plain shoebox "auto" order means every image
+    /// within the duration (exact); otherwise the largest order whose image tree stays within
+    /// `imageBudget` candidates.
+    public func resolve(threads: Int = defaultThreadCount, detailOrder: Int = 3, imageBudget: Double = 2e6) -> ResolvedSimulation {
+        let duration: Double
+        switch simulation.durationSeconds { case .auto: duration = autoDurationSeconds(); case .value(let d): duration = d }
+        let order: Int, note: String
+        switch simulation.maxOrder {
+        case .value(let n):
+            order = n
+            note = "maxOrder \(n) (from the room file or --max-order)"
+        case .auto where isPlainShoebox:
+            order = Int.max
+            note = "maxOrder auto: every image source within \(String(format: "%.2f", duration)) s (shoebox, Allen–Berkley)"
+        case .auto:
+            var k = 1
+            while k < 40 && PolyhedralImageSources.treeSize(surfaceCount: surfaces.count, order: k + 1) <= imageBudget { k += 1 }
+            order = k
+            note = String(format: "maxOrder auto: %d (about %.2g candidate images over %d surfaces)", k,
+                          PolyhedralImageSources.treeSize(surfaceCount: surfaces.count, order: k), surfaces.count)
+        }
+        return ResolvedSimulation(sampleRate: simulation.sampleRate, durationSeconds: duration, maxOrder: order,
+                                  maxOrderNote: note, threads: max(1, threads), detailOrder: detailOrder)
+    }
+
+    /// Number of bands the synthesis needs: 1 when every path's gains are the same in every band
+    /// (band-flat materials, no air absorption, omni speaker), else the octave bands.
+    func synthesisBandCount(for speaker: Speaker) -> Int {
+        let flat = surfaces.allSatisfy { s in s.material.absorption.values.allSatisfy { $0 == s.material.absorption[0] } }
+        return flat && !simulation.airAbsorption && speaker.directivity.isOmni ? 1 : FrequencyBands.octaves.count
+    }
+}
+
+/// The image-source stage: specular paths and the omni RIR of one speaker.
+public enum ImageSourceEngine {
+    /// Work slots: fixed, so the summation order (and the output, bit for bit) does not depend on
+    /// the thread count.
+    static let slotCount = 8
+
+    public static func run(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation) -> ImageSourceResult {
+        let speaker = scene.speakers[speakerIndex]
+        let fs = Double(plan.sampleRate)
+        let bands = scene.synthesisBandCount(for: speaker)
+        let shader = PathShader(scene: scene, speaker: speaker, bandCount: bands)
+        let table = FractionalDelayTable.shared
+        // Arrivals up to the end of the IR, plus half a kernel so the last samples are complete.
+        let reach = scene.air.speedOfSound * (plan.durationSeconds - speaker.delaySeconds + Double(table.halfWidth + 1) / fs)
+        let pad = max(table.halfWidth + 1, Int(0.1 * fs))
+        let length = plan.frames + 2 * pad
+        let listener = scene.listener
+        let shoebox = ShoeboxImageSources(scene: scene, speaker: speaker, maxDistance: reach, maxOrder: plan.maxOrder,
+                                          detailOrder: plan.detailOrder, bandCount: bands)
+        let polyhedral = shoebox == nil
+            ? PolyhedralImageSources(scene: scene, speaker: speaker, maxDistance: reach, maxOrder: min(plan.maxOrder, 1000), bandCount: bands)
+            : nil
+        let slots = Slots<(BandAccumulator, [Path], Int)>(count: slotCount)
+        parallelFor(slotCount, threads: plan.threads) { slot in
+            var acc = BandAccumulator(bandCount: bands, length: length, offset: pad)
+            var kept: [Path] = []
+            var count = 0
+            var gains = [Float](repeating: 0, count: bands)
+            gains.withUnsafeMutableBufferPointer { g in
+                let g = g.baseAddress!
+                if let shoebox {
+                    shoebox.enumerate(slot: slot, slots: slotCount) { image, emission, counts, reflection in
+                        let distance = image.distance(to: shoebox.receiver)
+                        shader.gains(reflection: reflection, emission: emission, distance: distance, into: g)
+                        shader.accumulate(&acc, gains: g, distance: distance)
+                        count += 1
+                        let order = counts.reduce(0, +)
+                        if order <= plan.detailOrder {
+                            let (surfaces, points) = shoebox.unfold(image: image)
+                            kept.append(makePath(surfaces: surfaces, points: points, distance: distance, gains: shader.bandValues(g),
+                                                 speaker: speaker, listener: listener, c: scene.air.speedOfSound, arrival: image))
+                        }
+                    }
+                } else if let polyhedral {
+                    polyhedral.enumerate(slot: slot, slots: slotCount) { surfaces, points, distance, emission, reflection in
+                        shader.gains(reflection: reflection, emission: emission, distance: distance, into: g)
+                        shader.accumulate(&acc, gains: g, distance: distance)
+                        count += 1
+                        if surfaces.count <= plan.detailOrder {
+                            kept.append(makePath(surfaces: surfaces, points: points, distance: distance, gains: shader.bandValues(g),
+                                                 speaker: speaker, listener: listener, c: scene.air.speedOfSound,
+                                                 arrival: points.last ?? speaker.position))
+                        }
+                    }
+                }
+            }
+            slots[slot] = (acc, kept, count)
+        }
+        let results = slots.all
+        var total = results[0].0
+        for r in results.dropFirst() { total.add(r.0) }
+        var signal = BandFilterBank.combine(total, sampleRate: fs)
+        if scene.simulation.highpassHertz > 0 {
+            Biquad.highpass(cutoff: scene.simulation.highpassHertz, sampleRate: fs).process(&signal)
+        }
+        let rir = Array(signal[pad..<(pad + plan.frames)])
+        let paths = results.flatMap(\.1).sorted { a, b in
+            if a.delaySeconds != b.delaySeconds { return a.delaySeconds < b.delaySeconds }
+            if a.order != b.order { return a.order < b.order }
+            return a.surfaces.lexicographicallyPrecedes(b.surfaces)
+        }
+        return ImageSourceResult(paths: paths, rir: rir, imageCount: results.reduce(0) { $0 + $1.2 },
+                                 maxOrder: plan.maxOrder, usedShoebox: shoebox != nil)
+    }
+
+    static func makePath(surfaces: [Int], points: [Vec3], distance: Double, gains: BandValues, speaker: Speaker,
+                         listener: Listener, c: Double, arrival: Vec3) -> Path {
+        let d = listener.direction(of: arrival)
+        return Path(order: surfaces.count, surfaces: surfaces, reflectionPoints: points, distance: distance,
+                    delaySeconds: distance / c + speaker.delaySeconds, bandGains: gains, azimuth: d.azimuth, elevation: d.elevation)
+    }
+}

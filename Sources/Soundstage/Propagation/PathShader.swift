@@ -1,0 +1,70 @@
+import Foundation
+
+/// Turns a specular path's geometry into per-band amplitude factors (without 1/(4πr)) and adds it
+/// to a `BandAccumulator`: the shared "shade" step of both image-source engines.
+struct PathShader: Sendable {
+    let bandCount: Int
+    let speaker: Speaker
+    let sampleRate: Double
+    let speedOfSound: Double
+    /// Energy attenuation of air per band, 1/m (zero when air absorption is off).
+    let airCoefficients: [Double]
+    /// Directivity gain per band tabulated over θ = 0…π in `directivitySteps` steps.
+    let directivity: [Float]
+    static let directivitySteps = 1024
+    let omni: Bool
+    let linearGain: Double
+    let table = FractionalDelayTable.shared
+
+    init(scene: Scene, speaker: Speaker, bandCount: Int) {
+        self.bandCount = bandCount
+        self.speaker = speaker
+        sampleRate = Double(scene.simulation.sampleRate)
+        speedOfSound = scene.air.speedOfSound
+        airCoefficients = scene.simulation.airAbsorption ? AirAbsorption.energyCoefficients(air: scene.air).values : Array(repeating: 0, count: 8)
+        omni = speaker.directivity.isOmni
+        let steps = PathShader.directivitySteps
+        var d = [Float](repeating: 1, count: bandCount * (steps + 1))
+        for b in 0..<bandCount {
+            for i in 0...steps {
+                d[b * (steps + 1) + i] = Float(speaker.directivity.gain(band: b, angle: Double(i) / Double(steps) * .pi, speedOfSound: scene.air.speedOfSound))
+            }
+        }
+        directivity = d
+        linearGain = pow(10, speaker.gainDB / 20)
+    }
+
+    /// Band gains of a path of length `distance` leaving the speaker along `emission` (need not be
+    /// unit length) after walls whose combined pressure reflection factors are `reflection`.
+    @inline(__always)
+    func gains(reflection: UnsafePointer<Double>, emission: Vec3, distance: Double, into out: UnsafeMutablePointer<Float>) {
+        var index = 0.0
+        if !omni {
+            let cosine = max(-1, min(1, emission.dot(speaker.orientation.forward) / max(emission.length, 1e-300)))
+            index = acos(cosine) / .pi * Double(PathShader.directivitySteps)
+        }
+        let i0 = min(Int(index), PathShader.directivitySteps - 1), t = Float(index - Double(i0))
+        for b in 0..<bandCount {
+            let air = airCoefficients[b] == 0 ? 1 : exp(-0.5 * airCoefficients[b] * distance)
+            var g = Float(reflection[b] * air * linearGain)
+            if !omni {
+                let row = b * (PathShader.directivitySteps + 1)
+                g *= directivity[row + i0] * (1 - t) + directivity[row + i0 + 1] * t
+            }
+            out[b] = g
+        }
+    }
+
+    /// Adds the path to `accumulator`: amplitude gains/(4π r) at delay r/c + the speaker's delay.
+    @inline(__always)
+    func accumulate(_ accumulator: inout BandAccumulator, gains: UnsafeMutablePointer<Float>, distance: Double) {
+        let spread = Float(1 / (4 * Double.pi * distance))
+        for b in 0..<bandCount { gains[b] *= spread }
+        accumulator.add(delaySamples: (distance / speedOfSound + speaker.delaySeconds) * sampleRate, gains: gains, table: table)
+        for b in 0..<bandCount { gains[b] /= spread }
+    }
+
+    func bandValues(_ gains: UnsafePointer<Float>) -> BandValues {
+        BandValues((0..<8).map { Double(gains[min($0, bandCount - 1)]) })
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import Soundstage
+
+/// Options shared by every command that writes outputs.
+struct OutputOptions: ParsableArguments {
+    @Option(name: [.short, .customLong("out-dir")], help: "Folder that holds each room's output folder <name>/.")
+    var outDir: String = "Renders"
+}
+
+struct Simulate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Simulate a room: omni RIRs and the specular reflections of each speaker.",
+        discussion: """
+        Writes DIR/<name>/rir-<speaker>.wav (mono, 32-bit float, the omnidirectional response at the \
+        listener) and reflections.json (every specular path up to order 3 with surfaces, delays, levels, \
+        directions and reflection points). Options override the room file's simulation block.
+        Not yet available: the ray-traced tail (#4), BRIRs (#5), metrics.json (#8) and plots (#7); \
+        until then the image-source method models the whole response.
+        """)
+
+    @Argument(help: "Room file (JSON).") var room: String
+    @OptionGroup var output: OutputOptions
+    @Option(help: "Sample rate in Hz.") var sampleRate: Int?
+    @Option(help: "Image-source order (a number or 'auto').") var maxOrder: String?
+    @Option(help: "Rays for the ray tracer (0 = image sources only).") var rays: Int?
+    @Option(help: "Random seed.") var seed: Int?
+    @Option(help: "SOFA file for the HRTF (BRIRs).") var hrtf: String?
+    @Option(help: "Worker threads (default: all cores).") var threads: Int = defaultThreadCount
+    @Option(help: "Impulse response length in seconds (or 'auto').") var duration: String?
+    @Option(help: "High-pass corner in Hz (0 = off).") var highpass: Double?
+    @Option(help: "List paths up to this order in reflections.json.") var reflectionsOrder: Int = 3
+    @Flag(help: "Do not draw plots.") var noPlots = false
+
+    func run() throws {
+        var scene = try loadRoom(room)
+        try applyOverrides(&scene)
+        let plan = scene.resolve(threads: threads, detailOrder: reflectionsOrder)
+        let folder = URL(fileURLWithPath: output.outDir).appendingPathComponent(scene.name)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        note(plan.maxOrderNote)
+        if case .value(let n) = scene.simulation.rays, n == 0 {} else {
+            note("ray tracing is not implemented yet: the image-source method models the whole response")
+        }
+        var results: [ImageSourceResult] = []
+        for (i, speaker) in scene.speakers.enumerated() {
+            let start = Date()
+            let result = ImageSourceEngine.run(scene: scene, speakerIndex: i, plan: plan)
+            results.append(result)
+            let path = folder.appendingPathComponent("rir-\(speaker.name).wav").path
+            try AudioFile.write(AudioBuffer(sampleRate: plan.sampleRate, channels: [result.rir]), to: path, format: .wavFloat32)
+            note(String(format: "%@: %d image sources in %.2f s → %@", speaker.name, result.imageCount, Date().timeIntervalSince(start), path))
+        }
+        let reflections = folder.appendingPathComponent("reflections.json").path
+        try AtomicFile.write(try ReflectionsFile(scene: scene, plan: plan, results: results).encoded(), to: reflections)
+        print("\(scene.name): \(scene.speakers.count) RIR(s) of \(String(format: "%.2f", plan.durationSeconds)) s at \(plan.sampleRate) Hz and reflections.json in \(folder.path)")
+    }
+
+    func applyOverrides(_ scene: inout Scene) throws {
+        func bad(_ option: String, _ reason: String) -> ValidationError { ValidationError("\(option): \(reason)") }
+        if let r = sampleRate {
+            guard (8000...384_000).contains(r) else { throw bad("--sample-rate", "must be between 8000 and 384000 Hz") }
+            scene.simulation.sampleRate = r
+        }
+        if let m = maxOrder {
+            if m == "auto" { scene.simulation.maxOrder = .auto }
+            else if let n = Int(m), (0...1000).contains(n) { scene.simulation.maxOrder = .value(n) }
+            else { throw bad("--max-order", "expected 'auto' or a whole number 0…1000") }
+        }
+        if let r = rays {
+            guard r >= 0 else { throw bad("--rays", "must be 0 or more") }
+            scene.simulation.rays = .value(r)
+        }
+        if let s = seed {
+            guard s >= 0 else { throw bad("--seed", "must be 0 or more") }
+            scene.simulation.seed = UInt64(s)
+        }
+        if let h = hrtf { scene.listener.hrtf = .file(h) }
+        if let d = duration {
+            if d == "auto" { scene.simulation.durationSeconds = .auto }
+            else if let v = Double(d), v >= 0.01, v <= 60 { scene.simulation.durationSeconds = .value(v) }
+            else { throw bad("--duration", "expected 'auto' or seconds between 0.01 and 60") }
+        }
+        if let h = highpass {
+            guard h >= 0, h <= 1000 else { throw bad("--highpass", "must be between 0 and 1000 Hz") }
+            scene.simulation.highpassHertz = h
+        }
+        guard threads >= 1 else { throw bad("--threads", "must be at least 1") }
+        guard reflectionsOrder >= 0 else { throw bad("--reflections-order", "must be 0 or more") }
+    }
+}
+
+/// A progress or information line on standard error.
+func note(_ message: String) {
+    FileHandle.standardError.write(Data("\(message)\n".utf8))
+}
