@@ -4,11 +4,13 @@ BIN := .build/release/soundstage
 ROOMS := $(wildcard rooms/*.json)
 OUT ?= Renders
 
-.PHONY: deps build build-debug demo test validate-rooms clean help
+.PHONY: deps build demo test bench validate-ism peers-env clean help
 
 help:
 	@echo "make demo   install what is missing, build (release), validate every example room"
 	@echo "make test   install what is missing, build and run all tests"
+	@echo "make bench  release-build speed and memory figures, with pyroomacoustics timed in the same run"
+	@echo "make validate-ism  broadband RIR agreement with pyroomacoustics (installed from PyPI into .venv-bench)"
 
 deps:
 	@bash scripts/install-deps.sh
@@ -19,13 +21,31 @@ build: deps
 demo: build
 	@mkdir -p $(OUT)
 	@echo "== Validating every room in rooms/ =="
-	$(BIN) validate $(ROOMS) | tee $(OUT)/validate-summary.txt
+	$(BIN) validate $(ROOMS) > $(OUT)/validate-summary.txt
+	@echo "== Simulating rooms/home-studio.json (image sources) =="
+	$(BIN) simulate rooms/home-studio.json -o $(OUT) --rays 0
 	@echo ""
-	@echo "Summaries written to $(OUT)/validate-summary.txt; the soundstage binary is $(BIN)."
+	@echo "Outputs: $(OUT)/validate-summary.txt (every example room) and $(OUT)/home-studio/"
+	@echo "  (rir-L.wav, rir-R.wav, reflections.json). The soundstage binary is $(BIN)."
 
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
+
+# Peers for comparison live in their own virtual environment; `make test` never needs them.
+VENV := .venv-bench
+peers-env:
+	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	@$(VENV)/bin/python -c "import pyroomacoustics" 2>/dev/null || $(VENV)/bin/pip install -q pyroomacoustics numpy scipy
+
+bench: deps peers-env
+	$(SWIFT) build -c release
+	.build/release/SoundstageBench
+	$(VENV)/bin/python scripts/peers.py bench
+
+validate-ism: deps peers-env
+	$(SWIFT) build -c release
+	$(VENV)/bin/python scripts/peers.py validate
 
 clean:
 	rm -rf .build

@@ -38,6 +38,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Benchmarks print figures for `make bench`; they are not part of the library or the tests.
+        .executableTarget(name: "SoundstageBench", dependencies: ["Soundstage"], path: "Benchmarks"),
         .testTarget(name: "SoundstageTests", dependencies: ["Soundstage"], exclude: ["Fixtures"]),
     ]
 )

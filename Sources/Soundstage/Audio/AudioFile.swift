@@ -78,6 +78,8 @@ public enum AudioFile {
                 throw AudioFileError(path: path, reason: String(cString: sf_strerror(nil)))
             }
             sf_command(file, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
+            // No PEAK chunk: it carries a timestamp, and outputs must be reproducible bit for bit.
+            sf_command(file, Int32(SFC_SET_ADD_PEAK_CHUNK), nil, Int32(SF_FALSE))
             let channels = buffer.channelCount, frames = buffer.frameCount
             var interleaved = [Float](repeating: 0, count: channels * frames)
             for c in 0..<channels { for f in 0..<frames { interleaved[f * channels + c] = buffer.channels[c][f] } }

@@ -47,7 +47,7 @@ extension Scene {
     /// Resolves `simulation`'s "auto" values. For a plain shoebox "auto" order means every image
     /// within the duration (exact); otherwise the largest order whose image tree stays within
     /// `imageBudget` candidates.
-    public func resolve(threads: Int = defaultThreadCount, detailOrder: Int = 3, imageBudget: Double = 2e6) -> ResolvedSimulation {
+    public func resolve(threads: Int = defaultThreadCount, detailOrder: Int = 3, imageBudget: Double = 5e7) -> ResolvedSimulation {
         let duration: Double
         switch simulation.durationSeconds { case .auto: duration = autoDurationSeconds(); case .value(let d): duration = d }
         let order: Int, note: String

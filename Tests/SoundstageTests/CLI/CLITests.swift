@@ -66,4 +66,39 @@ final class CLITests: XCTestCase {
         for name in ["concrete", "heavy-curtain", "carpet-on-pad", "panel-100mm", "sofa"] { XCTAssertTrue(r.stdout.contains(name), name) }
         XCTAssertTrue(r.stdout.contains("Vorländer"))
     }
+
+    func testSimulateWritesRIRsAndReflectionsIdenticallyForAnyThreadCount() throws {
+        let out = TestPaths.temporaryFolder()
+        let one = try soundstage(["simulate", "rooms/home-studio.json", "--rays", "0", "--duration", "0.2", "--max-order", "4", "--threads", "1", "-o", out.appendingPathComponent("a").path])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        let two = try soundstage(["simulate", "rooms/home-studio.json", "--rays", "0", "--duration", "0.2", "--max-order", "4", "--threads", "2", "-o", out.appendingPathComponent("b").path])
+        XCTAssertEqual(two.status, 0, two.stderr)
+        for file in ["rir-L.wav", "rir-R.wav", "reflections.json"] {
+            let a = try Data(contentsOf: out.appendingPathComponent("a/home-studio/\(file)"))
+            let b = try Data(contentsOf: out.appendingPathComponent("b/home-studio/\(file)"))
+            XCTAssertEqual(a, b, file) // bit-identical
+        }
+        let rir = try AudioFile.read(out.appendingPathComponent("a/home-studio/rir-L.wav").path)
+        XCTAssertEqual(rir.channelCount, 1)
+        XCTAssertEqual(rir.sampleRate, 48000)
+        XCTAssertEqual(rir.frameCount, 9600) // round(0.2 s × 48 kHz)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("a/home-studio/reflections.json"))) as! [String: Any]
+        let speakers = json["speakers"] as! [[String: Any]]
+        XCTAssertEqual(speakers.map { $0["name"] as! String }, ["L", "R"])
+        let first = (speakers[0]["reflections"] as! [[String: Any]])[0]
+        XCTAssertEqual(first["order"] as! Int, 0)
+        XCTAssertEqual(first["distanceMetres"] as! Double, 1.8, accuracy: 1e-9) // the layout's listenerDistance
+    }
+
+    func testSimulateBadRoomWritesNothing() throws {
+        let out = TestPaths.temporaryFolder()
+        let r = try soundstage(["simulate", "Tests/SoundstageTests/Fixtures/bad-rooms/unknown-material.json", "-o", out.path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("surfaces.floor: unknown material \"wood-flor\""), r.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), [])
+        let bad = try soundstage(["simulate", "rooms/home-studio.json", "--max-order", "many", "-o", out.path])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--max-order"), bad.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), [])
+    }
 }

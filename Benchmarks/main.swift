@@ -1,0 +1,53 @@
+// soundstage-bench: speed and memory figures for `make bench` (release build). Not a test:
+// it prints numbers and asserts nothing.
+import Foundation
+import Soundstage
+
+func peakMemoryMiB() -> Double {
+    var usage = rusage()
+    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_maxrss) / 1024 // Linux reports KiB
+}
+
+func shoebox(width: Double, length: Double, height: Double, alpha: Double, duration: Double,
+             speaker: [Double], listener: [Double], air: Bool = false) throws -> Scene {
+    try RoomFile.parse("""
+    {"name": "bench", "room": {"shoebox": {"width": \(width), "length": \(length), "height": \(height)}},
+     "surfaces": {"all": {"absorption": \(alpha)}},
+     "speakers": [{"name": "S", "position": \(speaker), "directivity": "omni"}],
+     "listener": {"position": \(listener)},
+     "simulation": {"sampleRate": 48000, "duration": \(duration), "airAbsorption": \(air), "highpass": 0, "rays": 0}}
+    """)
+}
+
+func measure(_ label: String, _ scene: Scene, threads: Int, repeats: Int = 3) {
+    let plan = scene.resolve(threads: threads, detailOrder: 0)
+    var best = Double.infinity
+    var result: ImageSourceResult?
+    for _ in 0..<repeats {
+        let start = DispatchTime.now().uptimeNanoseconds
+        result = ImageSourceEngine.run(scene: scene, speakerIndex: 0, plan: plan)
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    let r = result!
+    print(String(format: "%-46@ %2d thr  %10d images  %7.3f s  %8.2f M images/s  order %@",
+                 label as NSString, threads, r.imageCount, best, Double(r.imageCount) / best / 1e6,
+                 (plan.maxOrder == Int.max ? "all" : String(plan.maxOrder)) as NSString))
+}
+
+let threads = defaultThreadCount
+print("Soundstage \(SoundstageVersion.string) image-source benchmark, \(threads) cores, best of 3")
+let small = try shoebox(width: 6, length: 4, height: 3, alpha: 0.2, duration: 1.0, speaker: [2, 3, 1.5], listener: [4, 1, 1.7])
+measure("shoebox 6×4×3 m, α 0.2, 1 s, broadband", small, threads: 1)
+measure("shoebox 6×4×3 m, α 0.2, 1 s, broadband", small, threads: threads)
+let smallAir = try shoebox(width: 6, length: 4, height: 3, alpha: 0.2, duration: 1.0, speaker: [2, 3, 1.5], listener: [4, 1, 1.7], air: true)
+measure("shoebox 6×4×3 m, α 0.2, 1 s, 8 bands (air)", smallAir, threads: threads)
+let big = try shoebox(width: 12, length: 9, height: 5, alpha: 0.1, duration: 2.0, speaker: [3, 6, 1.5], listener: [7, 3, 1.7])
+measure("shoebox 12×9×5 m, α 0.1, 2 s, broadband", big, threads: threads, repeats: 1)
+let lshape = try RoomFile.parse("""
+{"name": "bench-l", "room": {"floorPlan": {"points": [[0, 0], [6, 0], [6, 3.5], [3.5, 3.5], [3.5, 7], [0, 7]], "height": 2.7}},
+ "surfaces": {"all": {"absorption": 0.2}}, "speakers": [{"name": "S", "position": [1.2, 5.5, 1.1], "directivity": "omni"}],
+ "listener": {"position": [4.9, 1.3, 1.5]}, "simulation": {"duration": 0.5, "maxOrder": 6, "airAbsorption": false, "rays": 0}}
+""")
+measure("L-shaped floor plan (8 surfaces), order 6", lshape, threads: threads, repeats: 1)
+print(String(format: "peak memory (RSS) %.0f MiB", peakMemoryMiB()))
