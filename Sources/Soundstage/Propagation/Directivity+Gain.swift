@@ -11,10 +11,11 @@ extension Directivity {
     /// - cardioid: (1 + cos θ)/2.
     /// - piston: a rigid circular piston in a baffle, D(θ) = 2 J₁(ka sin θ)/(ka sin θ) for the front
     ///   half-space (Kinsler et al., *Fundamentals of Acoustics*, eq. 7.4.17), k at the band centre.
-    ///   Behind the baffle a real cabinet is not an infinite baffle: there the front value at
-    ///   90° is multiplied by ((1 + cos θ)/2)^min(1, ka) — omni where the wavelength is large against
-    ///   the piston (so the bounce off the wall behind a monitor is kept at low frequencies), a
-    ///   cardioid-like rear loss once ka ≥ 1.
+    ///   Behind the baffle a real cabinet is not an infinite baffle: there the front value at 90° is
+    ///   multiplied by (1 − w) + w·(1 + cos θ)/2 with w = (ka)²/(1 + (ka)²) — omni where the
+    ///   wavelength is large against the piston (so the bounce off the wall behind a monitor is kept
+    ///   at low frequencies), −6 dB straight behind at ka = 1, about −20 dB at ka = 3 (a model of the
+    ///   baffle step, not a measurement).
     /// - monitor: the piston model with `monitorRadii`.
     /// - table: the user's dB values interpolated linearly in angle.
     public func gain(band: Int, angle θ: Double, speedOfSound c: Double) -> Double {
@@ -39,7 +40,8 @@ extension Directivity {
             return abs(x) < 1e-6 ? 1 : abs(2 * j1(x) / x)
         }
         if θ <= .pi / 2 { return front(θ) }
-        return front(.pi / 2) * pow(0.5 * (1 + cos(θ)), min(1, ka))
+        let w = ka * ka / (1 + ka * ka)
+        return front(.pi / 2) * ((1 - w) + w * 0.5 * (1 + cos(θ)))
     }
 
     /// True when the gain is the same in every band at every angle (omni).
