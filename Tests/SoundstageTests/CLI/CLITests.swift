@@ -101,4 +101,36 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("--max-order"), bad.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), [])
     }
+
+    func testAnalyzeTableJSONAndErrors() throws {
+        // A 2-channel exponential decay (T = 0.5 s, random signs: exactly exponential energy).
+        var rng = SplitMix64(seed: 11)
+        let k = 3 * log(10.0) / 0.5
+        let ear = (0..<24000).map { i in Float((Bool.random(using: &rng) ? 1.0 : -1.0) * exp(-k * Double(i) / 48000)) }
+        let folder = TestPaths.temporaryFolder()
+        let path = folder.appendingPathComponent("ir.wav").path
+        try AudioFile.write(AudioBuffer(sampleRate: 48000, channels: [ear, ear]), to: path)
+        let table = try soundstage(["analyze", path])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        XCTAssertTrue(table.stdout.contains("binaural"))
+        XCTAssertTrue(table.stdout.contains("IACC_E"))
+        let json = try soundstage(["analyze", path, "--json"])
+        XCTAssertEqual(json.status, 0)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        let broadband = (object["bands"] as! [String: Any])["broadband"] as! [String: Any]
+        XCTAssertEqual((broadband["T20"] as! [String: Any])["value"] as! Double, 0.5, accuracy: 0.005)
+        // 0.5 s of a 0.5 s decay falls 60 dB: T30's range (−35 dB + 10 dB margin) is there, EDT too.
+        XCTAssertNotNil((broadband["EDT"] as! [String: Any])["value"])
+        let iacc = ((object["binaural"] as! [String: Any])["IACC_E"] as! [String: Any])["broadband"] as! [String: Any]
+        XCTAssertEqual(iacc["value"] as! Double, 1, accuracy: 1e-9)
+        // Bad input: a missing file and a non-audio file are one-line errors with status 1.
+        let missing = try soundstage(["analyze", folder.appendingPathComponent("none.wav").path])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.hasPrefix("error: "))
+        let text = folder.appendingPathComponent("notes.wav")
+        try Data("not audio".utf8).write(to: text)
+        let bad = try soundstage(["analyze", text.path])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertEqual(bad.stderr.components(separatedBy: "\n").filter { !$0.isEmpty }.count, 1)
+    }
 }

@@ -1,0 +1,207 @@
+import Foundation
+
+/// Room-acoustic parameters of one band (or broadband) of an impulse response, ISO 3382-1.
+public struct BandParameters: Codable, Sendable, Equatable {
+    /// Early decay time, T20, T30 (s).
+    public var EDT, T20, T30: Parameter
+    /// Clarity (dB) and definition (0…1).
+    public var C50, C80, D50: Parameter
+    /// Centre time (ms).
+    public var Ts: Parameter
+    /// Direct-to-reverberant ratio (dB): the direct sound within ±`directWindow` of its peak against the rest.
+    public var DRR: Parameter
+}
+
+/// Binaural parameters of a two-channel (left ear, right ear) response.
+public struct BinauralParameters: Codable, Sendable, Equatable {
+    /// Interaural cross-correlation coefficients, early (0–80 ms) and late (80 ms–end), per band and broadband.
+    public var IACC_E: [String: Parameter]
+    public var IACC_L: [String: Parameter]
+    /// Interaural time difference of the direct sound, µs, positive when the left ear leads.
+    public var ITD: Parameter
+    /// Interaural level difference of the direct sound, dB, positive when the left ear is louder; per band and broadband.
+    public var ILD: [String: Parameter]
+}
+
+/// Everything `soundstage analyze` reports for one impulse response.
+public struct ImpulseResponseAnalysis: Codable, Sendable {
+    public var sampleRate: Int
+    public var channels: Int
+    /// Time of the direct sound's onset (ISO 3382-1 A.3.4), seconds from the file's start.
+    public var onsetSeconds: Double
+    /// Per octave band ("63" … "8k") and "broadband"; for two channels, the energy sum of the ears.
+    public var bands: [String: BandParameters]
+    /// Initial time-delay gap: direct sound to the first reflection (ms).
+    public var ITDG: Parameter
+    /// Strongest reflection within 20 ms of the direct sound, dB re the direct sound.
+    public var firstReflectionLevel: Parameter
+    public var binaural: BinauralParameters?
+    /// Background noise level found by the Lundeby analysis of the broadband response (dB re peak).
+    public var noiseFloorDB: Double?
+}
+
+/// ISO 3382-1 analysis of any impulse response, simulated or measured, mono or binaural.
+public enum ImpulseResponseAnalyzer {
+    /// Half-width of the direct-sound window for DRR, ITD/ILD and reflection levels (seconds).
+    public static let directWindow = 0.00125
+
+    public static func analyze(_ buffer: AudioBuffer) -> ImpulseResponseAnalysis {
+        let fs = Double(buffer.sampleRate)
+        let bands = FrequencyBands.octaves
+        // Onset: where the broadband energy first rises to within 20 dB of its maximum.
+        let energy = sumOfSquares(buffer.channels)
+        let peak = energy.max() ?? 0
+        let onset = energy.firstIndex { $0 >= peak * 0.01 } ?? 0
+        var result = [String: BandParameters]()
+        result["broadband"] = parameters(energy: energy, onset: onset, fs: fs)
+        var filtered: [[[Float]]] = [] // [band][channel]
+        for (b, label) in bands.labels.enumerated() {
+            let filter = OctaveFilter(centreHertz: bands.centres[b], sampleRate: fs)
+            let channels = buffer.channels.map { filter.apply($0) }
+            filtered.append(channels)
+            result[label] = parameters(energy: sumOfSquares(channels), onset: onset, fs: fs)
+        }
+        let (itdg, firstLevel) = reflectionGap(energy: energy, onset: onset, fs: fs)
+        var binaural: BinauralParameters?
+        if buffer.channelCount == 2 {
+            binaural = binauralParameters(broadband: buffer.channels, bands: filtered, onset: onset, fs: fs)
+        }
+        return ImpulseResponseAnalysis(sampleRate: buffer.sampleRate, channels: buffer.channelCount, onsetSeconds: Double(onset) / fs,
+                                       bands: result, ITDG: itdg, firstReflectionLevel: firstLevel, binaural: binaural,
+                                       noiseFloorDB: DecayCurve(energy: Array(energy[onset...]), sampleRate: fs).noiseFloorDB)
+    }
+
+    /// Energy in a sliding window of ±0.25 ms around each sample: a fractionally delayed arrival
+    /// keeps its whole energy in the window whatever its sub-sample position (a single sample does not).
+    static func windowedEnergy(_ e: [Double], fs: Double) -> (values: [Double], halfWidth: Int) {
+        let w = max(1, Int(0.00025 * fs))
+        var window = [Double](repeating: 0, count: e.count)
+        var running = 0.0
+        for i in 0..<(e.count + w) {
+            if i < e.count { running += e[i] }
+            if i >= 2 * w + 1, i - 2 * w - 1 < e.count { running -= e[i - 2 * w - 1] }
+            if i >= w { window[i - w] = running }
+        }
+        return (window, w)
+    }
+
+    /// The direct sound: the window-energy maximum within 2 ms after the onset.
+    static func directPeak(_ window: [Double], onset: Int, fs: Double) -> Int {
+        let end = min(window.count, onset + Int(0.002 * fs) + 1)
+        return (onset..<max(onset + 1, end)).max { window[$0] < window[$1] } ?? onset
+    }
+
+    static func sumOfSquares(_ channels: [[Float]]) -> [Double] {
+        var e = [Double](repeating: 0, count: channels.first?.count ?? 0)
+        for c in channels { for i in c.indices { e[i] += Double(c[i]) * Double(c[i]) } }
+        return e
+    }
+
+    static func parameters(energy full: [Double], onset: Int, fs: Double) -> BandParameters {
+        let e = Array(full[onset...])
+        let decay = DecayCurve(energy: e, sampleRate: fs)
+        let total = e.prefix(decay.crosspoint).reduce(0, +)
+        func energy(_ a: Double, _ b: Double) -> Double {
+            let i = min(e.count, Int((a * fs).rounded())), j = min(e.count, Int((b * fs).rounded()))
+            return i < j ? e[i..<j].reduce(0, +) : 0
+        }
+        func clarity(_ t: Double) -> Parameter {
+            let early = energy(0, t), late = total - early
+            return late > 0 && early > 0 ? .of(10 * log10(early / late)) : .missing("no energy on one side of \(Int(t * 1000)) ms")
+        }
+        let ts = total > 0 ? e.prefix(decay.crosspoint).enumerated().reduce(0.0) { $0 + Double($1.offset) / fs * $1.element } / total : .nan
+        // Direct sound: ±1.25 ms around its peak (found by window energy, see `directPeak`).
+        let p = directPeak(windowedEnergy(e, fs: fs).values, onset: 0, fs: fs)
+        let w = Int(directWindow * fs)
+        let direct = e[max(0, p - w)..<min(e.count, p + w + 1)].reduce(0, +)
+        let reverberant = total - direct
+        return BandParameters(
+            EDT: decay.reverberationTime(upper: 0, lower: -10),
+            T20: decay.reverberationTime(upper: -5, lower: -25),
+            T30: decay.reverberationTime(upper: -5, lower: -35),
+            C50: clarity(0.05), C80: clarity(0.08),
+            D50: total > 0 ? .of(energy(0, 0.05) / total) : .missing("no energy"),
+            Ts: ts.isFinite ? .of(ts * 1000) : .missing("no energy"),
+            DRR: reverberant > 0 && direct > 0 ? .of(10 * log10(direct / reverberant)) : .missing("no reverberant energy"))
+    }
+
+    /// ITDG and the strongest reflection within 20 ms, from the energy in ±0.25 ms windows: the first
+    /// arrival after the direct sound that comes within 25 dB of it is the first reflection.
+    static func reflectionGap(energy e: [Double], onset: Int, fs: Double) -> (Parameter, Parameter) {
+        let (window, w) = windowedEnergy(e, fs: fs)
+        let p = directPeak(window, onset: onset, fs: fs)
+        let direct = window[p]
+        guard direct > 0 else { return (.missing("silent"), .missing("silent")) }
+        let start = p + 2 * w + Int(0.0005 * fs) // past the direct sound's window and its kernel
+        let end = min(e.count - w - 1, p + Int(0.1 * fs))
+        guard start < end else { return (.missing("response too short"), .missing("response too short")) }
+        let threshold = direct * pow(10, -2.5)
+        // The first reflection: the first time the window energy comes within 25 dB of the direct
+        // sound, then its peak within the next millisecond (the kernel's side-lobes ripple on the way up).
+        var first: Int?
+        if let crossing = (start..<end).first(where: { window[$0] >= threshold }) {
+            first = (crossing..<min(end, crossing + Int(0.001 * fs))).max { window[$0] < window[$1] }
+        }
+        var strongest = -Double.infinity
+        for i in start..<min(end, p + Int(0.02 * fs) + 1) { strongest = max(strongest, window[i]) }
+        if strongest < threshold { strongest = -.infinity }
+        guard let f = first else { return (.missing("no reflection within 25 dB of the direct sound in 100 ms"), .missing("no reflection")) }
+        let level: Parameter = strongest > 0 ? .of(10 * log10(strongest / direct)) : .missing("no reflection within 20 ms")
+        // The window energy is flat-topped around an isolated arrival; its energy centroid is the
+        // arrival time (the band-limited kernel is symmetric).
+        func centroid(_ c: Int) -> Double {
+            let r = max(0, c - w)...min(e.count - 1, c + w)
+            let total = r.reduce(0.0) { $0 + e[$1] }
+            return total > 0 ? r.reduce(0.0) { $0 + Double($1) * e[$1] } / total : Double(c)
+        }
+        return (.of((centroid(f) - centroid(p)) / fs * 1000), level)
+    }
+
+    static func binauralParameters(broadband: [[Float]], bands: [[[Float]]], onset: Int, fs: Double) -> BinauralParameters {
+        let labels = FrequencyBands.octaves.labels
+        let e80 = onset + Int(0.08 * fs)
+        var early: [String: Parameter] = [:], late: [String: Parameter] = [:], ild: [String: Parameter] = [:]
+        let w = Int(directWindow * fs)
+        let directRange = max(0, onset - w)..<min(broadband[0].count, onset + 2 * w + Int(0.001 * fs))
+        for (label, ears) in [("broadband", broadband)] + zip(labels, bands).map({ ($0, $1) }) {
+            early[label] = iacc(ears[0], ears[1], max(0, onset - Int(0.001 * fs))..<min(ears[0].count, e80), fs: fs)
+            late[label] = iacc(ears[0], ears[1], min(ears[0].count, e80)..<ears[0].count, fs: fs)
+            let el = directRange.reduce(0.0) { $0 + Double(ears[0][$1] * ears[0][$1]) }
+            let er = directRange.reduce(0.0) { $0 + Double(ears[1][$1] * ears[1][$1]) }
+            ild[label] = el > 0 && er > 0 ? .of(10 * log10(el / er)) : .missing("no direct sound")
+        }
+        return BinauralParameters(IACC_E: early, IACC_L: late, ITD: itd(broadband[0], broadband[1], directRange, fs: fs), ILD: ild)
+    }
+
+    /// max over |τ| ≤ 1 ms of |Σ l(t) r(t+τ)| / √(Σ l² Σ r²) over `range` (ISO 3382-1 A.3.5).
+    static func iacc(_ l: [Float], _ r: [Float], _ range: Range<Int>, fs: Double) -> Parameter {
+        guard range.count > 1 else { return .missing("interval outside the response") }
+        let el = range.reduce(0.0) { $0 + Double(l[$1] * l[$1]) }, er = range.reduce(0.0) { $0 + Double(r[$1] * r[$1]) }
+        guard el > 0, er > 0 else { return .missing("no energy in the interval") }
+        let maxLag = Int(0.001 * fs)
+        var best = 0.0
+        for lag in -maxLag...maxLag {
+            var s = 0.0
+            for i in range where i + lag >= 0 && i + lag < r.count { s += Double(l[i]) * Double(r[i + lag]) }
+            best = max(best, abs(s))
+        }
+        return .of(best / (el * er).squareRoot())
+    }
+
+    /// Lag of the cross-correlation peak of the direct sound (parabolic refinement), µs,
+    /// positive when the right ear lags (the left ear leads).
+    static func itd(_ l: [Float], _ r: [Float], _ range: Range<Int>, fs: Double) -> Parameter {
+        let maxLag = Int(0.001 * fs)
+        func xc(_ lag: Int) -> Double {
+            var s = 0.0
+            for i in range where i + lag >= 0 && i + lag < r.count { s += Double(l[i]) * Double(r[i + lag]) }
+            return s
+        }
+        let values = (-maxLag...maxLag).map { ($0, xc($0)) }
+        guard let best = values.max(by: { $0.1 < $1.1 }), best.1 > 0 else { return .missing("no correlated direct sound") }
+        let ym = xc(best.0 - 1), y0 = best.1, yp = xc(best.0 + 1)
+        let denom = ym - 2 * y0 + yp
+        let refined = Double(best.0) + (denom != 0 ? 0.5 * (ym - yp) / denom : 0)
+        return .of(refined / fs * 1e6)
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import Soundstage
+
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Room-acoustic parameters of any impulse response (ISO 3382-1), mono or binaural.",
+        discussion: """
+        Per octave band 63 Hz – 8 kHz and broadband: EDT, T20, T30 (s), C50, C80 (dB), D50, Ts (ms), DRR (dB); \
+        ITDG (ms) and the strongest reflection within 20 ms (dB re direct). For a two-channel file (left ear, \
+        right ear) also IACC_E (0–80 ms), IACC_L (80 ms–end), the direct sound's ITD (µs, + = left ear leads) and \
+        ILD (dB, + = left louder). Measured responses with a noise floor are handled after Lundeby et al. (1995); \
+        a parameter that cannot be computed is shown as — with the reason in --json.
+        """)
+
+    @Argument(help: "Impulse response (any format libsndfile reads).") var file: String
+    @Flag(help: "Print JSON instead of a table.") var json = false
+
+    func run() throws {
+        let buffer: AudioBuffer
+        do { buffer = try AudioFile.read(file) } catch {
+            printError("\(error)")
+            throw ExitCode(1)
+        }
+        guard buffer.channelCount <= 2 else {
+            printError("\(file): \(buffer.channelCount) channels; analyze takes a mono or a binaural (2-channel) response")
+            throw ExitCode(1)
+        }
+        guard buffer.frameCount > buffer.sampleRate / 20 else {
+            printError("\(file): shorter than 50 ms; an impulse response is needed")
+            throw ExitCode(1)
+        }
+        let a = ImpulseResponseAnalyzer.analyze(buffer)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(a), as: UTF8.self))
+            return
+        }
+        print(table(a))
+    }
+
+    func table(_ a: ImpulseResponseAnalysis) -> String {
+        let labels = FrequencyBands.octaves.labels + ["broadband"]
+        var lines = ["\(file): \(a.channels == 2 ? "binaural" : "mono"), \(a.sampleRate) Hz, onset at \(String(format: "%.2f", a.onsetSeconds * 1000)) ms"
+                     + (a.noiseFloorDB.map { String(format: ", noise floor %.1f dB", $0) } ?? "")]
+        lines.append("band     " + labels.map { $0.padding(toLength: 9, withPad: " ", startingAt: 0) }.joined())
+        let rows: [(String, (BandParameters) -> Parameter, String)] = [
+            ("EDT s", { $0.EDT }, "%.2f"), ("T20 s", { $0.T20 }, "%.2f"), ("T30 s", { $0.T30 }, "%.2f"),
+            ("C50 dB", { $0.C50 }, "%.1f"), ("C80 dB", { $0.C80 }, "%.1f"), ("D50", { $0.D50 }, "%.2f"),
+            ("Ts ms", { $0.Ts }, "%.0f"), ("DRR dB", { $0.DRR }, "%.1f"),
+        ]
+        for (name, get, fmt) in rows {
+            lines.append(name.padding(toLength: 9, withPad: " ", startingAt: 0)
+                         + labels.map { get(a.bands[$0]!).formatted(fmt).padding(toLength: 9, withPad: " ", startingAt: 0) }.joined())
+        }
+        if let b = a.binaural {
+            for (name, dict) in [("IACC_E", b.IACC_E), ("IACC_L", b.IACC_L)] {
+                lines.append(name.padding(toLength: 9, withPad: " ", startingAt: 0)
+                             + labels.map { (dict[$0] ?? .missing("")).formatted("%.2f").padding(toLength: 9, withPad: " ", startingAt: 0) }.joined())
+            }
+            lines.append("ILD dB   " + labels.map { (b.ILD[$0] ?? .missing("")).formatted("%.1f").padding(toLength: 9, withPad: " ", startingAt: 0) }.joined())
+            lines.append("ITD \(b.ITD.formatted("%.0f")) µs (+ = left ear leads)")
+        }
+        lines.append("ITDG \(a.ITDG.formatted("%.1f")) ms, strongest reflection within 20 ms \(a.firstReflectionLevel.formatted("%.1f")) dB re direct")
+        return lines.joined(separator: "\n")
+    }
+}
