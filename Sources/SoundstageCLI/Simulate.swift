@@ -10,13 +10,14 @@ struct OutputOptions: ParsableArguments {
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Simulate a room: omni RIRs and the specular reflections of each speaker.",
+        abstract: "Simulate a room: omni RIRs, specular reflections and metrics of each speaker.",
         discussion: """
         Writes DIR/<name>/rir-<speaker>.wav (mono, 32-bit float, the omnidirectional response at the \
-        listener) and reflections.json (every specular path up to order 3 with surfaces, delays, levels, \
-        directions and reflection points). Options override the room file's simulation block.
-        Not yet available: the ray-traced tail (#4), BRIRs (#5), metrics.json (#8) and plots (#7); \
-        until then the image-source method models the whole response.
+        listener), reflections.json (every specular path up to order 3 with surfaces, delays, levels, \
+        directions and reflection points) and metrics.json (ISO 3382-1 parameters per band, ITDG, \
+        imaging), and prints a line of key numbers per speaker. Options override the room file's \
+        simulation block. Not yet available: the ray-traced tail (#4), BRIRs and binaural metrics (#5) \
+        and plots (#7); until then the image-source method models the whole response.
         """)
 
     @Argument(help: "Room file (JSON).") var room: String
@@ -35,25 +36,10 @@ struct Simulate: ParsableCommand {
     func run() throws {
         var scene = try loadRoom(room)
         try applyOverrides(&scene)
-        let plan = scene.resolve(threads: threads, detailOrder: reflectionsOrder)
+        let metrics = try simulateRoom(scene, threads: threads, reflectionsOrder: reflectionsOrder, outDir: output.outDir)
         let folder = URL(fileURLWithPath: output.outDir).appendingPathComponent(scene.name)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        note(plan.maxOrderNote)
-        if case .value(let n) = scene.simulation.rays, n == 0 {} else {
-            note("ray tracing is not implemented yet: the image-source method models the whole response")
-        }
-        var results: [ImageSourceResult] = []
-        for (i, speaker) in scene.speakers.enumerated() {
-            let start = Date()
-            let result = ImageSourceEngine.run(scene: scene, speakerIndex: i, plan: plan)
-            results.append(result)
-            let path = folder.appendingPathComponent("rir-\(speaker.name).wav").path
-            try AudioFile.write(AudioBuffer(sampleRate: plan.sampleRate, channels: [result.rir]), to: path, format: .wavFloat32)
-            note(String(format: "%@: %d image sources in %.2f s → %@", speaker.name, result.imageCount, Date().timeIntervalSince(start), path))
-        }
-        let reflections = folder.appendingPathComponent("reflections.json").path
-        try AtomicFile.write(try ReflectionsFile(scene: scene, plan: plan, results: results).encoded(), to: reflections)
-        print("\(scene.name): \(scene.speakers.count) RIR(s) of \(String(format: "%.2f", plan.durationSeconds)) s at \(plan.sampleRate) Hz and reflections.json in \(folder.path)")
+        print("\(scene.name): \(scene.speakers.count) RIR(s), reflections.json and metrics.json in \(folder.path)")
+        for m in metrics { print("  " + m.summaryLine) }
     }
 
     func applyOverrides(_ scene: inout Scene) throws {
@@ -93,4 +79,39 @@ struct Simulate: ParsableCommand {
 /// A progress or information line on standard error.
 func note(_ message: String) {
     FileHandle.standardError.write(Data("\(message)\n".utf8))
+}
+
+/// Simulates `scene` into `outDir/<name>/` (RIRs, reflections.json, metrics.json); returns the metrics.
+func simulateRoom(_ scene: Scene, threads: Int, reflectionsOrder: Int, outDir: String) throws -> [SpeakerMetrics] {
+    let plan = scene.resolve(threads: threads, detailOrder: reflectionsOrder)
+    let folder = URL(fileURLWithPath: outDir).appendingPathComponent(scene.name)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    note("\(scene.name): " + plan.maxOrderNote)
+    if case .value(let n) = scene.simulation.rays, n == 0 {} else {
+        note("ray tracing is not implemented yet: the image-source method models the whole response")
+    }
+    if plan.maxOrder != Int.max {
+        // Order-limited image sources cover about order × mean free path (4V/S, Kuttruff eq. 4.5).
+        let covered = Double(plan.maxOrder) * 4 * scene.volume / scene.surfaceArea / scene.air.speedOfSound
+        if covered < plan.durationSeconds {
+            note(String(format: "warning: image sources up to order %d cover only about the first %.0f ms of %.0f ms; until the ray-traced tail (issue #4) lands, T20/T30/C80 describe that truncated response, not the room", plan.maxOrder, covered * 1000, plan.durationSeconds * 1000))
+        }
+    }
+    var results: [ImageSourceResult] = []
+    var metrics: [SpeakerMetrics] = []
+    for (i, speaker) in scene.speakers.enumerated() {
+        let start = Date()
+        let result = ImageSourceEngine.run(scene: scene, speakerIndex: i, plan: plan)
+        results.append(result)
+        let path = folder.appendingPathComponent("rir-\(speaker.name).wav").path
+        try AudioFile.write(AudioBuffer(sampleRate: plan.sampleRate, channels: [result.rir]), to: path, format: .wavFloat32)
+        note(String(format: "%@: %d image sources in %.2f s → %@", speaker.name, result.imageCount, Date().timeIntervalSince(start), path))
+        metrics.append(SpeakerMetrics.compute(speaker: speaker.name, rir: result.rir, sampleRate: plan.sampleRate))
+    }
+    try AtomicFile.write(try ReflectionsFile(scene: scene, plan: plan, results: results).encoded(),
+                         to: folder.appendingPathComponent("reflections.json").path)
+    let metricsFile = MetricsFile(room: scene.name, soundstageVersion: SoundstageVersion.string,
+                                  bandsHz: FrequencyBands.octaves.centres, speakers: metrics)
+    try AtomicFile.write(try metricsFile.encoded(), to: folder.appendingPathComponent("metrics.json").path)
+    return metrics
 }

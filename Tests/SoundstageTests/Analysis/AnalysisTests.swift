@@ -114,4 +114,17 @@ final class AnalysisTests: XCTestCase {
         // Floor bounce: √0.9 times the 1/r ratio of the two path lengths.
         XCTAssertEqual(a.firstReflectionLevel.value!, level(early[0]), accuracy: 0.3) // the ±0.25 ms window holds ≈ 98 % of a kernel's energy
     }
+
+    func testImagingIsDirectOverEarlyReflectionEnergy() {
+        // Direct impulse 1, reflections 0.2 at 5 ms and 0.1 at 15 ms (inside 20 ms), 0.5 at 30 ms (outside):
+        // imaging = 10 log10(1 / (0.04 + 0.01)) = 13.01 dB.
+        var x = [Float](repeating: 0, count: 9600)
+        x[480] = 1; x[480 + 240] = 0.2; x[480 + 720] = 0.1; x[480 + 1440] = 0.5
+        let m = SpeakerMetrics.compute(speaker: "S", rir: x, sampleRate: 48000)
+        XCTAssertEqual(m.soundstage.imaging.value!, 10 * log10(1 / 0.05), accuracy: 0.01)
+        XCTAssertNil(m.soundstage.width.value)      // needs a BRIR: missing, not invented
+        XCTAssertNotNil(m.soundstage.width.missing)
+        XCTAssertEqual(m.omni.ITDG.value!, 5, accuracy: 0.01)
+        XCTAssertEqual(m.omni.firstReflectionLevel.value!, 20 * log10(0.2), accuracy: 0.01)
+    }
 }

@@ -133,4 +133,22 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(bad.status, 1)
         XCTAssertEqual(bad.stderr.components(separatedBy: "\n").filter { !$0.isEmpty }.count, 1)
     }
+
+    func testCompareTwoPlacementsAndMetricsFile() throws {
+        let out = TestPaths.temporaryFolder()
+        let r = try soundstage(["compare", "rooms/home-studio.json", "rooms/home-studio-wide.json", "--max-order", "3", "--duration", "0.2", "-o", out.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let header = r.stdout.components(separatedBy: "\n")[0]
+        for column in ["home-studio L", "home-studio R", "home-studio-wide L", "home-studio-wide R"] { XCTAssertTrue(header.contains(column), header) }
+        XCTAssertTrue(r.stdout.contains("ITDG (ms)"))
+        // Each room's metrics.json holds both speakers with ISO 3382 bands and the soundstage block.
+        let data = try Data(contentsOf: out.appendingPathComponent("home-studio-wide/metrics.json"))
+        let metrics = try JSONDecoder().decode(MetricsFile.self, from: data)
+        XCTAssertEqual(metrics.speakers.map(\.speaker), ["L", "R"])
+        XCTAssertEqual(Set(metrics.speakers[0].omni.bands.keys), Set(FrequencyBands.octaves.labels + ["broadband"]))
+        XCTAssertNotNil(metrics.speakers[0].soundstage.imaging.value)
+        XCTAssertNotNil(metrics.speakers[0].binauralMissing)
+        let one = try soundstage(["compare", "rooms/home-studio.json"])
+        XCTAssertNotEqual(one.status, 0)
+    }
 }

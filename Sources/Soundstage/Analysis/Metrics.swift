@@ -1,0 +1,92 @@
+import Foundation
+
+/// The `soundstage` block of metrics.json: three placement figures, each defined with its source.
+public struct SoundstageFigures: Codable, Sendable {
+    /// Apparent source width: 1 − IACC_E3, the mean early interaural cross-correlation of the 500 Hz,
+    /// 1 kHz and 2 kHz octaves (Hidaka, Beranek & Okano 1995, JASA 98; Beranek, *Concert Halls and
+    /// Opera Houses*, 2004). Needs the BRIR.
+    public var width: Parameter
+    /// Listener envelopment: the fraction of the late (80 ms – end) energy that arrives laterally,
+    /// Σ E·cos²φ / Σ E with φ the angle to the ear axis (after Bradley & Soulodre 1995, JASA 98, LG80∞
+    /// and ISO 3382-1 Annex A's lateral energy). Needs the directional late energy field.
+    public var envelopment: Parameter
+    /// Imaging (direct-sound dominance), dB: the direct sound's energy against that of all reflections
+    /// in the 20 ms after it, from the omni RIR. Early reflections within ~20 ms and less than about
+    /// 10 dB below the direct sound broaden and shift images (Olive & Toole 1989, JAES 37; Toole,
+    /// *Sound Reproduction*, 2008, ch. 6). Higher is more precise imaging.
+    public var imaging: Parameter
+}
+
+/// Per-speaker metrics of metrics.json (SPEC §4).
+public struct SpeakerMetrics: Codable, Sendable {
+    public var speaker: String
+    /// ISO 3382-1 parameters of the omnidirectional RIR per octave band and broadband, with DRR,
+    /// ITDG and the strongest reflection within 20 ms.
+    public var omni: ImpulseResponseAnalysis
+    /// IACC_E, IACC_L, ITD, ILD from the BRIR; nil until BRIRs are synthesized, with `binauralMissing` saying why.
+    public var binaural: BinauralParameters?
+    public var binauralMissing: String?
+    public var soundstage: SoundstageFigures
+}
+
+public struct MetricsFile: Codable, Sendable {
+    public var room: String
+    public var soundstageVersion: String
+    public var bandsHz: [Double]
+    public var speakers: [SpeakerMetrics]
+
+    public init(room: String, soundstageVersion: String, bandsHz: [Double], speakers: [SpeakerMetrics]) {
+        self.room = room
+        self.soundstageVersion = soundstageVersion
+        self.bandsHz = bandsHz
+        self.speakers = speakers
+    }
+
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+}
+
+extension SpeakerMetrics {
+    /// Metrics of one speaker from its omni RIR (and BRIR when there is one).
+    public static func compute(speaker: String, rir: [Float], sampleRate: Int, brir: AudioBuffer? = nil) -> SpeakerMetrics {
+        let omni = ImpulseResponseAnalyzer.analyze(AudioBuffer(sampleRate: sampleRate, channels: [rir]))
+        let binaural = brir.map { ImpulseResponseAnalyzer.analyze($0).binaural } ?? nil
+        let width: Parameter
+        if let b = binaural {
+            let values = ["500", "1k", "2k"].compactMap { b.IACC_E[$0]?.value }
+            width = values.count == 3 ? .of(1 - values.reduce(0, +) / 3) : .missing("IACC_E missing in a band")
+        } else {
+            width = .missing("needs the BRIR (binaural synthesis, issue #5)")
+        }
+        return SpeakerMetrics(speaker: speaker, omni: omni, binaural: binaural,
+                              binauralMissing: binaural == nil ? "BRIR synthesis is not implemented yet (issue #5)" : nil,
+                              soundstage: SoundstageFigures(width: width,
+                                                            envelopment: .missing("needs the directional late energy field (ray tracer, issue #4)"),
+                                                            imaging: imaging(rir: rir, sampleRate: Double(sampleRate))))
+    }
+
+    static func imaging(rir: [Float], sampleRate fs: Double) -> Parameter {
+        let e = rir.map { Double($0) * Double($0) }
+        let peak = e.max() ?? 0
+        guard peak > 0 else { return .missing("silent response") }
+        let onset = e.firstIndex { $0 >= peak * 0.01 } ?? 0
+        let window = ImpulseResponseAnalyzer.windowedEnergy(e, fs: fs)
+        let p = ImpulseResponseAnalyzer.directPeak(window.values, onset: onset, fs: fs)
+        let w = Int(ImpulseResponseAnalyzer.directWindow * fs)
+        let direct = e[max(0, p - w)..<min(e.count, p + w + 1)].reduce(0, +)
+        let early = e[min(e.count, p + w + 1)..<min(e.count, p + Int(0.02 * fs))].reduce(0, +)
+        return early > 0 ? .of(10 * log10(direct / early)) : .missing("no reflections within 20 ms")
+    }
+
+    /// The one line `simulate` prints per speaker (issue #8): T30 at 500 Hz and 1 kHz, C80, ITDG, width.
+    public var summaryLine: String {
+        let b = omni.bands
+        return "\(speaker): T30 \(b["500"]!.T30.formatted("%.2f")) s (500 Hz) \(b["1k"]!.T30.formatted("%.2f")) s (1 kHz), "
+            + "C80 \(b["1k"]!.C80.formatted("%+.1f")) dB (1 kHz), ITDG \(omni.ITDG.formatted("%.1f")) ms, "
+            + "first reflection \(omni.firstReflectionLevel.formatted("%+.1f")) dB, imaging \(soundstage.imaging.formatted("%.1f")) dB, "
+            + "width \(soundstage.width.formatted("%.2f"))"
+    }
+}

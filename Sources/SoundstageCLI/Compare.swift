@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import Soundstage
+
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Simulate several rooms (or placements) and print their metrics side by side.",
+        discussion: "Each room is simulated into DIR/<name>/ as by `simulate`; the table shows, per speaker, what moving the speakers or changing the room did.")
+
+    @Argument(help: "Room files (JSON), at least two.") var rooms: [String]
+    @OptionGroup var output: OutputOptions
+    @Option(help: "Image-source order (a number or 'auto').") var maxOrder: String?
+    @Option(help: "Impulse response length in seconds (or 'auto').") var duration: String?
+    @Option(help: "Worker threads (default: all cores).") var threads: Int = defaultThreadCount
+
+    func run() throws {
+        guard rooms.count >= 2 else { throw ValidationError("compare needs at least two room files") }
+        var scenes: [Scene] = []
+        for path in rooms { scenes.append(try loadRoom(path)) }
+        let names = scenes.map(\.name)
+        if Set(names).count != names.count {
+            throw ValidationError("two rooms share the name \"\(names.first { n in names.filter { $0 == n }.count > 1 }!)\": give each a distinct \"name\" so their outputs do not overwrite each other")
+        }
+        var columns: [(String, SpeakerMetrics, Scene)] = []
+        for var scene in scenes {
+            var simulate = try Simulate.parse([scene.sourcePath ?? scene.name] + (maxOrder.map { ["--max-order", $0] } ?? [])
+                                              + (duration.map { ["--duration", $0] } ?? []))
+            simulate.threads = threads
+            try simulate.applyOverrides(&scene)
+            for m in try simulateRoom(scene, threads: threads, reflectionsOrder: 3, outDir: output.outDir) {
+                columns.append(("\(scene.name) \(m.speaker)", m, scene))
+            }
+        }
+        print(table(columns))
+    }
+
+    func table(_ columns: [(String, SpeakerMetrics, Scene)]) -> String {
+        let width = max(14, columns.map(\.0.count).max()! + 2)
+        func row(_ label: String, _ cell: (SpeakerMetrics, Scene) -> String) -> String {
+            label.padding(toLength: 26, withPad: " ", startingAt: 0)
+                + columns.map { cell($0.1, $0.2).padding(toLength: width, withPad: " ", startingAt: 0) }.joined()
+        }
+        func speakerOf(_ m: SpeakerMetrics, _ s: Scene) -> Speaker { s.speakers.first { $0.name == m.speaker }! }
+        let b = { (m: SpeakerMetrics, band: String) in m.omni.bands[band]! }
+        return [
+            row("", { m, s in "\(s.name) \(m.speaker)" }),
+            row("distance to listener (m)", { m, s in String(format: "%.2f", s.listener.direction(of: speakerOf(m, s).position).distance) }),
+            row("azimuth (°)", { m, s in String(format: "%+.1f", s.listener.direction(of: speakerOf(m, s).position).azimuth) }),
+            row("nearest wall (m)", { m, s in s.nearestSurfaces(to: speakerOf(m, s).position, count: 1).map { String(format: "%@ %.2f", $0.name, $0.distance) }.first ?? "—" }),
+            row("T30 500 Hz (s)", { m, _ in b(m, "500").T30.formatted("%.2f") }),
+            row("T30 1 kHz (s)", { m, _ in b(m, "1k").T30.formatted("%.2f") }),
+            row("EDT 1 kHz (s)", { m, _ in b(m, "1k").EDT.formatted("%.2f") }),
+            row("C80 1 kHz (dB)", { m, _ in b(m, "1k").C80.formatted("%+.1f") }),
+            row("D50 1 kHz", { m, _ in b(m, "1k").D50.formatted("%.2f") }),
+            row("DRR broadband (dB)", { m, _ in b(m, "broadband").DRR.formatted("%+.1f") }),
+            row("ITDG (ms)", { m, _ in m.omni.ITDG.formatted("%.1f") }),
+            row("first reflection (dB)", { m, _ in m.omni.firstReflectionLevel.formatted("%+.1f") }),
+            row("imaging (dB)", { m, _ in m.soundstage.imaging.formatted("%.1f") }),
+            row("width", { m, _ in m.soundstage.width.formatted("%.2f") }),
+        ].joined(separator: "\n")
+    }
+}
