@@ -4,13 +4,14 @@ BIN := .build/release/soundstage
 ROOMS := $(wildcard rooms/*.json)
 OUT ?= Renders
 
-.PHONY: deps build demo test bench validate-ism peers-env clean help
+.PHONY: deps build demo test bench validate-ism crosscheck-analysis peers-env clean help
 
 help:
 	@echo "make demo   install what is missing, build (release), validate every example room"
 	@echo "make test   install what is missing, build and run all tests"
 	@echo "make bench  release-build speed and memory figures, with pyroomacoustics timed in the same run"
 	@echo "make validate-ism  broadband RIR agreement with pyroomacoustics (installed from PyPI into .venv-bench)"
+	@echo "make crosscheck-analysis  analyze vs pyrato (T30, EDT, C80) on simulated and measured-style IRs"
 
 deps:
 	@bash scripts/install-deps.sh
@@ -36,7 +37,7 @@ test: deps
 VENV := .venv-bench
 peers-env:
 	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
-	@$(VENV)/bin/python -c "import pyroomacoustics" 2>/dev/null || $(VENV)/bin/pip install -q pyroomacoustics numpy scipy
+	@$(VENV)/bin/python -c "import pyroomacoustics, pyrato" 2>/dev/null || $(VENV)/bin/pip install -q pyroomacoustics pyrato numpy scipy
 
 bench: deps peers-env
 	$(SWIFT) build -c release
@@ -46,6 +47,10 @@ bench: deps peers-env
 validate-ism: deps peers-env
 	$(SWIFT) build -c release
 	$(VENV)/bin/python scripts/peers.py validate
+
+crosscheck-analysis: deps peers-env
+	$(SWIFT) build -c release
+	$(VENV)/bin/python scripts/crosscheck_analysis.py
 
 clean:
 	rm -rf .build

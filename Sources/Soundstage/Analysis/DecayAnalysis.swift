@@ -72,11 +72,21 @@ enum Lundeby {
         guard n > Int(0.1 * fs), let peak = e.max(), peak > 0 else { return nil }
         func db(_ x: Double) -> Double { 10 * log10(max(x, 1e-300) / peak) }
         func mean(_ a: Int, _ b: Int) -> Double { a < b ? e[a..<b].reduce(0, +) / Double(b - a) : 0 }
-        // 1–2: noise from the last 10 %. A noise floor is flat: when the last tenth is more than
-        // 3 dB below the tenth before it, the response is still decaying (a noise-free, simulated or
-        // truncated response) and there is no noise to handle.
+        // 1–2: noise from the last 10 %. A noise floor is stationary: over the last 20 % of the
+        // response its level has no trend. When a line fitted to that part's 10 ms block levels falls
+        // by more than 1.5 dB across it, the response is still decaying (a noise-free simulated
+        // response, or the slow second slope of a double-slope decay) and there is no noise to handle.
         var noise = mean(n - n / 10, n)
-        guard db(noise) > -150, db(mean(n - n / 5, n - n / 10)) - db(noise) < 3 else { return nil }
+        guard db(noise) > -150 else { return nil }
+        let tailBlock = max(1, Int(0.01 * fs))
+        let tail = stride(from: n - n / 5, to: n - tailBlock, by: tailBlock).map { (t: Double($0), l: db(mean($0, $0 + tailBlock))) }
+        if tail.count >= 4 {
+            let c = Double(tail.count)
+            let st = tail.reduce(0) { $0 + $1.t }, sl = tail.reduce(0) { $0 + $1.l }
+            let stt = tail.reduce(0) { $0 + $1.t * $1.t }, stl = tail.reduce(0) { $0 + $1.t * $1.l }
+            let slope = (c * stl - st * sl) / (c * stt - st * st)
+            if -slope * Double(n / 5) > 1.5 { return nil }
+        }
         // Averages over blocks of `block` samples.
         func blocks(_ block: Int, upTo end: Int) -> [(t: Double, l: Double)] {
             stride(from: 0, to: max(0, end - block), by: block).map { (Double($0 + block / 2), db(mean($0, $0 + block))) }

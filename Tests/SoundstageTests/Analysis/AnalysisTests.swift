@@ -50,6 +50,21 @@ final class AnalysisTests: XCTestCase {
         XCTAssertTrue(noisy.bands["broadband"]!.T30.missing!.contains("decay range too small"))
     }
 
+    func testDoubleSlopeDecayIsNotMistakenForNoise() {
+        // A fast decay (T = 0.3 s) plus a slow one 25 dB down (T = 3 s), noise-free: the slow slope
+        // must not be truncated as a noise floor, so C80 equals its exact value from the energies.
+        var rng = SplitMix64(seed: 21)
+        let k1 = 6 * log(10.0) / 0.3, k2 = 6 * log(10.0) / 3.0, a2 = pow(10, -25.0 / 10)
+        let n = Int(2.0 * fs)
+        let energy = (0..<n).map { i -> Double in let t = Double(i) / fs; return exp(-k1 * t) + a2 * exp(-k2 * t) }
+        let x = energy.map { Float(($0).squareRoot() * (Bool.random(using: &rng) ? 1 : -1)) }
+        let a = ImpulseResponseAnalyzer.analyze(AudioBuffer(sampleRate: Int(fs), channels: [x]))
+        XCTAssertNil(a.noiseFloorDB)
+        let n80 = Int(0.08 * fs)
+        let exact = 10 * log10(energy[..<n80].reduce(0, +) / energy[n80...].reduce(0, +))
+        XCTAssertEqual(a.bands["broadband"]!.C80.value!, exact, accuracy: 0.02)
+    }
+
     func testClarityDefinitionAndCentreTimeOfKnownEnergySplits() {
         // Impulses at 0, 10, 60 and 100 ms after the onset with amplitudes 1, 0.5, 0.3, 0.4.
         var x = [Float](repeating: 0, count: Int(0.5 * fs))
