@@ -12,12 +12,12 @@ struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Simulate a room: omni RIRs, specular reflections and metrics of each speaker.",
         discussion: """
-        Writes DIR/<name>/rir-<speaker>.wav (mono, 32-bit float, the omnidirectional response at the \
-        listener), reflections.json (every specular path up to order 3 with surfaces, delays, levels, \
+        Writes DIR/<name>/brir-<speaker>.wav (2 channels: left ear, right ear, 32-bit float, through the \
+        listener's HRTF), rir-<speaker>.wav (mono, the omnidirectional response at the listener), reflections.json (every specular path up to order 3 with surfaces, delays, levels, \
         directions and reflection points) and metrics.json (ISO 3382-1 parameters per band, ITDG, \
         imaging), and prints a line of key numbers per speaker. Options override the room file's \
-        simulation block. Not yet available: the ray-traced tail (#4), BRIRs and binaural metrics (#5) \
-        and plots (#7); until then the image-source method models the whole response.
+        simulation block. Not yet available: the ray-traced tail (#4) and plots (#7); until then the \
+        image-source method models the whole response.
         """)
 
     @Argument(help: "Room file (JSON).") var room: String
@@ -38,7 +38,7 @@ struct Simulate: ParsableCommand {
         try applyOverrides(&scene)
         let metrics = try simulateRoom(scene, threads: threads, reflectionsOrder: reflectionsOrder, outDir: output.outDir)
         let folder = URL(fileURLWithPath: output.outDir).appendingPathComponent(scene.name)
-        print("\(scene.name): \(scene.speakers.count) RIR(s), reflections.json and metrics.json in \(folder.path)")
+        print("\(scene.name): \(scene.speakers.count) BRIR(s) and RIR(s), reflections.json and metrics.json in \(folder.path)")
         for m in metrics { print("  " + m.summaryLine) }
     }
 
@@ -84,6 +84,15 @@ func note(_ message: String) {
 /// Simulates `scene` into `outDir/<name>/` (RIRs, reflections.json, metrics.json); returns the metrics.
 func simulateRoom(_ scene: Scene, threads: Int, reflectionsOrder: Int, outDir: String) throws -> [SpeakerMetrics] {
     let plan = scene.resolve(threads: threads, detailOrder: reflectionsOrder)
+    // The HRTF first: a missing or unusable SOFA file stops the run before anything is written.
+    let hrtfPath: String
+    if case .file(let f) = scene.listener.hrtf { hrtfPath = f } else { hrtfPath = HRTFSet.defaultPath }
+    let hrtf: HRTFSet
+    do { hrtf = try HRTFSet(path: hrtfPath, sampleRate: Double(plan.sampleRate)) } catch {
+        printError("listener.hrtf: \(error)")
+        throw ExitCode(1)
+    }
+    let field = hrtf.diffuseField()
     let folder = URL(fileURLWithPath: outDir).appendingPathComponent(scene.name)
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     note("\(scene.name): " + plan.maxOrderNote)
@@ -105,8 +114,11 @@ func simulateRoom(_ scene: Scene, threads: Int, reflectionsOrder: Int, outDir: S
         results.append(result)
         let path = folder.appendingPathComponent("rir-\(speaker.name).wav").path
         try AudioFile.write(AudioBuffer(sampleRate: plan.sampleRate, channels: [result.rir]), to: path, format: .wavFloat32)
-        note(String(format: "%@: %d image sources in %.2f s → %@", speaker.name, result.imageCount, Date().timeIntervalSince(start), path))
-        metrics.append(SpeakerMetrics.compute(speaker: speaker.name, rir: result.rir, sampleRate: plan.sampleRate))
+        let brir = BinauralSynthesizer.render(scene: scene, speakerIndex: i, plan: plan, paths: result.paths, omni: result.rir,
+                                              hrtf: hrtf, field: field)
+        try AudioFile.write(brir, to: folder.appendingPathComponent("brir-\(speaker.name).wav").path, format: .wavFloat32)
+        note(String(format: "%@: %d image sources, RIR and BRIR in %.2f s → %@", speaker.name, result.imageCount, Date().timeIntervalSince(start), folder.path))
+        metrics.append(SpeakerMetrics.compute(speaker: speaker.name, rir: result.rir, sampleRate: plan.sampleRate, brir: brir))
     }
     try AtomicFile.write(try ReflectionsFile(scene: scene, plan: plan, results: results).encoded(),
                          to: folder.appendingPathComponent("reflections.json").path)

@@ -59,10 +59,10 @@ extension SpeakerMetrics {
             let values = ["500", "1k", "2k"].compactMap { b.IACC_E[$0]?.value }
             width = values.count == 3 ? .of(1 - values.reduce(0, +) / 3) : .missing("IACC_E missing in a band")
         } else {
-            width = .missing("needs the BRIR (binaural synthesis, issue #5)")
+            width = .missing("needs the BRIR")
         }
         return SpeakerMetrics(speaker: speaker, omni: omni, binaural: binaural,
-                              binauralMissing: binaural == nil ? "BRIR synthesis is not implemented yet (issue #5)" : nil,
+                              binauralMissing: binaural == nil ? "no BRIR was given" : nil,
                               soundstage: SoundstageFigures(width: width,
                                                             envelopment: .missing("needs the directional late energy field (ray tracer, issue #4)"),
                                                             imaging: imaging(rir: rir, sampleRate: Double(sampleRate))))

@@ -31,6 +31,7 @@ public final class HRTFSet: @unchecked Sendable {
     /// Taps per HRIR at `sampleRate`.
     public let filterLength: Int
     private let easy: UnsafeMutablePointer<MYSOFA_EASY>
+    var easyHandle: UnsafeMutablePointer<MYSOFA_EASY> { easy }
 
     public init(path: String = HRTFSet.defaultPath, sampleRate: Double) throws {
         guard FileManager.default.isReadableFile(atPath: path) else {
@@ -49,6 +50,41 @@ public final class HRTFSet: @unchecked Sendable {
         self.sampleRate = sampleRate
         self.filterLength = Int(length)
         self.easy = handle
+        self.isMirrorSymmetric = HRTFSet.measuredMirrorSymmetry(handle)
+    }
+
+    /// Whether the measured set is left–right symmetric: for every measured direction the right-ear
+    /// HRIR equals the left-ear HRIR of the mirrored direction (to 0.1 %), as in the MIT KEMAR
+    /// "normal pinna" set. libmysofa's interpolation between measured directions is not itself
+    /// mirror-symmetric (its neighbourhoods differ by up to 7 % in places), so for such sets the
+    /// right ear is taken as the left ear of the mirrored direction: mirrored rooms then give
+    /// exactly swapped ears.
+    public let isMirrorSymmetric: Bool
+
+    static func measuredMirrorSymmetry(_ easy: UnsafeMutablePointer<MYSOFA_EASY>) -> Bool {
+        let hrtf = easy.pointee.hrtf!
+        let m = Int(hrtf.pointee.M), c = Int(hrtf.pointee.C), r = Int(hrtf.pointee.R), n = Int(hrtf.pointee.N)
+        guard r == 2, let pos = hrtf.pointee.SourcePosition.values, let ir = hrtf.pointee.DataIR.values else { return false }
+        struct Key: Hashable { let x: Int, y: Int, z: Int }
+        func key(_ i: Int, mirror: Bool) -> Key {
+            let x = pos[i * c], y = pos[i * c + 1], z = pos[i * c + 2]
+            let l = max(1e-9, (x * x + y * y + z * z).squareRoot())
+            return Key(x: Int((x / l * 1000).rounded()), y: Int(((mirror ? -y : y) / l * 1000).rounded()), z: Int((z / l * 1000).rounded()))
+        }
+        var index: [Key: Int] = [:]
+        for i in 0..<m { index[key(i, mirror: false)] = i }
+        var pairs = 0
+        for i in 0..<m {
+            guard let j = index[key(i, mirror: true)] else { continue }
+            var d = 0.0, e = 0.0
+            for k in 0..<n {
+                let a = Double(ir[(i * 2) * n + k]), b = Double(ir[(j * 2 + 1) * n + k])
+                d += (a - b) * (a - b); e += a * a
+            }
+            if e > 0, d / e > 1e-6 { return false }
+            pairs += 1
+        }
+        return pairs >= m / 2
     }
 
     deinit { mysofa_close(easy) }
@@ -59,6 +95,16 @@ public final class HRTFSet: @unchecked Sendable {
     /// HRIRs for a direction in the head frame (SOFA: azimuth 0 ahead, +90 left; elevation +90 up),
     /// interpolated between the nearest measured directions.
     public func hrir(azimuthDegrees az: Double, elevationDegrees el: Double) -> HRIRPair {
+        if isMirrorSymmetric {
+            let left = interpolated(azimuthDegrees: az, elevationDegrees: el)
+            let mirrored = interpolated(azimuthDegrees: -az, elevationDegrees: el)
+            return HRIRPair(left: left.left, right: mirrored.left, leftDelaySeconds: left.leftDelaySeconds, rightDelaySeconds: mirrored.leftDelaySeconds)
+        }
+        return interpolated(azimuthDegrees: az, elevationDegrees: el)
+    }
+
+    /// libmysofa's interpolation between the nearest measured directions.
+    func interpolated(azimuthDegrees az: Double, elevationDegrees el: Double) -> HRIRPair {
         let a = radians(az), e = radians(el)
         var c: [Float] = [Float(cos(e) * cos(a)), Float(cos(e) * sin(a)), Float(sin(e))]
         let n = filterLength

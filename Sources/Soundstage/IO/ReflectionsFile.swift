@@ -43,7 +43,7 @@ public struct ReflectionsFile: Codable, Sendable {
         speakers = zip(scene.speakers, results).map { speaker, result in
             SpeakerPaths(name: speaker.name, position: [speaker.position.x, speaker.position.y, speaker.position.z],
                          imageSourceCount: result.imageCount,
-                         reflections: result.paths.map { p in
+                         reflections: result.paths.filter { $0.order <= plan.detailOrder }.map { p in
                              Reflection(order: p.order, surfaces: p.surfaces.map { scene.surfaces[$0].name },
                                         delaySeconds: p.delaySeconds, distanceMetres: p.distance,
                                         levelDB: p.levelsDB.map { ($0 * 100).rounded() / 100 },

@@ -2,7 +2,8 @@ import Foundation
 
 /// What the image-source stage returns for one speaker.
 public struct ImageSourceResult: Sendable {
-    /// Paths of order ≤ the detail order, sorted by arrival (for reflections.json and the plots).
+    /// Paths of order ≤ the detail order, and every path within the early window of the binaural
+    /// synthesis, sorted by arrival. Only the listed orders carry surfaces and reflection points.
     public var paths: [Path]
     /// The omnidirectional room impulse response at the listener, `frames` samples.
     public var rir: [Float]
@@ -26,6 +27,9 @@ public struct ResolvedSimulation: Sendable {
     public var threads: Int
     /// Paths up to this order are kept for reflections.json and the plots.
     public var detailOrder: Int
+    /// Paths arriving up to this long after the speaker's direct sound are also kept (the early
+    /// part the binaural synthesis renders through HRIRs, plus its cross-fade).
+    public var keepEarlySeconds: Double = BinauralSynthesizer.earlySeconds + BinauralSynthesizer.fadeSeconds
 }
 
 extension Scene {
@@ -94,6 +98,7 @@ public enum ImageSourceEngine {
         let pad = max(table.halfWidth + 1, Int(0.1 * fs))
         let length = plan.frames + 2 * pad
         let listener = scene.listener
+        let keepUntil = speaker.position.distance(to: listener.position) / scene.air.speedOfSound + speaker.delaySeconds + plan.keepEarlySeconds
         let shoebox = ShoeboxImageSources(scene: scene, speaker: speaker, maxDistance: reach, maxOrder: plan.maxOrder,
                                           detailOrder: plan.detailOrder, bandCount: bands)
         let polyhedral = shoebox == nil
@@ -114,9 +119,10 @@ public enum ImageSourceEngine {
                         shader.accumulate(&acc, gains: g, distance: distance)
                         count += 1
                         let order = counts.reduce(0, +)
-                        if order <= plan.detailOrder {
-                            let (surfaces, points) = shoebox.unfold(image: image)
-                            kept.append(makePath(surfaces: surfaces, points: points, distance: distance, gains: shader.bandValues(g),
+                        if order <= plan.detailOrder || distance / scene.air.speedOfSound + speaker.delaySeconds <= keepUntil {
+                            // Reflection points only for the listed orders (the early rest needs directions only).
+                            let (surfaces, points) = order <= plan.detailOrder ? shoebox.unfold(image: image) : ([], [])
+                            kept.append(makePath(order: order, surfaces: surfaces, points: points, distance: distance, gains: shader.bandValues(g),
                                                  speaker: speaker, listener: listener, c: scene.air.speedOfSound, arrival: image))
                         }
                     }
@@ -125,8 +131,8 @@ public enum ImageSourceEngine {
                         shader.gains(reflection: reflection, emission: emission, distance: distance, into: g)
                         shader.accumulate(&acc, gains: g, distance: distance)
                         count += 1
-                        if surfaces.count <= plan.detailOrder {
-                            kept.append(makePath(surfaces: surfaces, points: points, distance: distance, gains: shader.bandValues(g),
+                        if surfaces.count <= plan.detailOrder || distance / scene.air.speedOfSound + speaker.delaySeconds <= keepUntil {
+                            kept.append(makePath(order: surfaces.count, surfaces: surfaces, points: points, distance: distance, gains: shader.bandValues(g),
                                                  speaker: speaker, listener: listener, c: scene.air.speedOfSound,
                                                  arrival: points.last ?? speaker.position))
                         }
@@ -152,10 +158,10 @@ public enum ImageSourceEngine {
                                  maxOrder: plan.maxOrder, usedShoebox: shoebox != nil)
     }
 
-    static func makePath(surfaces: [Int], points: [Vec3], distance: Double, gains: BandValues, speaker: Speaker,
+    static func makePath(order: Int, surfaces: [Int], points: [Vec3], distance: Double, gains: BandValues, speaker: Speaker,
                          listener: Listener, c: Double, arrival: Vec3) -> Path {
         let d = listener.direction(of: arrival)
-        return Path(order: surfaces.count, surfaces: surfaces, reflectionPoints: points, distance: distance,
+        return Path(order: order, surfaces: surfaces, reflectionPoints: points, distance: distance,
                     delaySeconds: distance / c + speaker.delaySeconds, bandGains: gains, azimuth: d.azimuth, elevation: d.elevation)
     }
 }

@@ -47,6 +47,28 @@ public enum BandFilterBank {
     }
 }
 
+extension BandFilterBank {
+    /// Splits `signal` into its octave-band parts with the same zero-phase weights (they sum back
+    /// to `signal` exactly). Zero-padded by `padding` samples on both sides against circular wrap.
+    public static func split(_ signal: [Float], sampleRate: Double, padding: Int) -> [[Float]] {
+        let n = signal.count
+        let size = FFTSize.good(atLeast: n + 2 * padding)
+        let fft = RealFFT(size: size)
+        var input = [Float](repeating: 0, count: size)
+        for i in 0..<n { input[padding + i] = signal[i] }
+        let spectrum = fft.forward(input)
+        return FrequencyBands.octaves.indices.map { b in
+            var s = spectrum
+            for k in 0..<fft.binCount {
+                let w = Float(weight(band: b, hertz: Double(k) * sampleRate / Double(size)))
+                s[2 * k] *= w
+                s[2 * k + 1] *= w
+            }
+            return Array(fft.inverse(s)[padding..<(padding + n)])
+        }
+    }
+}
+
 /// FFT sizes FFTW handles quickly (products of 2, 3 and 5).
 public enum FFTSize {
     public static func good(atLeast n: Int) -> Int {

@@ -72,6 +72,24 @@ public struct BandAccumulator {
         }
     }
 
+    /// Adds `kernel` (its sample 0 at `start`, an index into the padded buffer) scaled by
+    /// `gains[b]` into each band b. Parts outside the buffer are dropped.
+    public mutating func add(kernel: [Float], start: Int, gains: UnsafePointer<Float>) {
+        let first = max(0, -start), last = min(kernel.count, length - start)
+        guard first < last else { return }
+        let length = self.length
+        kernel.withUnsafeBufferPointer { k in
+            data.withUnsafeMutableBufferPointer { d in
+                for b in 0..<bandCount {
+                    let g = gains[b]
+                    if g == 0 { continue }
+                    let out = d.baseAddress! + b * length + start
+                    for i in first..<last { out[i] += g * k[i] }
+                }
+            }
+        }
+    }
+
     /// Adds another slot's buffers into this one, sample by sample (a fixed merge order keeps the
     /// result independent of the thread count).
     public mutating func add(_ other: BandAccumulator) {

@@ -73,7 +73,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(one.status, 0, one.stderr)
         let two = try soundstage(["simulate", "rooms/home-studio.json", "--rays", "0", "--duration", "0.2", "--max-order", "4", "--threads", "2", "-o", out.appendingPathComponent("b").path])
         XCTAssertEqual(two.status, 0, two.stderr)
-        for file in ["rir-L.wav", "rir-R.wav", "reflections.json"] {
+        for file in ["rir-L.wav", "rir-R.wav", "brir-L.wav", "brir-R.wav", "reflections.json", "metrics.json"] {
             let a = try Data(contentsOf: out.appendingPathComponent("a/home-studio/\(file)"))
             let b = try Data(contentsOf: out.appendingPathComponent("b/home-studio/\(file)"))
             XCTAssertEqual(a, b, file) // bit-identical
@@ -88,6 +88,9 @@ final class CLITests: XCTestCase {
         let first = (speakers[0]["reflections"] as! [[String: Any]])[0]
         XCTAssertEqual(first["order"] as! Int, 0)
         XCTAssertEqual(first["distanceMetres"] as! Double, 1.8, accuracy: 1e-9) // the layout's listenerDistance
+        let brir = try AudioFile.read(out.appendingPathComponent("a/home-studio/brir-L.wav").path)
+        XCTAssertEqual(brir.channelCount, 2) // left ear, right ear
+        XCTAssertEqual(brir.frameCount, 9600)
     }
 
     func testSimulateBadRoomWritesNothing() throws {
@@ -95,6 +98,10 @@ final class CLITests: XCTestCase {
         let r = try soundstage(["simulate", "Tests/SoundstageTests/Fixtures/bad-rooms/unknown-material.json", "-o", out.path])
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("surfaces.floor: unknown material \"wood-flor\""), r.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), [])
+        let sofa = try soundstage(["simulate", "rooms/home-studio.json", "--hrtf", "/nonexistent/head.sofa", "-o", out.path])
+        XCTAssertEqual(sofa.status, 1)
+        XCTAssertEqual(sofa.stderr, "error: listener.hrtf: /nonexistent/head.sofa: no such SOFA file\n")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), [])
         let bad = try soundstage(["simulate", "rooms/home-studio.json", "--max-order", "many", "-o", out.path])
         XCTAssertNotEqual(bad.status, 0)
@@ -147,7 +154,10 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(metrics.speakers.map(\.speaker), ["L", "R"])
         XCTAssertEqual(Set(metrics.speakers[0].omni.bands.keys), Set(FrequencyBands.octaves.labels + ["broadband"]))
         XCTAssertNotNil(metrics.speakers[0].soundstage.imaging.value)
-        XCTAssertNotNil(metrics.speakers[0].binauralMissing)
+        XCTAssertNil(metrics.speakers[0].binauralMissing)
+        XCTAssertNotNil(metrics.speakers[0].binaural?.ITD.value)        // from the BRIR
+        XCTAssertGreaterThan(metrics.speakers[0].binaural!.ITD.value!, 200) // L at +30°: the left ear leads
+        XCTAssertNotNil(metrics.speakers[0].soundstage.width.value)
         let one = try soundstage(["compare", "rooms/home-studio.json"])
         XCTAssertNotEqual(one.status, 0)
     }

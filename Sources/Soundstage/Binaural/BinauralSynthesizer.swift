@@ -1,0 +1,193 @@
+import Foundation
+
+/// Binaural room impulse responses: what the listener's two ears receive from one speaker.
+///
+/// - Early part (the direct sound and every image-source path up to `earlySeconds` after it): each
+///   path through the HRIR pair of its arrival direction (head frame), normalized so the
+///   diffuse-field HRIR energy is 1, shaped by its per-band gains and 1/(4πr), and placed at its exact
+///   fractional delay minus the set's own frontal arrival (so a frontal source reaches both ears at
+///   r/c; a lateral one reaches the near ear earlier and the far ear later).
+/// - Late part: the omni response after the early part and a decorrelated copy of it are mixed per
+///   frequency to the HRTF set's diffuse-field interaural coherence and weighted by each ear's
+///   diffuse-field power (the coherence-matching of Menzer & Faller 2009, "Binaural reverberation
+///   using a modified Jot reverberator"; Jot, Larcher & Warusfel 1995). It takes over from the early
+///   part with a ±`fadeSeconds` raised-cosine cross-fade, so energy is neither lost nor counted twice.
+public enum BinauralSynthesizer {
+    public static let earlySeconds = 0.08
+    public static let fadeSeconds = 0.005
+
+    /// Raised-cosine weight of the early part at time `t` for a transition at `mix`.
+    static func earlyWeight(_ t: Double, mix: Double) -> Double {
+        if t <= mix - fadeSeconds { return 1 }
+        if t >= mix + fadeSeconds { return 0 }
+        return 0.5 * (1 + cos(.pi * (t - (mix - fadeSeconds)) / (2 * fadeSeconds)))
+    }
+
+    public static func render(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation, paths: [Path], omni: [Float],
+                              hrtf: HRTFSet, field: DiffuseFieldStatistics) -> AudioBuffer {
+        let speaker = scene.speakers[speakerIndex]
+        let fs = Double(plan.sampleRate)
+        let table = FractionalDelayTable.shared
+        let pad = max(table.halfWidth + 1, Int(0.1 * fs)) + hrtf.filterLength
+        let frames = plan.frames, length = frames + 2 * pad
+        let bands = scene.synthesisBandCount(for: speaker)
+        let mix = speaker.position.distance(to: scene.listener.position) / scene.air.speedOfSound + speaker.delaySeconds + earlySeconds
+        let early = paths.filter { $0.delaySeconds < mix + fadeSeconds }
+        // Early part: fixed slots merged in a fixed order (deterministic for any thread count).
+        let slotCount = 8
+        let slots = Slots<(BandAccumulator, BandAccumulator)>(count: slotCount)
+        parallelFor(slotCount, threads: plan.threads) { slot in
+            var left = BandAccumulator(bandCount: bands, length: length, offset: pad)
+            var right = left
+            var gains = [Float](repeating: 0, count: bands)
+            for (i, p) in early.enumerated() where i % slotCount == slot {
+                let w = earlyWeight(p.delaySeconds, mix: mix)
+                let pair = hrtf.hrir(azimuthDegrees: p.azimuth, elevationDegrees: p.elevation)
+                for b in 0..<bands { gains[b] = Float(p.bandGains[b] * w / (4 * .pi * p.distance) * field.normalization) }
+                for (ear, h, extra) in [(0, pair.left, pair.leftDelaySeconds), (1, pair.right, pair.rightDelaySeconds)] {
+                    let position = (p.delaySeconds + extra) * fs - field.commonDelaySamples + Double(pad)
+                    var n0 = Int(position.rounded(.down))
+                    var phase = Int(((position - Double(n0)) * Double(table.phases)).rounded())
+                    if phase == table.phases { phase = 0; n0 += 1 }
+                    let kernel = convolve(table.table, offset: phase * table.taps, count: table.taps, h)
+                    gains.withUnsafeBufferPointer { g in
+                        if ear == 0 { left.add(kernel: kernel, start: n0 - table.halfWidth, gains: g.baseAddress!) }
+                        else { right.add(kernel: kernel, start: n0 - table.halfWidth, gains: g.baseAddress!) }
+                    }
+                }
+            }
+            slots[slot] = (left, right)
+        }
+        let all = slots.all
+        var accL = all[0].0, accR = all[0].1
+        for s in all.dropFirst() { accL.add(s.0); accR.add(s.1) }
+        var earlyL = BandFilterBank.combine(accL, sampleRate: fs), earlyR = BandFilterBank.combine(accR, sampleRate: fs)
+        if scene.simulation.highpassHertz > 0 {
+            let hp = Biquad.highpass(cutoff: scene.simulation.highpassHertz, sampleRate: fs)
+            hp.process(&earlyL)
+            hp.process(&earlyR)
+        }
+        var left = Array(earlyL[pad..<(pad + frames)]), right = Array(earlyR[pad..<(pad + frames)])
+        addLateTail(omni: omni, mix: mix, fs: fs, field: field, seed: scene.simulation.seed, speakerIndex: speakerIndex,
+                    left: &left, right: &right)
+        return AudioBuffer(sampleRate: plan.sampleRate, channels: [left, right])
+    }
+
+    /// Full linear convolution of a table row with `h`.
+    static func convolve(_ table: [Float], offset: Int, count: Int, _ h: [Float]) -> [Float] {
+        var out = [Float](repeating: 0, count: count + h.count - 1)
+        table.withUnsafeBufferPointer { t in
+            h.withUnsafeBufferPointer { hh in
+                out.withUnsafeMutableBufferPointer { o in
+                    for i in 0..<count {
+                        let a = t[offset + i]
+                        if a == 0 { continue }
+                        for j in 0..<hh.count { o[i + j] += a * hh[j] }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Adds the decorrelated late tail (see the type's documentation) into `left`/`right`.
+    ///
+    /// O is the omni response after the early part (the cross-fade applied). Its decorrelated copy Õ
+    /// is made by phase randomization in a short-time Fourier transform (frames of ≈ 21 ms, √Hann
+    /// windows, 50 % overlap): every (frame, bin) cell keeps O's magnitude with an independent random
+    /// phase (Kendall 1995, "The decorrelation of audio signals"), so E[O Õ*] = 0 and Õ follows O's
+    /// short-time spectrum; its energy is then matched to O's per octave band. Per frequency bin,
+    /// with the HRTF set's diffuse-field coherence ρ(f) and ear powers P(f):
+    /// L = √P_L (cos θ O + sin θ Õ), R = √P_R (cos θ O − sin θ Õ), cos 2θ = ρ(f).
+    static func addLateTail(omni: [Float], mix: Double, fs: Double, field: DiffuseFieldStatistics, seed: UInt64, speakerIndex: Int,
+                            left: inout [Float], right: inout [Float]) {
+        let n = omni.count
+        var x = [Float](repeating: 0, count: n)
+        for i in 0..<n { x[i] = Float(1 - earlyWeight(Double(i) / fs, mix: mix)) * omni[i] }
+        guard x.contains(where: { $0 != 0 }) else { return }
+        var rng = SplitMix64Generator(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(speakerIndex) &* 1_000_003 &+ 17)
+        var decorrelated = phaseRandomized(x, fs: fs, rng: &rng)
+        // Match Õ's energy to O's per octave band.
+        let pad = Int(0.1 * fs)
+        let bandsO = BandFilterBank.split(x, sampleRate: fs, padding: pad)
+        let bandsD = BandFilterBank.split(decorrelated, sampleRate: fs, padding: pad)
+        decorrelated = [Float](repeating: 0, count: n)
+        for b in bandsO.indices {
+            let eo = bandsO[b].reduce(0.0) { $0 + Double($1) * Double($1) }, ed = bandsD[b].reduce(0.0) { $0 + Double($1) * Double($1) }
+            let g = Float(ed > 0 ? (eo / ed).squareRoot() : 0)
+            for i in 0..<n { decorrelated[i] += g * bandsD[b][i] }
+        }
+        // Mix per frequency bin.
+        let size = FFTSize.good(atLeast: n + 2 * pad)
+        let fft = RealFFT(size: size)
+        var padded = [Float](repeating: 0, count: size)
+        for i in 0..<n { padded[pad + i] = x[i] }
+        let o = fft.forward(padded)
+        for i in 0..<n { padded[pad + i] = decorrelated[i] }
+        let d = fft.forward(padded)
+        var specL = [Float](repeating: 0, count: 2 * fft.binCount), specR = specL
+        for k in 0..<fft.binCount {
+            let f = Double(k) * fs / Double(size)
+            let theta = acos(max(-1, min(1, field.interpolate(field.coherenceSpectrum, hertz: f)))) / 2
+            let gl = Float(max(0, field.interpolate(field.powerLeftSpectrum, hertz: f)).squareRoot())
+            let gr = Float(max(0, field.interpolate(field.powerRightSpectrum, hertz: f)).squareRoot())
+            let c = Float(cos(theta)), sn = Float(sin(theta))
+            for part in 0..<2 {
+                specL[2 * k + part] = gl * (c * o[2 * k + part] + sn * d[2 * k + part])
+                specR[2 * k + part] = gr * (c * o[2 * k + part] - sn * d[2 * k + part])
+            }
+        }
+        let lateL = fft.inverse(specL), lateR = fft.inverse(specR)
+        for i in 0..<n {
+            left[i] += lateL[pad + i]
+            right[i] += lateR[pad + i]
+        }
+    }
+
+    /// `x` with the phase of every short-time Fourier cell replaced by an independent random one.
+    static func phaseRandomized(_ x: [Float], fs: Double, rng: inout SplitMix64Generator) -> [Float] {
+        var frame = 16
+        while Double(frame) < 0.02 * fs { frame *= 2 }
+        let hop = frame / 2, n = x.count
+        let fft = RealFFT(size: frame)
+        let window = (0..<frame).map { Float(sin(.pi * Double($0) / Double(frame))) } // √(periodic Hann)
+        var padded = [Float](repeating: 0, count: n + 2 * frame)
+        for i in 0..<n { padded[frame + i] = x[i] }
+        var out = [Float](repeating: 0, count: padded.count)
+        var buffer = [Float](repeating: 0, count: frame)
+        var start = 0
+        while start + frame <= padded.count {
+            for i in 0..<frame { buffer[i] = padded[start + i] * window[i] }
+            var s = fft.forward(buffer)
+            for k in 0..<fft.binCount {
+                let phi = 2 * Double.pi * Double(rng.next() >> 11) / Double(1 << 53)
+                let re = s[2 * k], im = s[2 * k + 1], m = (re * re + im * im).squareRoot()
+                if k == 0 || k == fft.binCount - 1 { s[2 * k] = phi < .pi ? m : -m; s[2 * k + 1] = 0 }
+                else { s[2 * k] = m * Float(cos(phi)); s[2 * k + 1] = m * Float(sin(phi)) }
+            }
+            let y = fft.inverse(s)
+            for i in 0..<frame { out[start + i] += y[i] * window[i] }
+            start += hop
+        }
+        return Array(out[frame..<(frame + n)])
+    }
+}
+
+/// SplitMix64 (Steele, Lea & Flood 2014): a small seedable generator, so every random stream is
+/// derived from (seed, speaker, band) and never from a process-wide generator.
+public struct SplitMix64Generator: RandomNumberGenerator, Sendable {
+    var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// A standard normal deviate (Box–Muller).
+    public mutating func gaussian() -> Double {
+        let u = max(Double(next() >> 11) / Double(1 << 53), 1e-300), v = Double(next() >> 11) / Double(1 << 53)
+        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
+    }
+}
