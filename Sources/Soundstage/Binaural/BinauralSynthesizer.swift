@@ -2,6 +2,8 @@ import Foundation
 
 /// Binaural room impulse responses: what the listener's two ears receive from one speaker.
 ///
+/// - Equalization: by default the HRTF set is diffuse-field equalized (`DiffuseFieldEqualizer`):
+///   one minimum-phase filter on the early part, the same gain per frequency on the late part.
 /// - Early part (the direct sound and every image-source path up to `earlySeconds` after it): each
 ///   path through the HRIR pair of its arrival direction (head frame), normalized so the
 ///   diffuse-field HRIR energy is 1, shaped by its per-band gains and 1/(4πr), and placed at its exact
@@ -33,6 +35,12 @@ public enum BinauralSynthesizer {
         let bands = scene.synthesisBandCount(for: speaker)
         let mix = speaker.position.distance(to: scene.listener.position) / scene.air.speedOfSound + speaker.delaySeconds + earlySeconds
         let early = paths.filter { $0.delaySeconds < mix + fadeSeconds }
+        let equalizer = scene.listener.hrtfEqualization == .diffuseField ? DiffuseFieldEqualizer(field: field) : nil
+        let fir = equalizer?.minimumPhaseFilter(sampleRate: fs)
+        // The set's own frontal arrival (the raw frontal pair's peak), removed so a frontal source
+        // arrives at r/c. The equalizer is minimum phase — causal, with the least delay a filter of its
+        // magnitude can have — so it moves no arrival (its +20 dB bass lift only adds a slow tail).
+        let onset = field.commonDelaySamples
         // Early part: fixed slots merged in a fixed order (deterministic for any thread count).
         let slotCount = 8
         let slots = Slots<(BandAccumulator, BandAccumulator)>(count: slotCount)
@@ -45,7 +53,7 @@ public enum BinauralSynthesizer {
                 let pair = hrtf.hrir(azimuthDegrees: p.azimuth, elevationDegrees: p.elevation)
                 for b in 0..<bands { gains[b] = Float(p.bandGains[b] * w / (4 * .pi * p.distance) * field.normalization) }
                 for (ear, h, extra) in [(0, pair.left, pair.leftDelaySeconds), (1, pair.right, pair.rightDelaySeconds)] {
-                    let position = (p.delaySeconds + extra) * fs - field.commonDelaySamples + Double(pad)
+                    let position = (p.delaySeconds + extra) * fs - onset + Double(pad)
                     var n0 = Int(position.rounded(.down))
                     var phase = Int(((position - Double(n0)) * Double(table.phases)).rounded())
                     if phase == table.phases { phase = 0; n0 += 1 }
@@ -62,14 +70,19 @@ public enum BinauralSynthesizer {
         var accL = all[0].0, accR = all[0].1
         for s in all.dropFirst() { accL.add(s.0); accR.add(s.1) }
         var earlyL = BandFilterBank.combine(accL, sampleRate: fs), earlyR = BandFilterBank.combine(accR, sampleRate: fs)
+        if let fir {
+            // Every HRIR gets the same correction, so it is applied once to the summed early part.
+            earlyL = convolveTruncated(earlyL, fir)
+            earlyR = convolveTruncated(earlyR, fir)
+        }
         if scene.simulation.highpassHertz > 0 {
             let hp = Biquad.highpass(cutoff: scene.simulation.highpassHertz, sampleRate: fs)
             hp.process(&earlyL)
             hp.process(&earlyR)
         }
         var left = Array(earlyL[pad..<(pad + frames)]), right = Array(earlyR[pad..<(pad + frames)])
-        addLateTail(omni: omni, mix: mix, fs: fs, field: field, seed: scene.simulation.seed, speakerIndex: speakerIndex,
-                    left: &left, right: &right)
+        addLateTail(omni: omni, mix: mix, fs: fs, field: field, equalizer: equalizer, seed: scene.simulation.seed,
+                    speakerIndex: speakerIndex, left: &left, right: &right)
         return AudioBuffer(sampleRate: plan.sampleRate, channels: [left, right])
     }
 
@@ -99,8 +112,8 @@ public enum BinauralSynthesizer {
     /// short-time spectrum; its energy is then matched to O's per octave band. Per frequency bin,
     /// with the HRTF set's diffuse-field coherence ρ(f) and ear powers P(f):
     /// L = √P_L (cos θ O + sin θ Õ), R = √P_R (cos θ O − sin θ Õ), cos 2θ = ρ(f).
-    static func addLateTail(omni: [Float], mix: Double, fs: Double, field: DiffuseFieldStatistics, seed: UInt64, speakerIndex: Int,
-                            left: inout [Float], right: inout [Float]) {
+    static func addLateTail(omni: [Float], mix: Double, fs: Double, field: DiffuseFieldStatistics, equalizer: DiffuseFieldEqualizer?,
+                            seed: UInt64, speakerIndex: Int, left: inout [Float], right: inout [Float]) {
         let n = omni.count
         var x = [Float](repeating: 0, count: n)
         for i in 0..<n { x[i] = Float(1 - earlyWeight(Double(i) / fs, mix: mix)) * omni[i] }
@@ -129,8 +142,12 @@ public enum BinauralSynthesizer {
         for k in 0..<fft.binCount {
             let f = Double(k) * fs / Double(size)
             let theta = acos(max(-1, min(1, field.interpolate(field.coherenceSpectrum, hertz: f)))) / 2
-            let gl = Float(max(0, field.interpolate(field.powerLeftSpectrum, hertz: f)).squareRoot())
-            let gr = Float(max(0, field.interpolate(field.powerRightSpectrum, hertz: f)).squareRoot())
+            // Diffuse-field equalized, each ear's diffuse power is by definition its share of the
+            // mean: P_ear / ((P_L + P_R)/2) (1 for a symmetric set), even where the set has no data.
+            let pl = max(0, field.interpolate(field.powerLeftSpectrum, hertz: f)), pr = max(0, field.interpolate(field.powerRightSpectrum, hertz: f))
+            let mean = (pl + pr) / 2
+            let gl = Float(equalizer == nil ? pl.squareRoot() : (mean > 0 ? (pl / mean).squareRoot() : 1))
+            let gr = Float(equalizer == nil ? pr.squareRoot() : (mean > 0 ? (pr / mean).squareRoot() : 1))
             let c = Float(cos(theta)), sn = Float(sin(theta))
             for part in 0..<2 {
                 specL[2 * k + part] = gl * (c * o[2 * k + part] + sn * d[2 * k + part])

@@ -141,6 +141,8 @@ public struct Listener: Sendable {
     public var yawDegrees: Double
     public var pitchDegrees: Double
     public var hrtf: HRTFSource
+    /// Whether the HRTF set is diffuse-field equalized (the default, for headphones and IEMs).
+    public var hrtfEqualization: HRTFEqualization = .diffuseField
 
     public var orientation: Orientation {
         Orientation(yawDegrees: yawDegrees, pitchDegrees: pitchDegrees, reference: Vec3(0, 1, 0))
@@ -155,6 +157,12 @@ public struct Listener: Sendable {
         let r = d.length
         return (degrees(atan2(y, x)), degrees(asin(max(-1, min(1, z / max(r, 1e-12))))), r)
     }
+}
+
+/// How the HRTF set is equalized before use (see `DiffuseFieldEqualizer`).
+public enum HRTFEqualization: String, Sendable, Equatable {
+    case diffuseField = "diffuse-field"
+    case none
 }
 
 /// The air: temperature, humidity and the speed of sound.

@@ -9,6 +9,7 @@ struct ParsedListener {
     var hrtf: HRTFSource = .default
     /// Ear height used when a layout places the listener.
     var earHeight: Double?
+    var equalization: HRTFEqualization = .diffuseField
 }
 
 /// Speaker channel labels → 0-based channel index in WAV order (FL FR FC LFE BL BR SL SR).
@@ -23,7 +24,11 @@ extension SceneBuilder {
     func parseListener() throws -> ParsedListener {
         var l = ParsedListener()
         guard let node = try root.optional("listener") else { return l }
-        try node.checkKeys(["position", "yaw", "pitch", "hrtf", "earHeight"])
+        try node.checkKeys(["position", "yaw", "pitch", "hrtf", "earHeight", "hrtfEqualization"])
+        if let e = try node.optional("hrtfEqualization") {
+            guard let value = HRTFEqualization(rawValue: try e.string()) else { throw e.error("expected \"diffuse-field\" or \"none\"") }
+            l.equalization = value
+        }
         if let p = try node.optional("position") { l.position = try p.point3() }
         l.yaw = try node.optional("yaw")?.number(in: -180...180, unit: "°") ?? 0
         l.pitch = try node.optional("pitch")?.number(in: -90...90, unit: "°") ?? 0

@@ -38,7 +38,8 @@ public struct SceneBuilder {
         let scene = Scene(
             name: name, boundary: boundary,
             surfaces: surfaces, objects: objects.map(\.object), speakers: speakers,
-            listener: Listener(position: position, yawDegrees: listener.yaw, pitchDegrees: listener.pitch, hrtf: listener.hrtf),
+            listener: Listener(position: position, yawDegrees: listener.yaw, pitchDegrees: listener.pitch, hrtf: listener.hrtf,
+                               hrtfEqualization: listener.equalization),
             air: air, simulation: simulation,
             volume: boundary.volume - objects.reduce(0) { $0 + $1.object.volume }, sourcePath: nil)
         let isList: Bool
