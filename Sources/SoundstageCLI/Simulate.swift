@@ -118,7 +118,8 @@ func simulateRoom(_ scene: Scene, threads: Int, reflectionsOrder: Int, outDir: S
                                               hrtf: hrtf, field: field)
         try AudioFile.write(brir, to: folder.appendingPathComponent("brir-\(speaker.name).wav").path, format: .wavFloat32)
         note(String(format: "%@: %d image sources, RIR and BRIR in %.2f s → %@", speaker.name, result.imageCount, Date().timeIntervalSince(start), folder.path))
-        metrics.append(SpeakerMetrics.compute(speaker: speaker.name, rir: result.rir, sampleRate: plan.sampleRate, brir: brir))
+        metrics.append(SpeakerMetrics.compute(speaker: speaker.name, rir: result.rir, sampleRate: plan.sampleRate, brir: brir,
+                                              envelopment: SpeakerMetrics.envelopment(lateEnergy: result.lateEnergy, lateLateralEnergy: result.lateLateralEnergy)))
     }
     try AtomicFile.write(try ReflectionsFile(scene: scene, plan: plan, results: results).encoded(),
                          to: folder.appendingPathComponent("reflections.json").path)

@@ -7,8 +7,9 @@ public struct SoundstageFigures: Codable, Sendable {
     /// Opera Houses*, 2004). Needs the BRIR.
     public var width: Parameter
     /// Listener envelopment: the fraction of the late (80 ms – end) energy that arrives laterally,
-    /// Σ E·cos²φ / Σ E with φ the angle to the ear axis (after Bradley & Soulodre 1995, JASA 98, LG80∞
-    /// and ISO 3382-1 Annex A's lateral energy). Needs the directional late energy field.
+    /// Σ E·cos²φ / Σ E with φ the angle to the ear axis, averaged over 125 Hz – 1 kHz (after Bradley &
+    /// Soulodre 1995, JASA 98, LG80∞, and ISO 3382-1 Annex A's lateral energy). 1/3 for a diffuse field.
+    /// From the image-source paths (all of them in a plain shoebox; the modelled orders elsewhere).
     public var envelopment: Parameter
     /// Imaging (direct-sound dominance), dB: the direct sound's energy against that of all reflections
     /// in the 20 ms after it, from the omni RIR. Early reflections within ~20 ms and less than about
@@ -50,8 +51,16 @@ public struct MetricsFile: Codable, Sendable {
 }
 
 extension SpeakerMetrics {
+    /// Envelopment from the late (> 80 ms) path energies: the lateral fraction Σ E cos²φ / Σ E averaged
+    /// over the 125 Hz – 1 kHz octaves (the bands of Bradley & Soulodre's LG80∞).
+    public static func envelopment(lateEnergy: [Double], lateLateralEnergy: [Double]) -> Parameter {
+        let fractions = (1...4).compactMap { b in lateEnergy[b] > 0 ? lateLateralEnergy[b] / lateEnergy[b] : nil }
+        return fractions.count == 4 ? .of(fractions.reduce(0, +) / 4) : .missing("no sound arrives later than 80 ms after the direct sound")
+    }
+
     /// Metrics of one speaker from its omni RIR (and BRIR when there is one).
-    public static func compute(speaker: String, rir: [Float], sampleRate: Int, brir: AudioBuffer? = nil) -> SpeakerMetrics {
+    public static func compute(speaker: String, rir: [Float], sampleRate: Int, brir: AudioBuffer? = nil,
+                               envelopment: Parameter = .missing("needs the late arrival directions")) -> SpeakerMetrics {
         let omni = ImpulseResponseAnalyzer.analyze(AudioBuffer(sampleRate: sampleRate, channels: [rir]))
         let binaural = brir.map { ImpulseResponseAnalyzer.analyze($0).binaural } ?? nil
         let width: Parameter
@@ -64,7 +73,7 @@ extension SpeakerMetrics {
         return SpeakerMetrics(speaker: speaker, omni: omni, binaural: binaural,
                               binauralMissing: binaural == nil ? "no BRIR was given" : nil,
                               soundstage: SoundstageFigures(width: width,
-                                                            envelopment: .missing("needs the directional late energy field (ray tracer, issue #4)"),
+                                                            envelopment: envelopment,
                                                             imaging: imaging(rir: rir, sampleRate: Double(sampleRate))))
     }
 
@@ -87,6 +96,6 @@ extension SpeakerMetrics {
         return "\(speaker): T30 \(b["500"]!.T30.formatted("%.2f")) s (500 Hz) \(b["1k"]!.T30.formatted("%.2f")) s (1 kHz), "
             + "C80 \(b["1k"]!.C80.formatted("%+.1f")) dB (1 kHz), ITDG \(omni.ITDG.formatted("%.1f")) ms, "
             + "first reflection \(omni.firstReflectionLevel.formatted("%+.1f")) dB, imaging \(soundstage.imaging.formatted("%.1f")) dB, "
-            + "width \(soundstage.width.formatted("%.2f"))"
+            + "width \(soundstage.width.formatted("%.2f")), envelopment \(soundstage.envelopment.formatted("%.2f"))"
     }
 }

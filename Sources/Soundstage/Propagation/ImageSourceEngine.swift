@@ -13,6 +13,10 @@ public struct ImageSourceResult: Sendable {
     public var maxOrder: Int
     /// Whether the analytic shoebox enumeration was used.
     public var usedShoebox: Bool
+    /// Per band: energy of the paths arriving more than 80 ms after the direct sound, and the part
+    /// of it along the listener's ear axis (Σ E cos²φ, φ the angle to the ear axis).
+    public var lateEnergy: [Double]
+    public var lateLateralEnergy: [Double]
 }
 
 /// Settings of a run after defaults and "auto" are resolved.
@@ -104,12 +108,25 @@ public enum ImageSourceEngine {
         let polyhedral = shoebox == nil
             ? PolyhedralImageSources(scene: scene, speaker: speaker, maxDistance: reach, maxOrder: min(plan.maxOrder, 1000), bandCount: bands)
             : nil
-        let slots = Slots<(BandAccumulator, [Path], Int)>(count: slotCount)
+        let slots = Slots<(BandAccumulator, [Path], Int, [Double], [Double])>(count: slotCount)
+        let lateStart = speaker.position.distance(to: listener.position) / scene.air.speedOfSound + speaker.delaySeconds + 0.08
+        let o = listener.orientation
+        let earAxis = o.up.cross(o.forward)
         parallelFor(slotCount, threads: plan.threads) { slot in
             var acc = BandAccumulator(bandCount: bands, length: length, offset: pad)
             var kept: [Path] = []
             var count = 0
             var gains = [Float](repeating: 0, count: bands)
+            var late = [Double](repeating: 0, count: bands), lateral = late
+            func tally(_ g: UnsafeMutablePointer<Float>, distance: Double, arrival: Vec3) {
+                guard distance / scene.air.speedOfSound + speaker.delaySeconds > lateStart else { return }
+                let c = (arrival - listener.position).normalized.dot(earAxis)
+                for b in 0..<bands {
+                    let e = Double(g[b]) * Double(g[b]) / (distance * distance)
+                    late[b] += e
+                    lateral[b] += e * c * c
+                }
+            }
             gains.withUnsafeMutableBufferPointer { g in
                 let g = g.baseAddress!
                 if let shoebox {
@@ -118,6 +135,7 @@ public enum ImageSourceEngine {
                         shader.gains(reflection: reflection, emission: emission, distance: distance, into: g)
                         shader.accumulate(&acc, gains: g, distance: distance)
                         count += 1
+                        tally(g, distance: distance, arrival: image)
                         let order = counts.reduce(0, +)
                         if order <= plan.detailOrder || distance / scene.air.speedOfSound + speaker.delaySeconds <= keepUntil {
                             // Reflection points only for the listed orders (the early rest needs directions only).
@@ -131,6 +149,7 @@ public enum ImageSourceEngine {
                         shader.gains(reflection: reflection, emission: emission, distance: distance, into: g)
                         shader.accumulate(&acc, gains: g, distance: distance)
                         count += 1
+                        tally(g, distance: distance, arrival: points.last ?? speaker.position)
                         if surfaces.count <= plan.detailOrder || distance / scene.air.speedOfSound + speaker.delaySeconds <= keepUntil {
                             kept.append(makePath(order: surfaces.count, surfaces: surfaces, points: points, distance: distance, gains: shader.bandValues(g),
                                                  speaker: speaker, listener: listener, c: scene.air.speedOfSound,
@@ -139,7 +158,7 @@ public enum ImageSourceEngine {
                     }
                 }
             }
-            slots[slot] = (acc, kept, count)
+            slots[slot] = (acc, kept, count, late, lateral)
         }
         let results = slots.all
         var total = results[0].0
@@ -154,8 +173,13 @@ public enum ImageSourceEngine {
             if a.order != b.order { return a.order < b.order }
             return a.surfaces.lexicographicallyPrecedes(b.surfaces)
         }
+        func sum(_ pick: ((BandAccumulator, [Path], Int, [Double], [Double])) -> [Double]) -> [Double] {
+            // Fixed order of slots: deterministic.
+            (0..<8).map { b in results.reduce(0.0) { $0 + pick($1)[min(b, bands - 1)] } }
+        }
         return ImageSourceResult(paths: paths, rir: rir, imageCount: results.reduce(0) { $0 + $1.2 },
-                                 maxOrder: plan.maxOrder, usedShoebox: shoebox != nil)
+                                 maxOrder: plan.maxOrder, usedShoebox: shoebox != nil,
+                                 lateEnergy: sum { $0.3 }, lateLateralEnergy: sum { $0.4 })
     }
 
     static func makePath(order: Int, surfaces: [Int], points: [Vec3], distance: Double, gains: BandValues, speaker: Speaker,

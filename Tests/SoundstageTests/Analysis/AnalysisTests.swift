@@ -142,4 +142,27 @@ final class AnalysisTests: XCTestCase {
         XCTAssertEqual(m.omni.ITDG.value!, 5, accuracy: 0.01)
         XCTAssertEqual(m.omni.firstReflectionLevel.value!, 20 * log10(0.2), accuracy: 0.01)
     }
+
+    func testEnvelopmentIsTheLateLateralFraction() throws {
+        func envelopment(_ room: String, _ surfaces: String, speaker: [Double], listener: [Double]) throws -> Double {
+            let s = try RoomFile.parse("""
+            {"room": {"shoebox": \(room)}, "surfaces": \(surfaces),
+             "speakers": [{"name": "S", "position": \(speaker), "directivity": "omni"}], "listener": {"position": \(listener)},
+             "simulation": {"airAbsorption": false, "duration": 0.5}}
+            """)
+            let r = ImageSourceEngine.run(scene: s, speakerIndex: 0, plan: s.resolve(threads: 2, detailOrder: 0))
+            return SpeakerMetrics.envelopment(lateEnergy: r.lateEnergy, lateLateralEnergy: r.lateLateralEnergy).value!
+        }
+        // A cube with uniform absorption: the late image lattice surrounds the listener evenly, and an
+        // isotropic field has ⟨cos²φ⟩ = 1/3.
+        let cube = try envelopment(#"{"width": 6, "length": 6, "height": 6}"#, #"{"all": {"absorption": 0.2}}"#,
+                                   speaker: [2.1, 4.3, 2.7], listener: [3.7, 2.2, 3.1])
+        XCTAssertEqual(cube, 1.0 / 3, accuracy: 0.05)
+        // Only the side walls (x = 0, x = W) reflect: late sound flutters along the ear axis (x for a
+        // listener facing +y), so the lateral fraction approaches 1.
+        let corridor = try envelopment(#"{"width": 4, "length": 12, "height": 3}"#,
+                                       #"{"all": {"absorption": 0.95}, "left": {"absorption": 0.02}, "right": {"absorption": 0.02}}"#,
+                                       speaker: [1.3, 8.1, 1.4], listener: [2.6, 3.3, 1.2])
+        XCTAssertGreaterThan(corridor, 0.9)
+    }
 }
