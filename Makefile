@@ -23,11 +23,12 @@ demo: build
 	@mkdir -p $(OUT)
 	@echo "== Validating every room in rooms/ =="
 	$(BIN) validate $(ROOMS) > $(OUT)/validate-summary.txt
-	@echo "== Simulating rooms/home-studio.json (image sources) =="
+	@echo "== Simulating rooms/home-studio.json (image sources, BRIRs through the MIT KEMAR HRTF) =="
 	$(BIN) simulate rooms/home-studio.json -o $(OUT) --rays 0
 	@echo ""
 	@echo "Outputs: $(OUT)/validate-summary.txt (every example room) and $(OUT)/home-studio/"
-	@echo "  (rir-L.wav, rir-R.wav, reflections.json). The soundstage binary is $(BIN)."
+	@echo "  (brir-L.wav and brir-R.wav for your IEMs' convolver, rir-L.wav, rir-R.wav, reflections.json,"
+	@echo "  metrics.json). Analyze any of them with: $(BIN) analyze Renders/home-studio/brir-L.wav"
 
 test: deps
 	$(SWIFT) build --build-tests

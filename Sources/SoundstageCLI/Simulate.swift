@@ -32,11 +32,12 @@ struct Simulate: ParsableCommand {
     @Option(help: "High-pass corner in Hz (0 = off).") var highpass: Double?
     @Option(help: "List paths up to this order in reflections.json.") var reflectionsOrder: Int = 3
     @Flag(help: "Do not draw plots.") var noPlots = false
+    @Flag(help: "Only the omni RIRs and reflections.json: no BRIRs, no metrics (fastest).") var rirOnly = false
 
     func run() throws {
         var scene = try loadRoom(room)
         try applyOverrides(&scene)
-        let metrics = try simulateRoom(scene, threads: threads, reflectionsOrder: reflectionsOrder, outDir: output.outDir)
+        let metrics = try simulateRoom(scene, threads: threads, reflectionsOrder: reflectionsOrder, outDir: output.outDir, rirOnly: rirOnly)
         let folder = URL(fileURLWithPath: output.outDir).appendingPathComponent(scene.name)
         print("\(scene.name): \(scene.speakers.count) BRIR(s) and RIR(s), reflections.json and metrics.json in \(folder.path)")
         for m in metrics { print("  " + m.summaryLine) }
@@ -82,17 +83,23 @@ func note(_ message: String) {
 }
 
 /// Simulates `scene` into `outDir/<name>/` (RIRs, reflections.json, metrics.json); returns the metrics.
-func simulateRoom(_ scene: Scene, threads: Int, reflectionsOrder: Int, outDir: String) throws -> [SpeakerMetrics] {
-    let plan = scene.resolve(threads: threads, detailOrder: reflectionsOrder)
+func simulateRoom(_ scene: Scene, threads: Int, reflectionsOrder: Int, outDir: String, rirOnly: Bool = false) throws -> [SpeakerMetrics] {
+    var plan = scene.resolve(threads: threads, detailOrder: reflectionsOrder)
     // The HRTF first: a missing or unusable SOFA file stops the run before anything is written.
-    let hrtfPath: String
-    if case .file(let f) = scene.listener.hrtf { hrtfPath = f } else { hrtfPath = HRTFSet.defaultPath }
-    let hrtf: HRTFSet
-    do { hrtf = try HRTFSet(path: hrtfPath, sampleRate: Double(plan.sampleRate)) } catch {
-        printError("listener.hrtf: \(error)")
-        throw ExitCode(1)
+    var binaural: (HRTFSet, DiffuseFieldStatistics)?
+    if !rirOnly {
+        let hrtfPath: String
+        if case .file(let f) = scene.listener.hrtf { hrtfPath = f } else { hrtfPath = HRTFSet.defaultPath }
+        do {
+            let hrtf = try HRTFSet(path: hrtfPath, sampleRate: Double(plan.sampleRate))
+            binaural = (hrtf, hrtf.diffuseField())
+        } catch {
+            printError("listener.hrtf: \(error)")
+            throw ExitCode(1)
+        }
+    } else {
+        plan.keepEarlySeconds = 0 // no binaural early part to feed
     }
-    let field = hrtf.diffuseField()
     let folder = URL(fileURLWithPath: outDir).appendingPathComponent(scene.name)
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     note("\(scene.name): " + plan.maxOrderNote)
@@ -114,6 +121,10 @@ func simulateRoom(_ scene: Scene, threads: Int, reflectionsOrder: Int, outDir: S
         results.append(result)
         let path = folder.appendingPathComponent("rir-\(speaker.name).wav").path
         try AudioFile.write(AudioBuffer(sampleRate: plan.sampleRate, channels: [result.rir]), to: path, format: .wavFloat32)
+        guard let (hrtf, field) = binaural else {
+            note(String(format: "%@: %d image sources, RIR in %.2f s → %@", speaker.name, result.imageCount, Date().timeIntervalSince(start), folder.path))
+            continue
+        }
         let brir = BinauralSynthesizer.render(scene: scene, speakerIndex: i, plan: plan, paths: result.paths, omni: result.rir,
                                               hrtf: hrtf, field: field)
         try AudioFile.write(brir, to: folder.appendingPathComponent("brir-\(speaker.name).wav").path, format: .wavFloat32)
@@ -123,6 +134,7 @@ func simulateRoom(_ scene: Scene, threads: Int, reflectionsOrder: Int, outDir: S
     }
     try AtomicFile.write(try ReflectionsFile(scene: scene, plan: plan, results: results).encoded(),
                          to: folder.appendingPathComponent("reflections.json").path)
+    if rirOnly { return [] }
     let metricsFile = MetricsFile(room: scene.name, soundstageVersion: SoundstageVersion.string,
                                   bandsHz: FrequencyBands.octaves.centres, speakers: metrics)
     try AtomicFile.write(try metricsFile.encoded(), to: folder.appendingPathComponent("metrics.json").path)

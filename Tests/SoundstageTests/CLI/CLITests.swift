@@ -161,4 +161,12 @@ final class CLITests: XCTestCase {
         let one = try soundstage(["compare", "rooms/home-studio.json"])
         XCTAssertNotEqual(one.status, 0)
     }
+
+    func testSimulateRIROnlyWritesNoBRIRsOrMetrics() throws {
+        let out = TestPaths.temporaryFolder()
+        let r = try soundstage(["simulate", "rooms/hall.json", "--rir-only", "--duration", "0.2", "-o", out.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let files = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("hall").path).sorted()
+        XCTAssertEqual(files, ["reflections.json", "rir-L.wav", "rir-R.wav"])
+    }
 }
