@@ -28,7 +28,8 @@ demo: build
 	@echo ""
 	@echo "Outputs: $(OUT)/validate-summary.txt (every example room) and $(OUT)/home-studio/"
 	@echo "  (brir-L.wav and brir-R.wav for your IEMs' convolver, rir-L.wav, rir-R.wav, reflections.json,"
-	@echo "  metrics.json). Analyze any of them with: $(BIN) analyze Renders/home-studio/brir-L.wav"
+	@echo "  metrics.json, reflection-map.png, echogram.png, decay.png, response.png, arrivals.png)."
+	@echo "  Analyze any response with: $(BIN) analyze Renders/home-studio/brir-L.wav"
 
 test: deps
 	$(SWIFT) build --build-tests

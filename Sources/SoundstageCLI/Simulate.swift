@@ -32,12 +32,13 @@ struct Simulate: ParsableCommand {
     @Option(help: "High-pass corner in Hz (0 = off).") var highpass: Double?
     @Option(help: "List paths up to this order in reflections.json.") var reflectionsOrder: Int = 3
     @Flag(help: "Do not draw plots.") var noPlots = false
-    @Flag(help: "Only the omni RIRs and reflections.json: no BRIRs, no metrics (fastest).") var rirOnly = false
+    @Flag(help: "Only the omni RIRs and reflections.json: no BRIRs, metrics or plots (fastest).") var rirOnly = false
 
     func run() throws {
         var scene = try loadRoom(room)
         try applyOverrides(&scene)
-        let metrics = try simulateRoom(scene, threads: threads, reflectionsOrder: reflectionsOrder, outDir: output.outDir, rirOnly: rirOnly)
+        let metrics = try simulateRoom(scene, threads: threads, reflectionsOrder: reflectionsOrder, outDir: output.outDir, rirOnly: rirOnly,
+                                       plots: !noPlots && !rirOnly, command: (["soundstage"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
         let folder = URL(fileURLWithPath: output.outDir).appendingPathComponent(scene.name)
         print("\(scene.name): \(scene.speakers.count) BRIR(s) and RIR(s), reflections.json and metrics.json in \(folder.path)")
         for m in metrics { print("  " + m.summaryLine) }
@@ -83,7 +84,8 @@ func note(_ message: String) {
 }
 
 /// Simulates `scene` into `outDir/<name>/` (RIRs, reflections.json, metrics.json); returns the metrics.
-func simulateRoom(_ scene: Scene, threads: Int, reflectionsOrder: Int, outDir: String, rirOnly: Bool = false) throws -> [SpeakerMetrics] {
+func simulateRoom(_ scene: Scene, threads: Int, reflectionsOrder: Int, outDir: String, rirOnly: Bool = false,
+                  plots: Bool = false, command: String = "soundstage simulate") throws -> [SpeakerMetrics] {
     var plan = scene.resolve(threads: threads, detailOrder: reflectionsOrder)
     // The HRTF first: a missing or unusable SOFA file stops the run before anything is written.
     var binaural: (HRTFSet, DiffuseFieldStatistics)?
@@ -115,6 +117,7 @@ func simulateRoom(_ scene: Scene, threads: Int, reflectionsOrder: Int, outDir: S
     }
     var results: [ImageSourceResult] = []
     var metrics: [SpeakerMetrics] = []
+    var brirs: [String: AudioBuffer] = [:]
     for (i, speaker) in scene.speakers.enumerated() {
         let start = Date()
         let result = ImageSourceEngine.run(scene: scene, speakerIndex: i, plan: plan)
@@ -128,15 +131,28 @@ func simulateRoom(_ scene: Scene, threads: Int, reflectionsOrder: Int, outDir: S
         let brir = BinauralSynthesizer.render(scene: scene, speakerIndex: i, plan: plan, paths: result.paths, omni: result.rir,
                                               hrtf: hrtf, field: field)
         try AudioFile.write(brir, to: folder.appendingPathComponent("brir-\(speaker.name).wav").path, format: .wavFloat32)
+        brirs[speaker.name] = brir
         note(String(format: "%@: %d image sources, RIR and BRIR in %.2f s → %@", speaker.name, result.imageCount, Date().timeIntervalSince(start), folder.path))
         metrics.append(SpeakerMetrics.compute(speaker: speaker.name, rir: result.rir, sampleRate: plan.sampleRate, brir: brir,
                                               envelopment: SpeakerMetrics.envelopment(lateEnergy: result.lateEnergy, lateLateralEnergy: result.lateLateralEnergy)))
     }
-    try AtomicFile.write(try ReflectionsFile(scene: scene, plan: plan, results: results).encoded(),
-                         to: folder.appendingPathComponent("reflections.json").path)
+    let reflections = ReflectionsFile(scene: scene, plan: plan, results: results)
+    try AtomicFile.write(try reflections.encoded(), to: folder.appendingPathComponent("reflections.json").path)
+    if plots {
+        let rirs = Dictionary(uniqueKeysWithValues: zip(scene.speakers.map(\.name), results.map(\.rir)))
+        try writePlots(PlotInput(scene: scene, reflections: reflections, rirs: rirs, brirs: brirs, sampleRate: plan.sampleRate, command: command), to: folder)
+    }
     if rirOnly { return [] }
     let metricsFile = MetricsFile(room: scene.name, soundstageVersion: SoundstageVersion.string,
                                   bandsHz: FrequencyBands.octaves.centres, speakers: metrics)
     try AtomicFile.write(try metricsFile.encoded(), to: folder.appendingPathComponent("metrics.json").path)
     return metrics
+}
+
+/// Draws the five plots of SPEC §5 into `folder`.
+func writePlots(_ input: PlotInput, to folder: URL) throws {
+    for (name, image) in Plots.all(input).sorted(by: { $0.key < $1.key }) {
+        try image.write(to: folder.appendingPathComponent(name).path)
+    }
+    note("plots: reflection-map.png, echogram.png, decay.png, response.png, arrivals.png → \(folder.path)")
 }

@@ -48,7 +48,15 @@ public struct DecayCurve: Sendable {
             return .missing(String(format: "decay range too small (noise floor at %.1f dB, %@ dB needed)", noise, format(lower - 10)))
         }
         guard end - start >= 3 else { return .missing("too few samples in the evaluation range") }
-        // Least squares of level against time.
+        guard let line = regression(upper: upper, lower: lower), line.slope < 0 else { return .missing("the decay does not fall") }
+        return .of(-60 / line.slope)
+    }
+
+    /// Least-squares line (dB = intercept + slope · t, t in s from the onset) through the decay
+    /// between `upper` and `lower` dB, or nil when the decay does not span that range.
+    public func regression(upper: Double, lower: Double) -> (slope: Double, intercept: Double)? {
+        guard let start = levels.firstIndex(where: { $0 <= upper }), let end = levels.firstIndex(where: { $0 <= lower }),
+              end - start >= 3 else { return nil }
         var st = 0.0, sl = 0.0, stt = 0.0, stl = 0.0
         let count = Double(end - start)
         for i in start..<end {
@@ -56,8 +64,7 @@ public struct DecayCurve: Sendable {
             st += t; sl += l; stt += t * t; stl += t * l
         }
         let slope = (count * stl - st * sl) / (count * stt - st * st)
-        guard slope < 0 else { return .missing("the decay does not fall") }
-        return .of(-60 / slope)
+        return (slope, (sl - slope * st) / count)
     }
 }
 

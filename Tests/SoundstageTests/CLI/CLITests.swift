@@ -169,4 +169,25 @@ final class CLITests: XCTestCase {
         let files = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("hall").path).sorted()
         XCTAssertEqual(files, ["reflections.json", "rir-L.wav", "rir-R.wav"])
     }
+
+    func testSimulateDrawsPlotsAndPlotRedrawsThem() throws {
+        let out = TestPaths.temporaryFolder()
+        let sim = try soundstage(["simulate", "rooms/attic-studio.json", "--max-order", "3", "--duration", "0.2", "-o", out.path])
+        XCTAssertEqual(sim.status, 0, sim.stderr)
+        let folder = out.appendingPathComponent("attic-studio")
+        let plots = ["reflection-map.png", "echogram.png", "decay.png", "response.png", "arrivals.png"]
+        for p in plots { XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent(p).path), p) }
+        for p in plots { try FileManager.default.removeItem(at: folder.appendingPathComponent(p)) }
+        let redraw = try soundstage(["plot", "rooms/attic-studio.json", "-o", out.path])
+        XCTAssertEqual(redraw.status, 0, redraw.stderr)
+        for p in plots {
+            let header = try PNGImage.readHeader(folder.appendingPathComponent(p).path)
+            XCTAssertEqual(header.width, 1600)
+            XCTAssertEqual(header.text["Comment"]?.hasPrefix("soundstage plot"), true)
+        }
+        // No outputs yet: a clear error.
+        let none = try soundstage(["plot", "rooms/hall.json", "-o", out.path])
+        XCTAssertEqual(none.status, 1)
+        XCTAssertTrue(none.stderr.contains("run `soundstage simulate"), none.stderr)
+    }
 }

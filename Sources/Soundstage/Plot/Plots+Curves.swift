@@ -1,0 +1,173 @@
+import Foundation
+
+extension Plots {
+    /// Energy–time curve per ear of the first speaker's BRIR (dB re the direct sound's peak), the
+    /// direct sound and ITDG marked, the first reflections labelled with the surfaces they hit.
+    public static func echogram(_ input: PlotInput) -> PNGImage {
+        let c = Canvas(width: width, height: height, background: background)
+        let sp = input.mainSpeaker
+        let fs = Double(input.sampleRate)
+        let ears = input.brirs[sp.name]?.channels ?? [input.rirs[sp.name] ?? []]
+        let direct = sp.reflections.first?.delaySeconds ?? 0
+        let end = min(Double(ears[0].count) / fs, direct + 0.15)
+        let panel = PlotPanel(x: 110, y: 90, width: 1420, height: 780, xRange: 0...(end * 1000), yRange: -60...5)
+        panel.drawAxes(on: c, title: "Echogram — speaker \(sp.name) (\(input.scene.name))", xLabel: "time after the speaker emits (ms)", yLabel: "level (dB re direct sound)")
+        let w = max(1, Int(0.0005 * fs)) // 1 ms smoothing (±0.5 ms)
+        let curves = ears.map { x -> [Double] in
+            let e = x.map { Double($0) * Double($0) }
+            var smooth = [Double](repeating: 0, count: e.count)
+            var run = 0.0
+            for i in 0..<(e.count + w) {
+                if i < e.count { run += e[i] }
+                if i >= 2 * w + 1, i - 2 * w - 1 < e.count { run -= e[i - 2 * w - 1] }
+                if i >= w, i - w < e.count { smooth[i - w] = run }
+            }
+            return smooth
+        }
+        let peak = curves.map { $0.max() ?? 1 }.max() ?? 1
+        for (i, curve) in curves.enumerated() {
+            let n = min(curve.count, Int(end * fs))
+            let pts = stride(from: 0, to: n, by: 2).map { k in (panel.px(Double(k) / fs * 1000), panel.py(max(-60, 10 * log10(max(curve[k], 1e-30) / peak)))) }
+            c.polyline(pts, color: curves.count == 2 ? (i == 0 ? leftEar : rightEar) : leftEar, width: 1.6)
+        }
+        // Direct sound and ITDG.
+        c.line(from: (panel.px(direct * 1000), panel.y), to: (panel.px(direct * 1000), panel.y + panel.height), color: Color(0.2, 0.55, 0.3), width: 2)
+        c.text("direct", x: panel.px(direct * 1000) + 5, y: panel.y + 20, size: 15, color: Color(0.2, 0.55, 0.3))
+        let reflections = sp.reflections.filter { $0.order >= 1 && $0.order <= 2 && $0.delaySeconds <= end }
+        if let first = reflections.first {
+            let x0 = panel.px(direct * 1000), x1 = panel.px(first.delaySeconds * 1000)
+            c.line(from: (x0, panel.y + 45), to: (x1, panel.y + 45), color: Color(0.2, 0.55, 0.3), width: 2)
+            c.text(String(format: "ITDG %.1f ms", (first.delaySeconds - direct) * 1000), x: x1 + 6, y: panel.y + 50, size: 15, color: Color(0.2, 0.55, 0.3))
+        }
+        // Label the strongest first reflections (up to 10, staggered) by the surfaces they hit.
+        for (i, r) in reflections.filter({ $0.order == 1 }).prefix(10).enumerated() {
+            let x = panel.px(r.delaySeconds * 1000)
+            c.line(from: (x, panel.y + 80), to: (x, panel.y + panel.height), color: Color(0.5, 0.5, 0.5, 0.4))
+            c.text(r.surfaces.joined(separator: "→"), x: x + 4, y: panel.y + 100 + Double(i % 5) * 22, size: 14, color: Color(0.3, 0.3, 0.3))
+        }
+        let legend = curves.count == 2 ? [("left ear", leftEar), ("right ear", rightEar)] : [("omni", leftEar)]
+        for (i, (name, col)) in legend.enumerated() {
+            c.fillRect(x: 1380, y: 110 + Double(i) * 26, width: 24, height: 4, color: col)
+            c.text(name, x: 1412, y: 117 + Double(i) * 26, size: 15)
+        }
+        return c.image(text: text(input, title: "Echogram — \(input.scene.name)"))
+    }
+
+    /// Schroeder decay of the first speaker's omni RIR per octave band, with the T30 regression lines.
+    public static func decay(_ input: PlotInput) -> PNGImage {
+        let c = Canvas(width: width, height: height, background: background)
+        let sp = input.mainSpeaker
+        let fs = Double(input.sampleRate)
+        let rir = input.rirs[sp.name] ?? []
+        let e0 = rir.map { Double($0) * Double($0) }
+        let onset = e0.firstIndex { $0 >= (e0.max() ?? 0) * 0.01 } ?? 0
+        let bands = FrequencyBands.octaves
+        let curves = bands.indices.map { b -> DecayCurve in
+            let y = OctaveFilter(centreHertz: bands.centres[b], sampleRate: fs).apply(rir)
+            return DecayCurve(energy: Array(y[onset...].map { Double($0) * Double($0) }), sampleRate: fs)
+        }
+        // Time axis: to where the slowest band has fallen 70 dB (or the response ends).
+        let ends = curves.map { c in Double(c.levels.firstIndex { $0 <= -70 } ?? c.levels.count) / fs }
+        let seconds = max(0.01, min(Double(max(1, rir.count - onset)) / fs, 1.1 * (ends.max() ?? 1)))
+        let panel = PlotPanel(x: 110, y: 90, width: 1120, height: 780, xRange: 0...seconds, yRange: -70...0)
+        panel.drawAxes(on: c, title: "Schroeder decay per octave band — speaker \(sp.name) (\(input.scene.name))", xLabel: "time after the onset (s)", yLabel: "level (dB)")
+        for (b, curve) in curves.enumerated() {
+            let col = Viridis.color(Double(b) / Double(bands.count - 1))
+            let step = max(1, curve.levels.count / 1500)
+            let pts = stride(from: 0, to: curve.levels.count, by: step).filter { curve.levels[$0] > -70 && Double($0) / fs <= seconds }
+                .map { (panel.px(Double($0) / fs), panel.py(curve.levels[$0])) }
+            c.polyline(pts, color: col, width: 2)
+            var label = "\(bands.labels[b]) Hz"
+            if let line = curve.regression(upper: -5, lower: -35) {
+                // The regression line from −5 dB to −65 dB (inside the panel).
+                let t0 = max(0, (-5 - line.intercept) / line.slope), t1 = min(seconds, (-65 - line.intercept) / line.slope)
+                c.line(from: (panel.px(t0), panel.py(line.intercept + line.slope * t0)), to: (panel.px(t1), panel.py(line.intercept + line.slope * t1)),
+                       color: Color(col.r, col.g, col.b, 0.55), width: 1)
+                label += String(format: ": T30 %.2f s", -60 / line.slope)
+            } else {
+                label += ": T30 —"
+            }
+            c.fillRect(x: 1260, y: 110 + Double(b) * 28, width: 24, height: 4, color: col)
+            c.text(label, x: 1292, y: 117 + Double(b) * 28, size: 15)
+        }
+        c.text("thin lines: T30 regression", x: 1260, y: 117 + 9 * 28, size: 14, color: Color(0.35, 0.35, 0.35))
+        c.text("(fit from −5 to −35 dB)", x: 1260, y: 117 + 10 * 28, size: 14, color: Color(0.35, 0.35, 0.35))
+        return c.image(text: text(input, title: "Decay — \(input.scene.name)"))
+    }
+
+    /// Magnitude response per ear of the first speaker's BRIR, raw and ⅓-octave smoothed.
+    public static func response(_ input: PlotInput) -> PNGImage {
+        let c = Canvas(width: width, height: height, background: background)
+        let sp = input.mainSpeaker
+        let fs = Double(input.sampleRate)
+        let ears = input.brirs[sp.name]?.channels ?? [input.rirs[sp.name] ?? []]
+        let size = FFTSize.good(atLeast: max(2, ears[0].count))
+        let fft = RealFFT(size: size)
+        let spectra = ears.map { x -> [Double] in
+            let s = fft.forward(x)
+            return (0..<fft.binCount).map { (k: Int) -> Double in
+                let re = Double(s[2 * k]), im = Double(s[2 * k + 1])
+                return re * re + im * im
+            }
+        }
+        let hz = { (k: Int) in Double(k) * fs / Double(size) }
+        let smoothed = spectra.map { p -> [(Double, Double)] in
+            NiceTicks.logTicks(20, 20000).isEmpty ? [] : (0..<200).map { i -> (Double, Double) in
+                let f = 20 * pow(1000, Double(i) / 199)
+                let lo = Int(f * pow(2, -1.0 / 6) * Double(size) / fs), hi = max(lo + 1, Int(f * pow(2, 1.0 / 6) * Double(size) / fs))
+                let range = max(0, lo)..<min(p.count, hi)
+                let mean = range.isEmpty ? 1e-30 : range.reduce(0.0) { $0 + p[$1] } / Double(range.count)
+                return (f, 10 * log10(max(mean, 1e-30)))
+            }
+        }
+        let top = smoothed.flatMap { (curve: [(Double, Double)]) -> [Double] in curve.map { $0.1 } }.max() ?? 0
+        let yr = (floor((top - 50) / 10) * 10)...(ceil((top + 5) / 10) * 10)
+        let panel = PlotPanel(x: 110, y: 90, width: 1240, height: 780, xRange: 20...20000, yRange: yr, logX: true)
+        panel.drawAxes(on: c, title: "Magnitude response — speaker \(sp.name) (\(input.scene.name))", xLabel: "frequency (Hz)", yLabel: "level (dB)")
+        for (i, p) in spectra.enumerated() {
+            let col = spectra.count == 2 ? (i == 0 ? leftEar : rightEar) : leftEar
+            var pts: [(Double, Double)] = []
+            var k = max(1, Int(20 * Double(size) / fs))
+            while k < p.count && hz(k) <= 20000 {
+                pts.append((panel.px(hz(k)), panel.py(min(yr.upperBound, max(yr.lowerBound, 10 * log10(max(p[k], 1e-30)))))))
+                k += max(1, k / 400)
+            }
+            c.polyline(pts, color: Color(col.r, col.g, col.b, 0.25), width: 1)
+            c.polyline(smoothed[i].map { (panel.px($0.0), panel.py(min(yr.upperBound, max(yr.lowerBound, $0.1)))) }, color: col, width: 2.5)
+        }
+        let legend = spectra.count == 2 ? ["left ear", "right ear"] : ["omni"]
+        for (i, name) in legend.enumerated() {
+            let col = i == 0 ? leftEar : rightEar
+            c.fillRect(x: 1380, y: 110 + Double(i) * 26, width: 24, height: 4, color: col)
+            c.text(name, x: 1412, y: 117 + Double(i) * 26, size: 15)
+        }
+        c.text("bold: ⅓-octave smoothed", x: 1380, y: 180, size: 14, color: Color(0.35, 0.35, 0.35))
+        c.text("pale: raw", x: 1380, y: 204, size: 14, color: Color(0.35, 0.35, 0.35))
+        return c.image(text: text(input, title: "Response — \(input.scene.name)"))
+    }
+
+    /// Directions of arrival of the early reflections (first 80 ms) of every speaker:
+    /// azimuth × elevation in the head frame, size = level, colour = delay after the direct sound.
+    public static func arrivals(_ input: PlotInput) -> PNGImage {
+        let c = Canvas(width: width, height: height, background: background)
+        let panel = PlotPanel(x: 110, y: 90, width: 1180, height: 780, xRange: -180...180, yRange: -90...90, flipX: true)
+        panel.drawAxes(on: c, title: "Early reflections by direction of arrival (\(input.scene.name))", xLabel: "azimuth (°, + = left; the listener looks at 0)", yLabel: "elevation (°)")
+        var dots: [(az: Double, el: Double, level: Double, delay: Double, order: Int)] = []
+        for sp in input.reflections.speakers {
+            let direct = sp.reflections.first?.delaySeconds ?? 0
+            for r in sp.reflections where r.delaySeconds - direct <= 0.08 {
+                dots.append((r.azimuthDegrees, r.elevationDegrees, r.levelDB[min(4, r.levelDB.count - 1)], (r.delaySeconds - direct) * 1000, r.order))
+            }
+        }
+        for d in dots.sorted(by: { $0.delay > $1.delay }) {
+            let radius = 4 + 14 * max(0, min(1, (d.level + 40) / 40))
+            c.fillCircle(x: panel.px(d.az), y: panel.py(d.el), radius: radius, color: Viridis.color(d.delay / 80, alpha: 0.8))
+            if d.order == 0 { c.polyline([(panel.px(d.az) - radius - 3, panel.py(d.el)), (panel.px(d.az) + radius + 3, panel.py(d.el))], color: .black, width: 2) }
+        }
+        Viridis.drawBar(on: c, x: 1400, y: 140, height: 500, range: 0...80, label: "delay (ms)")
+        c.text("after the direct sound", x: 1340, y: 670, size: 14)
+        c.text("size = level at 1 kHz", x: 1340, y: 700, size: 14)
+        c.text("crossed: direct sound", x: 1340, y: 724, size: 14)
+        return c.image(text: text(input, title: "Arrivals — \(input.scene.name)"))
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+
+/// What the plots are drawn from: the scene, the paths of reflections.json and the responses.
+/// `simulate` builds it in memory; `soundstage plot` reads it back from the output folder.
+public struct PlotInput {
+    public var scene: Scene
+    public var reflections: ReflectionsFile
+    public var rirs: [String: [Float]]
+    public var brirs: [String: AudioBuffer]
+    public var sampleRate: Int
+    /// The command line, recorded in the PNGs' text chunks.
+    public var command: String
+
+    public init(scene: Scene, reflections: ReflectionsFile, rirs: [String: [Float]], brirs: [String: AudioBuffer], sampleRate: Int, command: String) {
+        (self.scene, self.reflections, self.rirs, self.brirs, self.sampleRate, self.command) = (scene, reflections, rirs, brirs, sampleRate, command)
+    }
+
+    /// The speaker the single-speaker plots show (the first).
+    var mainSpeaker: ReflectionsFile.SpeakerPaths { reflections.speakers[0] }
+
+    /// Image-source position of a listed reflection: the listener plus its path length along the
+    /// direction it arrives from (toward its last reflection point, or the speaker for the direct sound).
+    func imagePosition(_ r: ReflectionsFile.Reflection, speaker: ReflectionsFile.SpeakerPaths) -> Vec3 {
+        let l = scene.listener.position
+        let last = r.points.last.map { Vec3($0[0], $0[1], $0[2]) } ?? Vec3(speaker.position[0], speaker.position[1], speaker.position[2])
+        return l + (last - l).normalized * r.distanceMetres
+    }
+}
+
+/// The five plots of SPEC §5 (1600 × 1000 px, light background, DejaVu Sans).
+public enum Plots {
+    public static let width = 1600, height = 1000
+    static let background = Color(0.98, 0.98, 0.97)
+    static let leftEar = Color(0.12, 0.35, 0.75), rightEar = Color(0.85, 0.25, 0.15)
+
+    /// Every plot by file name.
+    public static func all(_ input: PlotInput) -> [String: PNGImage] {
+        [
+            "reflection-map.png": reflectionMap(input).image,
+            "echogram.png": echogram(input),
+            "decay.png": decay(input),
+            "response.png": response(input),
+            "arrivals.png": arrivals(input),
+        ]
+    }
+
+    static func text(_ input: PlotInput, title: String) -> [String: String] {
+        ["Title": title, "Software": "Soundstage \(SoundstageVersion.string)", "Source": input.scene.name, "Comment": input.command]
+    }
+
+    // MARK: Reflection map
+
+    /// Where each panel's world coordinates land in pixels (uniform scale, centred).
+    public struct MapLayout {
+        public var top: PlotPanel   // x across, y along the room (floor plan)
+        public var side: PlotPanel  // y along the room, z up (seen from the right-hand side)
+    }
+
+    static func equalAspect(x: Double, y: Double, width: Double, height: Double, xr: ClosedRange<Double>, yr: ClosedRange<Double>) -> PlotPanel {
+        let scale = min(width / (xr.upperBound - xr.lowerBound), height / (yr.upperBound - yr.lowerBound))
+        let cx = (xr.lowerBound + xr.upperBound) / 2, cy = (yr.lowerBound + yr.upperBound) / 2
+        let hx = width / scale / 2, hy = height / scale / 2
+        return PlotPanel(x: x, y: y, width: width, height: height, xRange: (cx - hx)...(cx + hx), yRange: (cy - hy)...(cy + hy))
+    }
+
+    public static func reflectionMap(_ input: PlotInput) -> (image: PNGImage, layout: MapLayout) {
+        let c = Canvas(width: width, height: height, background: background)
+        let scene = input.scene
+        let lo = scene.boundary.minCorner, hi = scene.boundary.maxCorner
+        // Show the room and the first- and second-order images around it (at most 3 room sizes away).
+        var xs = [lo.x, hi.x], ys = [lo.y, hi.y], zs = [lo.z, hi.z]
+        let span = max(hi.x - lo.x, hi.y - lo.y, hi.z - lo.z)
+        var images: [(Vec3, Double, Double)] = [] // position, level dB, delay ms after direct
+        for sp in input.reflections.speakers {
+            let direct = sp.reflections.first?.delaySeconds ?? 0
+            for r in sp.reflections {
+                let p = input.imagePosition(r, speaker: sp)
+                images.append((p, r.levelDB[min(4, r.levelDB.count - 1)], (r.delaySeconds - direct) * 1000))
+                if r.order <= 2, (p - (lo + hi) / 2).length < 1.5 * span {
+                    xs.append(p.x); ys.append(p.y); zs.append(p.z)
+                }
+            }
+        }
+        let margin = 0.05 * span
+        let xr = (xs.min()! - margin)...(xs.max()! + margin), yr = (ys.min()! - margin)...(ys.max()! + margin)
+        let zr = (zs.min()! - margin)...(zs.max()! + margin)
+        let top = equalAspect(x: 90, y: 80, width: 800, height: 800, xr: xr, yr: yr)
+        let side = equalAspect(x: 990, y: 80, width: 430, height: 430, xr: yr, yr: zr)
+        top.drawAxes(on: c, title: "Floor plan (top view)", xLabel: "x (m)", yLabel: "y (m)", grid: false)
+        side.drawAxes(on: c, title: "Elevation (seen from the right)", xLabel: "y (m)", yLabel: "z (m)", grid: false)
+        let wall = Color(0.2, 0.2, 0.2)
+        // Room boundary: every polygon edge projected (walls project to lines, floor/ceiling to outlines).
+        for s in scene.surfaces {
+            let v = s.polygon.vertices + [s.polygon.vertices[0]]
+            let color = s.objectName == nil ? wall : Color(0.55, 0.4, 0.25)
+            c.polyline(v.map { (top.px($0.x), top.py($0.y)) }, color: color, width: s.objectName == nil ? 2.5 : 1.5)
+            c.polyline(v.map { (side.px($0.y), side.py($0.z)) }, color: color, width: s.objectName == nil ? 2.5 : 1.5)
+        }
+        // Image sources: size by level (1 kHz, dB re direct at 1 m), colour by delay.
+        let maxDelay = max(1, images.map(\.2).max() ?? 1)
+        for (p, level, delay) in images.sorted(by: { $0.2 > $1.2 }) {
+            let r = 3 + 9 * max(0, min(1, (level + 40) / 40))
+            let col = Viridis.color(delay / maxDelay, alpha: 0.85)
+            if top.contains((top.px(p.x), top.py(p.y))) { c.fillCircle(x: top.px(p.x), y: top.py(p.y), radius: r, color: col) }
+            if side.contains((side.px(p.y), side.py(p.z))) { c.fillCircle(x: side.px(p.y), y: side.py(p.z), radius: r * 0.7, color: col) }
+        }
+        // First- and second-order paths through their reflection points.
+        let listener = scene.listener.position
+        for sp in input.reflections.speakers {
+            let s = Vec3(sp.position[0], sp.position[1], sp.position[2])
+            for r in sp.reflections where r.order >= 1 && r.order <= 2 {
+                let pts = [s] + r.points.map { Vec3($0[0], $0[1], $0[2]) } + [listener]
+                let col = r.order == 1 ? Color(0.95, 0.55, 0.1, 0.8) : Color(0.55, 0.3, 0.75, 0.35)
+                c.polyline(pts.map { (top.px($0.x), top.py($0.y)) }, color: col, width: r.order == 1 ? 1.6 : 1)
+                for q in r.points where r.order == 1 { c.fillCircle(x: top.px(q[0]), y: top.py(q[1]), radius: 4, color: Color(0.95, 0.55, 0.1)) }
+            }
+        }
+        // Speakers with their aim, the listener's head and facing.
+        for sp in scene.speakers {
+            let p = sp.position, f = sp.orientation.forward
+            c.line(from: (top.px(p.x), top.py(p.y)), to: (top.px(p.x + 0.6 * f.x), top.py(p.y + 0.6 * f.y)), color: .black, width: 2.5)
+            c.fillRect(x: top.px(p.x) - 9, y: top.py(p.y) - 9, width: 18, height: 18, color: Color(0.1, 0.1, 0.1))
+            c.text(sp.name, x: top.px(p.x) + 12, y: top.py(p.y) - 10, size: 16, bold: true)
+            c.fillRect(x: side.px(p.y) - 6, y: side.py(p.z) - 6, width: 12, height: 12, color: Color(0.1, 0.1, 0.1))
+        }
+        let head = listener, nose = scene.listener.orientation.forward
+        c.fillCircle(x: top.px(head.x), y: top.py(head.y), radius: 11, color: Color(0.2, 0.55, 0.3))
+        c.line(from: (top.px(head.x), top.py(head.y)), to: (top.px(head.x + 0.45 * nose.x), top.py(head.y + 0.45 * nose.y)), color: Color(0.2, 0.55, 0.3), width: 3)
+        c.fillCircle(x: side.px(head.y), y: side.py(head.z), radius: 8, color: Color(0.2, 0.55, 0.3))
+        Viridis.drawBar(on: c, x: 1470, y: 110, height: 360, range: 0...maxDelay, label: "delay (ms)")
+        // Legend and the placement numbers people tune.
+        var notes = ["■ speaker (line: aim)   ● listener (line: facing)", "orange: 1st-order paths and reflection points",
+                     "purple: 2nd-order paths;  dots: image sources", "(size = level at 1 kHz, colour = delay after direct)"]
+        let d = scene.speakers.map { scene.listener.direction(of: $0.position) }
+        if scene.speakers.count >= 2 {
+            notes.append(String(format: "speaker spacing %.2f m, stereo angle %.1f°", scene.speakers[0].position.distance(to: scene.speakers[1].position), abs(d[0].azimuth - d[1].azimuth)))
+        }
+        for (sp, dir) in zip(scene.speakers, d).prefix(3) {
+            let near = scene.nearestSurfaces(to: sp.position, count: 2).map { String(format: "%@ %.2f m", $0.name, $0.distance) }.joined(separator: ", ")
+            notes.append(String(format: "%@: %.2f m to the listener, toe-in %.0f°; %@", sp.name, dir.distance, scene.toeInDegrees(of: sp), near))
+        }
+        for (i, line) in notes.enumerated() { c.text(line, x: 990, y: 600 + Double(i) * 26, size: 15) }
+        c.text("Reflection map — \(scene.name)", x: 800, y: 40, size: 24, bold: true, centred: true)
+        return (c.image(text: text(input, title: "Reflection map — \(scene.name)")), MapLayout(top: top, side: side))
+    }
+}

@@ -1,0 +1,89 @@
+import XCTest
+@testable import Soundstage
+
+final class PlotsTests: XCTestCase {
+    /// A plain shoebox, simulated in memory, as `simulate` feeds the plots.
+    func input() throws -> PlotInput {
+        let s = try RoomFile.parse("""
+        {"name": "plots", "room": {"shoebox": {"width": 5, "length": 6, "height": 2.8}}, "surfaces": {"all": "plaster", "floor": "carpet-on-pad"},
+         "speakers": {"layout": "stereo", "spacing": 2.0, "frontWallDistance": 0.8, "height": 1.2},
+         "simulation": {"duration": 0.3}}
+        """)
+        let plan = s.resolve(threads: 2)
+        let hrtf = try HRTFSet(sampleRate: 48000)
+        let field = hrtf.diffuseField()
+        var results: [ImageSourceResult] = [], brirs: [String: AudioBuffer] = [:]
+        for i in s.speakers.indices {
+            let r = ImageSourceEngine.run(scene: s, speakerIndex: i, plan: plan)
+            results.append(r)
+            brirs[s.speakers[i].name] = BinauralSynthesizer.render(scene: s, speakerIndex: i, plan: plan, paths: r.paths, omni: r.rir, hrtf: hrtf, field: field)
+        }
+        return PlotInput(scene: s, reflections: ReflectionsFile(scene: s, plan: plan, results: results),
+                         rirs: Dictionary(uniqueKeysWithValues: zip(s.speakers.map(\.name), results.map(\.rir))),
+                         brirs: brirs, sampleRate: 48000, command: "soundstage simulate plots.json")
+    }
+
+    func testReflectionPointLandsWhereTheGeometrySays() throws {
+        let input = try input()
+        let (image, layout) = Plots.reflectionMap(input)
+        // The first-order bounce of L off the left wall (x = 0) is drawn as an orange dot at its
+        // reflection point; map it to pixels with the panel's world ranges (uniform scale, y up).
+        let path = input.reflections.speakers[0].reflections.first { $0.order == 1 && $0.surfaces == ["left"] }!
+        let p = path.points[0]
+        XCTAssertEqual(p[0], 0, accuracy: 1e-9) // on the wall
+        let top = layout.top
+        let scaleX = top.width / (top.xRange.upperBound - top.xRange.lowerBound)
+        let scaleY = top.height / (top.yRange.upperBound - top.yRange.lowerBound)
+        XCTAssertEqual(scaleX, scaleY, accuracy: 1e-9) // floor plan drawn to scale
+        let px = Int((top.x + (p[0] - top.xRange.lowerBound) * scaleX).rounded())
+        let py = Int((top.y + top.height - (p[1] - top.yRange.lowerBound) * scaleY).rounded())
+        // Within 2 px of that point the map holds the orange of first-order reflection points.
+        var found = false
+        for dy in -2...2 { for dx in -2...2 {
+            let c = image.pixel(x: px + dx, y: py + dy)
+            if c.r > 200 && c.g > 100 && c.g < 170 && c.b < 60 { found = true }
+        } }
+        XCTAssertTrue(found, "no reflection-point dot at (\(px), \(py))")
+    }
+
+    func testEveryPlotDecodesWithSizeContentAndText() throws {
+        let folder = TestPaths.temporaryFolder()
+        let images = Plots.all(try input())
+        XCTAssertEqual(Set(images.keys), ["reflection-map.png", "echogram.png", "decay.png", "response.png", "arrivals.png"])
+        for (name, image) in images {
+            let path = folder.appendingPathComponent(name).path
+            try image.write(to: path)
+            let back = try PNGImage.read(path)
+            XCTAssertEqual(back.width, 1600, name)
+            XCTAssertEqual(back.height, 1000, name)
+            XCTAssertEqual(back.text["Software"], "Soundstage \(SoundstageVersion.string)", name)
+            XCTAssertEqual(back.text["Source"], "plots", name)
+            XCTAssertEqual(back.text["Comment"], "soundstage simulate plots.json", name)
+            XCTAssertNotNil(back.text["Title"], name)
+            // Each panel holds drawing: coloured (non-grey) pixels inside its plotting area.
+            let panels: [(Int, Int, Int, Int)] = name == "reflection-map.png" ? [(90, 80, 890, 880), (990, 80, 1420, 510)] : [(110, 90, 1290, 870)]
+            for (x0, y0, x1, y1) in panels {
+                var coloured = 0
+                for y in stride(from: y0 + 2, to: y1 - 2, by: 3) { for x in stride(from: x0 + 2, to: x1 - 2, by: 3) {
+                    let c = back.pixel(x: x, y: y)
+                    if max(c.r, c.g, c.b) - min(c.r, c.g, c.b) > 40 { coloured += 1 }
+                } }
+                XCTAssertGreaterThan(coloured, 50, "\(name) panel at \(x0),\(y0)")
+            }
+        }
+    }
+
+    func testNiceTicks() {
+        for (lo, hi) in [(0.0, 1.0), (-60.0, 5.0), (0.0, 379.0), (-3.7, 12.2), (1e-3, 7e-3)] {
+            let t = NiceTicks.ticks(lo, hi)
+            XCTAssertLessThanOrEqual(t.first!, lo)
+            XCTAssertGreaterThanOrEqual(t.last!, hi)
+            let step = t[1] - t[0]
+            let mantissa = step / pow(10, floor(log10(step)))
+            XCTAssertTrue([1, 2, 5, 10].contains { abs(mantissa - $0) < 1e-9 }, "step \(step)")
+            for (a, b) in zip(t, t.dropFirst()) { XCTAssertEqual(b - a, step, accuracy: step * 1e-9) }
+        }
+        XCTAssertEqual(NiceTicks.logTicks(20, 20000).first, 20)
+        XCTAssertEqual(NiceTicks.logTicks(20, 20000).last, 20000)
+    }
+}
