@@ -40,3 +40,29 @@ public enum LoudnessMeter {
         return Measurement(integratedLUFS: loudness, truePeakDBTP: 20 * log10(peak))
     }
 }
+
+/// Loudness measured block by block (integrated LUFS and true peak), for streaming renders.
+public final class LoudnessAccumulator {
+    private var state: UnsafeMutablePointer<ebur128_state>?
+    let channels: Int
+    public init?(channels: Int, sampleRate: Int) {
+        guard let s = ebur128_init(UInt32(channels), UInt(sampleRate), Int32(EBUR128_MODE_I.rawValue | EBUR128_MODE_TRUE_PEAK.rawValue)) else { return nil }
+        state = s
+        self.channels = channels
+    }
+    deinit { ebur128_destroy(&state) }
+    public func add(_ block: [[Float]]) {
+        let n = block.first?.count ?? 0
+        guard n > 0, let state else { return }
+        var interleaved = [Float](repeating: 0, count: n * channels)
+        for c in 0..<channels { for f in 0..<n { interleaved[f * channels + c] = block[c][f] } }
+        _ = interleaved.withUnsafeBufferPointer { ebur128_add_frames_float(state, $0.baseAddress, n) }
+    }
+    public var result: LoudnessMeter.Measurement {
+        var loudness = -Double.infinity
+        _ = ebur128_loudness_global(state, &loudness)
+        var peak = 0.0
+        for c in 0..<channels { var p = 0.0; if ebur128_true_peak(state, UInt32(c), &p) == 0 { peak = max(peak, p) } }
+        return LoudnessMeter.Measurement(integratedLUFS: loudness, truePeakDBTP: 20 * log10(peak))
+    }
+}

@@ -190,4 +190,25 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(none.status, 1)
         XCTAssertTrue(none.stderr.contains("run `soundstage simulate"), none.stderr)
     }
+
+    func testRenderCommandReuseAndSafety() throws {
+        let out = TestPaths.temporaryFolder()
+        let music = out.appendingPathComponent("demo.wav").path
+        XCTAssertEqual(try soundstage(["demo-signal", music]).status, 0)
+        let first = try soundstage(["render", "rooms/home-studio.json", "--input", music, "-o", out.path])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let rendered = try AudioFile.read(out.appendingPathComponent("home-studio/render-demo.wav").path)
+        XCTAssertEqual(rendered.channelCount, 2)
+        let second = try soundstage(["render", "rooms/home-studio.json", "--input", music, "-o", out.path])
+        XCTAssertTrue(second.stderr.contains("reusing the BRIRs"), second.stderr) // nothing changed: no new simulation
+        // The output may not be the input, and a bad EQ file stops before anything is written.
+        let same = try soundstage(["render", "rooms/home-studio.json", "--input", music, "--output", music, "-o", out.path])
+        XCTAssertEqual(same.status, 1)
+        XCTAssertTrue(same.stderr.contains("would overwrite the input"))
+        let eq = out.appendingPathComponent("eq.txt")
+        try Data("Filter 1: ON ZZ Fc 100 Hz Gain 1 dB\n".utf8).write(to: eq)
+        let badEQ = try soundstage(["render", "rooms/home-studio.json", "--input", music, "--eq", eq.path, "--output", out.appendingPathComponent("x.wav").path])
+        XCTAssertEqual(badEQ.status, 1)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("x.wav").path))
+    }
 }

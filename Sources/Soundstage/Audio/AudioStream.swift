@@ -1,0 +1,112 @@
+import CSndFile
+import Foundation
+
+/// Reads an audio file block by block (memory independent of its length).
+public final class AudioFileReader {
+    public let path: String
+    public let sampleRate: Int
+    public let channelCount: Int
+    public let frameCount: Int
+    private let file: OpaquePointer
+    private var interleaved: [Float] = []
+
+    public init(_ path: String) throws {
+        var info = SF_INFO()
+        guard let f = sf_open(path, Int32(SFM_READ), &info) else {
+            throw AudioFileError(path: path, reason: String(cString: sf_strerror(nil)))
+        }
+        guard info.channels > 0 else { sf_close(f); throw AudioFileError(path: path, reason: "no audio channels") }
+        self.path = path
+        file = f
+        sampleRate = Int(info.samplerate)
+        channelCount = Int(info.channels)
+        frameCount = Int(info.frames)
+    }
+
+    deinit { sf_close(file) }
+
+    /// The WAV channel mask's layout, when the file declares one (libsndfile channel map).
+    public var channelMap: [Int32]? {
+        var map = [Int32](repeating: 0, count: channelCount)
+        let ok = map.withUnsafeMutableBytes { sf_command(file, Int32(SFC_GET_CHANNEL_MAP_INFO), $0.baseAddress, Int32($0.count)) }
+        return ok == SF_TRUE ? map : nil
+    }
+
+    /// Up to `frames` frames as planar channels; empty at the end of the file.
+    public func read(frames: Int) -> [[Float]] {
+        if interleaved.count < frames * channelCount { interleaved = [Float](repeating: 0, count: frames * channelCount) }
+        let got = Int(interleaved.withUnsafeMutableBufferPointer { sf_readf_float(file, $0.baseAddress, sf_count_t(frames)) })
+        guard got > 0 else { return [] }
+        var out = [[Float]](repeating: [Float](repeating: 0, count: got), count: channelCount)
+        for f in 0..<got { for c in 0..<channelCount { out[c][f] = interleaved[f * channelCount + c] } }
+        return out
+    }
+}
+
+/// Writes an audio file block by block into a temporary sibling, renamed into place by `finish`;
+/// `cancel` (or deinit without `finish`) removes it, so no partial file is ever left.
+public final class AudioFileWriter {
+    public let path: String
+    let temporary: String
+    private var file: OpaquePointer?
+    public let channelCount: Int
+    private var interleaved: [Float] = []
+
+    public init(_ path: String, sampleRate: Int, channels: Int, format: AudioFileFormat? = nil) throws {
+        let format = format ?? .forPath(path)
+        var info = SF_INFO()
+        info.samplerate = Int32(sampleRate)
+        info.channels = Int32(channels)
+        info.format = format.sndfileFormat
+        guard sf_format_check(&info) != 0 else {
+            throw AudioFileError(path: path, reason: "\(channels) channels at \(sampleRate) Hz cannot be written in this format")
+        }
+        let url = URL(fileURLWithPath: path)
+        temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        guard let f = sf_open(temporary, Int32(SFM_WRITE), &info) else {
+            throw AudioFileError(path: path, reason: String(cString: sf_strerror(nil)))
+        }
+        sf_command(f, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
+        sf_command(f, Int32(SFC_SET_ADD_PEAK_CHUNK), nil, Int32(SF_FALSE))
+        self.path = path
+        file = f
+        channelCount = channels
+        AudioFileWriter.register(temporary)
+    }
+
+    deinit { cancel() }
+
+    public func write(_ channels: [[Float]]) throws {
+        guard let file else { return }
+        let frames = channels.first?.count ?? 0
+        if interleaved.count < frames * channelCount { interleaved = [Float](repeating: 0, count: frames * channelCount) }
+        for c in 0..<channelCount { for f in 0..<frames { interleaved[f * channelCount + c] = channels[c][f] } }
+        let written = interleaved.withUnsafeBufferPointer { sf_writef_float(file, $0.baseAddress, sf_count_t(frames)) }
+        guard Int(written) == frames else { throw AudioFileError(path: path, reason: "write failed (disk full?)") }
+    }
+
+    public func finish() throws {
+        guard let f = file else { return }
+        file = nil
+        guard sf_close(f) == 0 else { unlink(temporary); throw AudioFileError(path: path, reason: "closing failed") }
+        guard rename(temporary, path) == 0 else { unlink(temporary); throw AudioFileError(path: path, reason: String(cString: strerror(errno))) }
+        AudioFileWriter.unregister(temporary)
+    }
+
+    public func cancel() {
+        if let f = file { sf_close(f); file = nil }
+        unlink(temporary)
+        AudioFileWriter.unregister(temporary)
+    }
+
+    // Temporary files in progress, removed on Ctrl-C by `removeTemporaryFiles()`.
+    nonisolated(unsafe) static var inProgress = Set<String>()
+    static let lock = NSLock()
+    static func register(_ p: String) { lock.lock(); inProgress.insert(p); lock.unlock() }
+    static func unregister(_ p: String) { lock.lock(); inProgress.remove(p); lock.unlock() }
+    /// Removes every temporary output in progress (called from a SIGINT handler).
+    public static func removeTemporaryFiles() {
+        lock.lock(); defer { lock.unlock() }
+        for p in inProgress { unlink(p) }
+    }
+}

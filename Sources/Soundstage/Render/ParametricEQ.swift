@@ -1,0 +1,109 @@
+import Foundation
+
+/// An IEM/headphone equalizer in Equalizer APO / AutoEq "ParametricEQ.txt" form:
+/// `Preamp: -6.2 dB`, `Filter 1: ON PK Fc 105 Hz Gain -2.7 dB Q 0.70`, with filter types PK, LSC/LS,
+/// HSC/HS, LP and HP, Q optional (0.7071). Each filter is a biquad after R. Bristow-Johnson's
+/// "Audio EQ Cookbook".
+public struct ParametricEQ: Sendable {
+    public enum Kind: String, Sendable { case peak = "PK", lowShelf = "LSC", highShelf = "HSC", lowPass = "LP", highPass = "HP" }
+    public struct Filter: Sendable { public var kind: Kind; public var hertz: Double; public var gainDB: Double; public var q: Double }
+    public var preampDB: Double
+    public var filters: [Filter]
+
+    public struct ParseError: Error, CustomStringConvertible {
+        public let line: Int, reason: String
+        public var description: String { "line \(line): \(reason)" }
+    }
+
+    public static func parse(_ text: String) throws -> ParametricEQ {
+        var eq = ParametricEQ(preampDB: 0, filters: [])
+        for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let line = raw.split(separator: "#").first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+            if line.isEmpty { continue }
+            let t = line.replacingOccurrences(of: ":", with: " : ").split(separator: " ").map(String.init)
+            func value(after key: String) throws -> Double? {
+                guard let i = t.firstIndex(where: { $0.caseInsensitiveCompare(key) == .orderedSame }) else { return nil }
+                guard i + 1 < t.count, let v = Double(t[i + 1]), v.isFinite else { throw ParseError(line: n + 1, reason: "\(key) needs a number") }
+                return v
+            }
+            if t[0].lowercased() == "preamp" {
+                guard let i = t.firstIndex(of: ":"), i + 1 < t.count, let v = Double(t[i + 1]), abs(v) <= 60 else {
+                    throw ParseError(line: n + 1, reason: "expected \"Preamp: <dB> dB\"")
+                }
+                eq.preampDB += v
+                continue
+            }
+            guard t[0].lowercased() == "filter" else { continue } // other APO commands are ignored
+            guard let colon = t.firstIndex(of: ":"), colon + 2 < t.count else { throw ParseError(line: n + 1, reason: "expected \"Filter N: ON TYPE Fc … Hz …\"") }
+            guard t[colon + 1].uppercased() == "ON" else { continue }
+            let typeName = t[colon + 2].uppercased()
+            let kinds: [String: Kind] = ["PK": .peak, "PEQ": .peak, "LSC": .lowShelf, "LS": .lowShelf, "HSC": .highShelf, "HS": .highShelf,
+                                         "LP": .lowPass, "LPQ": .lowPass, "HP": .highPass, "HPQ": .highPass]
+            guard let kind = kinds[typeName] else { throw ParseError(line: n + 1, reason: "unsupported filter type \"\(typeName)\" (PK, LSC, HSC, LP, HP)") }
+            guard let fc = try value(after: "Fc"), fc > 0, fc < 100_000 else { throw ParseError(line: n + 1, reason: "missing or bad \"Fc <Hz>\"") }
+            let gain = try value(after: "Gain") ?? 0
+            guard abs(gain) <= 40 else { throw ParseError(line: n + 1, reason: "gain beyond ±40 dB") }
+            let q = try value(after: "Q") ?? 0.5.squareRoot()
+            guard q > 0, q <= 100 else { throw ParseError(line: n + 1, reason: "Q must be in (0, 100]") }
+            if (kind == .peak || kind == .lowShelf || kind == .highShelf), try value(after: "Gain") == nil {
+                throw ParseError(line: n + 1, reason: "\(typeName) needs \"Gain <dB> dB\"")
+            }
+            eq.filters.append(Filter(kind: kind, hertz: fc, gainDB: gain, q: q))
+        }
+        return eq
+    }
+
+    /// The filters as biquads at `sampleRate` (filters at or above Nyquist are dropped).
+    public func biquads(sampleRate fs: Double) -> [Biquad] {
+        filters.filter { $0.hertz < fs / 2 }.map { f in
+            let a = pow(10, f.gainDB / 40), w0 = 2 * .pi * f.hertz / fs, cw = cos(w0), alpha = sin(w0) / (2 * f.q)
+            let (b0, b1, b2, a0, a1, a2): (Double, Double, Double, Double, Double, Double)
+            switch f.kind {
+            case .peak:
+                (b0, b1, b2, a0, a1, a2) = (1 + alpha * a, -2 * cw, 1 - alpha * a, 1 + alpha / a, -2 * cw, 1 - alpha / a)
+            case .lowShelf:
+                let s = 2 * a.squareRoot() * alpha
+                (b0, b1, b2) = (a * ((a + 1) - (a - 1) * cw + s), 2 * a * ((a - 1) - (a + 1) * cw), a * ((a + 1) - (a - 1) * cw - s))
+                (a0, a1, a2) = ((a + 1) + (a - 1) * cw + s, -2 * ((a - 1) + (a + 1) * cw), (a + 1) + (a - 1) * cw - s)
+            case .highShelf:
+                let s = 2 * a.squareRoot() * alpha
+                (b0, b1, b2) = (a * ((a + 1) + (a - 1) * cw + s), -2 * a * ((a - 1) + (a + 1) * cw), a * ((a + 1) + (a - 1) * cw - s))
+                (a0, a1, a2) = ((a + 1) - (a - 1) * cw + s, 2 * ((a - 1) - (a + 1) * cw), (a + 1) - (a - 1) * cw - s)
+            case .lowPass:
+                (b0, b1, b2, a0, a1, a2) = ((1 - cw) / 2, 1 - cw, (1 - cw) / 2, 1 + alpha, -2 * cw, 1 - alpha)
+            case .highPass:
+                (b0, b1, b2, a0, a1, a2) = ((1 + cw) / 2, -(1 + cw), (1 + cw) / 2, 1 + alpha, -2 * cw, 1 - alpha)
+            }
+            return Biquad(b0: b0 / a0, b1: b1 / a0, b2: b2 / a0, a1: a1 / a0, a2: a2 / a0)
+        }
+    }
+}
+
+extension Biquad {
+    /// |H(e^{jω})| at `hertz`.
+    public func magnitude(hertz f: Double, sampleRate fs: Double) -> Double {
+        let w = 2 * Double.pi * f / fs
+        let e1 = Complex(polar: 1, angle: -w), e2 = Complex(polar: 1, angle: -2 * w)
+        return ((Complex(b0, 0) + e1 * b1 + e2 * b2) / (Complex(1, 0) + e1 * a1 + e2 * a2)).magnitude
+    }
+}
+
+/// A chain of biquads keeping its state across blocks (for streaming).
+public struct BiquadChain {
+    var sections: [Biquad]
+    var state: [(Double, Double)]
+    public init(_ sections: [Biquad]) { self.sections = sections; state = Array(repeating: (0, 0), count: sections.count) }
+    public mutating func process(_ x: inout [Float]) {
+        for s in sections.indices {
+            var (z1, z2) = state[s]
+            let b = sections[s]
+            for i in x.indices {
+                let input = Double(x[i]), y = b.b0 * input + z1
+                z1 = b.b1 * input - b.a1 * y + z2
+                z2 = b.b2 * input - b.a2 * y
+                x[i] = Float(y)
+            }
+            state[s] = (z1, z2)
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+
+/// How loud the render comes out.
+public enum RenderLevel: Sendable {
+    /// Integrated loudness target (ITU-R BS.1770 / EBU R128, LUFS), with a true-peak ceiling (dBTP):
+    /// the gain is the smaller of "reach the target" and "keep the true peak at the ceiling".
+    case loudness(lufs: Double, truePeakCeiling: Double)
+    /// A fixed gain in dB.
+    case gain(db: Double)
+}
+
+public struct RenderReport: Sendable {
+    public var inputSeconds: Double
+    public var outputSeconds: Double
+    public var gainDB: Double
+    public var integratedLUFS: Double
+    public var truePeakDBTP: Double
+    public var wallSeconds: Double
+    public var realTimeFactor: Double { inputSeconds / max(wallSeconds, 1e-9) }
+}
+
+/// Renders music through a room's BRIRs for IEMs: route → stream-convolve → EQ → level, in two
+/// passes over a temporary float file so the gain can follow the measured loudness while memory
+/// stays flat. The output is written to a temporary sibling and renamed only when complete.
+public enum Renderer {
+    public static let blockFrames = 1 << 16
+
+    /// - Parameters:
+    ///   - brirs: per speaker (in `speakers` order), 2-channel BRIRs at the input's sample rate.
+    public static func render(input: String, output: String, speakers: [Speaker], brirs: [AudioBuffer], eq: ParametricEQ?,
+                              level: RenderLevel, threads: Int, progress: ((Double) -> Void)? = nil) throws -> RenderReport {
+        let start = Date()
+        let reader = try AudioFileReader(input)
+        guard let rate = brirs.first?.sampleRate, reader.sampleRate == rate else {
+            throw AudioFileError(path: input, reason: "sample rate \(reader.sampleRate) Hz differs from the BRIRs' \(brirs.first?.sampleRate ?? 0) Hz")
+        }
+        // One filter pair per input channel: the routed speakers' BRIRs summed with their gains.
+        let routes = ChannelRouting.route(inputChannels: reader.channelCount, speakers: speakers)
+        let length = brirs.map(\.frameCount).max() ?? 1
+        let filters: [[[Float]]] = routes.map { route in
+            (0..<2).map { ear in
+                var h = [Float](repeating: 0, count: length)
+                for (s, g) in route { for i in 0..<brirs[s].frameCount { h[i] += Float(g) * brirs[s].channels[ear][i] } }
+                return h
+            }
+        }
+        let convolver = StreamingConvolver(filters: filters, threads: threads)
+        let folder = URL(fileURLWithPath: output).deletingLastPathComponent()
+        let pass1 = folder.appendingPathComponent(".\(URL(fileURLWithPath: output).lastPathComponent).pass1-\(getpid()).wav").path
+        AudioFileWriter.register(pass1)
+        defer { unlink(pass1); AudioFileWriter.unregister(pass1) }
+        let writer1 = try AudioFileWriter(pass1, sampleRate: rate, channels: 2, format: .wavFloat32)
+        var eqChains = (0..<2).map { _ in BiquadChain(eq?.biquads(sampleRate: Double(rate)) ?? []) }
+        let preamp = Float(pow(10, (eq?.preampDB ?? 0) / 20))
+        let meter = LoudnessAccumulator(channels: 2, sampleRate: rate)
+        let total = reader.frameCount + length - 1
+        var produced = 0
+        let block = min(blockFrames, convolver.blockLength)
+        while produced < total {
+            var inputs = reader.read(frames: block)
+            if inputs.isEmpty { inputs = Array(repeating: [Float](repeating: 0, count: min(block, total - produced)), count: reader.channelCount) }
+            var out = convolver.process(inputs)
+            let keep = min(out[0].count, total - produced)
+            for ear in 0..<2 {
+                out[ear] = Array(out[ear].prefix(keep))
+                if preamp != 1 { for i in out[ear].indices { out[ear][i] *= preamp } }
+                eqChains[ear].process(&out[ear])
+            }
+            meter?.add(out)
+            try writer1.write(out)
+            produced += keep
+            progress?(Double(produced) / Double(total) * 0.5)
+        }
+        try writer1.finish()
+        let measured = meter?.result ?? LoudnessMeter.Measurement(integratedLUFS: -.infinity, truePeakDBTP: -.infinity)
+        let gain: Double
+        switch level {
+        case .gain(let db): gain = db
+        case .loudness(let target, let ceiling):
+            guard measured.integratedLUFS.isFinite else { throw AudioFileError(path: input, reason: "the input is silent; use --gain") }
+            gain = min(target - measured.integratedLUFS, ceiling - measured.truePeakDBTP)
+        }
+        // Pass 2: apply the gain and write the output format.
+        let reader2 = try AudioFileReader(pass1)
+        let writer2 = try AudioFileWriter(output, sampleRate: rate, channels: 2)
+        let g = Float(pow(10, gain / 20))
+        var done = 0
+        while true {
+            var b = reader2.read(frames: blockFrames)
+            if b.isEmpty { break }
+            for c in 0..<2 { for i in b[c].indices { b[c][i] *= g } }
+            try writer2.write(b)
+            done += b[0].count
+            progress?(0.5 + Double(done) / Double(total) * 0.5)
+        }
+        try writer2.finish()
+        return RenderReport(inputSeconds: Double(reader.frameCount) / Double(rate), outputSeconds: Double(total) / Double(rate), gainDB: gain,
+                            integratedLUFS: measured.integratedLUFS + gain, truePeakDBTP: measured.truePeakDBTP + gain,
+                            wallSeconds: Date().timeIntervalSince(start))
+    }
+}

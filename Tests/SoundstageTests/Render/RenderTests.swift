@@ -1,0 +1,107 @@
+import XCTest
+@testable import Soundstage
+
+final class RenderTests: XCTestCase {
+    var rng = SplitMix64(seed: 99)
+    func noise(_ n: Int) -> [Float] { (0..<n).map { _ in Float.random(in: -0.5...0.5, using: &rng) } }
+
+    /// Naive full convolution (the reference).
+    func direct(_ x: [Float], _ h: [Float]) -> [Double] {
+        var y = [Double](repeating: 0, count: x.count + h.count - 1)
+        for i in x.indices { for j in h.indices { y[i + j] += Double(x[i]) * Double(h[j]) } }
+        return y
+    }
+
+    func speakers(_ channels: [Int]) -> [Speaker] {
+        channels.enumerated().map { i, ch in
+            Speaker(name: "S\(i)", position: Vec3(Double(i), 1, 1), orientation: Orientation(facing: Vec3(0, -1, 0)), directivity: .omni,
+                    channel: ch, gainDB: 0, delaySeconds: 0)
+        }
+    }
+
+    func testRenderEqualsDirectConvolutionForEachRouting() throws {
+        // Mono → both speakers; stereo → L/R; 5.1 into a stereo room → ITU fold-down. Fixed gain 0 dB.
+        for (inputChannels, speakerChannels) in [(1, [0, 1]), (2, [0, 1]), (6, [0, 1])] {
+            let folder = TestPaths.temporaryFolder()
+            let brirs = speakerChannels.map { _ in AudioBuffer(sampleRate: 48000, channels: [noise(700), noise(700)]) }
+            let music = (0..<inputChannels).map { _ in noise(3000) }
+            let input = folder.appendingPathComponent("in.wav").path, output = folder.appendingPathComponent("out.wav").path
+            try AudioFile.write(AudioBuffer(sampleRate: 48000, channels: music), to: input)
+            let report = try Renderer.render(input: input, output: output, speakers: speakers(speakerChannels), brirs: brirs,
+                                             eq: nil, level: .gain(db: 0), threads: 2)
+            let out = try AudioFile.read(output)
+            XCTAssertEqual(out.frameCount, 3000 + 700 - 1) // the whole tail follows the input
+            XCTAssertEqual(report.gainDB, 0)
+            let routes = ChannelRouting.route(inputChannels: inputChannels, speakers: speakers(speakerChannels))
+            for ear in 0..<2 {
+                var reference = [Double](repeating: 0, count: out.frameCount)
+                for (i, route) in routes.enumerated() {
+                    for (s, g) in route {
+                        for (k, v) in direct(music[i], brirs[s].channels[ear]).enumerated() { reference[k] += g * v }
+                    }
+                }
+                let err = zip(out.channels[ear], reference).reduce(0.0) { $0 + pow(Double($1.0) - $1.1, 2) }
+                let energy = reference.reduce(0.0) { $0 + $1 * $1 }
+                XCTAssertLessThan(10 * log10(err / energy), -100, "\(inputChannels) channels, ear \(ear)")
+            }
+        }
+    }
+
+    func testRoutingFollowsTheLayout() {
+        let stereoRoom = speakers([0, 1])
+        XCTAssertEqual(ChannelRouting.route(inputChannels: 1, speakers: stereoRoom).map { $0.map(\.speaker) }, [[0, 1]])
+        XCTAssertEqual(ChannelRouting.route(inputChannels: 2, speakers: stereoRoom).map { $0.map(\.speaker) }, [[0], [1]])
+        // 5.1 into a stereo room: C and LFE to both at −3 dB, Ls to L, Rs to R.
+        let fold = ChannelRouting.route(inputChannels: 6, speakers: stereoRoom)
+        XCTAssertEqual(fold[2].map(\.speaker), [0, 1]); XCTAssertEqual(fold[2][0].gain, 0.5.squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(fold[4].map(\.speaker), [0]); XCTAssertEqual(fold[5].map(\.speaker), [1])
+        // 5.1 into a 5.1 room: one speaker per channel.
+        let surround = speakers([0, 1, 2, 4, 5])
+        XCTAssertEqual(ChannelRouting.route(inputChannels: 6, speakers: surround)[4].map(\.speaker), [3])
+    }
+
+    func testEQMatchesTheCookbookFormulas() throws {
+        // Closed-form properties of the RBJ designs: a peak reaches its gain at Fc; shelves reach their
+        // gain at DC (low) or Nyquist (high) and half of it (in dB) at Fc; LP/HP with Q = 1/√2 are −3.01 dB at Fc.
+        let eq = try ParametricEQ.parse("""
+        Preamp: -6.5 dB
+        Filter 1: ON PK Fc 1000 Hz Gain -4.5 dB Q 1.41
+        Filter 2: ON LSC Fc 105 Hz Gain 6.0 dB Q 0.70
+        Filter 3: ON HSC Fc 8000 Hz Gain -3.0 dB Q 0.70
+        Filter 4: ON LP Fc 15000 Hz
+        Filter 5: ON HP Fc 20 Hz
+        Filter 6: OFF PK Fc 500 Hz Gain 3 dB Q 1
+        """)
+        XCTAssertEqual(eq.preampDB, -6.5)
+        XCTAssertEqual(eq.filters.count, 5)
+        let fs = 48000.0
+        let b = eq.biquads(sampleRate: fs)
+        func db(_ i: Int, _ f: Double) -> Double { 20 * log10(b[i].magnitude(hertz: f, sampleRate: fs)) }
+        XCTAssertEqual(db(0, 1000), -4.5, accuracy: 0.05)
+        XCTAssertEqual(db(1, 0.001), 6.0, accuracy: 0.05); XCTAssertEqual(db(1, 105), 3.0, accuracy: 0.05)
+        XCTAssertEqual(db(2, 23999), -3.0, accuracy: 0.05); XCTAssertEqual(db(2, 8000), -1.5, accuracy: 0.05)
+        XCTAssertEqual(db(3, 15000), -3.01, accuracy: 0.05); XCTAssertEqual(db(3, 100), 0, accuracy: 0.05)
+        XCTAssertEqual(db(4, 20), -3.01, accuracy: 0.05); XCTAssertEqual(db(4, 5000), 0, accuracy: 0.05)
+        XCTAssertThrowsError(try ParametricEQ.parse("Filter 1: ON XYZ Fc 100 Hz Gain 1 dB")) { XCTAssertTrue("\($0)".hasPrefix("line 1:")) }
+    }
+
+    func testLoudnessTargetAndTruePeakCeiling() throws {
+        let folder = TestPaths.temporaryFolder()
+        let input = folder.appendingPathComponent("music.wav").path, output = folder.appendingPathComponent("out.flac").path
+        var l = [Float](), r = [Float]()
+        for i in 0..<(48000 * 6) { let t = Double(i) / 48000; l.append(Float(0.05 * sin(2 * .pi * 440 * t))); r.append(Float(0.05 * sin(2 * .pi * 660 * t))) }
+        try AudioFile.write(AudioBuffer(sampleRate: 48000, channels: [l, r]), to: input)
+        var h = [Float](repeating: 0, count: 400); h[10] = 0.3; h[200] = 0.1
+        let brirs = [AudioBuffer(sampleRate: 48000, channels: [h, h.map { $0 * 0.5 }]), AudioBuffer(sampleRate: 48000, channels: [h.map { $0 * 0.5 }, h])]
+        _ = try Renderer.render(input: input, output: output, speakers: speakers([0, 1]), brirs: brirs, eq: nil,
+                                level: .loudness(lufs: -20, truePeakCeiling: -1), threads: 2)
+        let m = LoudnessMeter.measure(try AudioFile.read(output)) // independent measurement of the file
+        XCTAssertEqual(m.integratedLUFS, -20, accuracy: 0.1)
+        XCTAssertLessThanOrEqual(m.truePeakDBTP, -1 + 0.05) // 24-bit FLAC rounding
+        // A target that would clip is held back by the −1 dBTP ceiling.
+        _ = try Renderer.render(input: input, output: output, speakers: speakers([0, 1]), brirs: brirs, eq: nil,
+                                level: .loudness(lufs: 0, truePeakCeiling: -1), threads: 2)
+        XCTAssertLessThanOrEqual(LoudnessMeter.measure(try AudioFile.read(output)).truePeakDBTP, -1 + 0.05)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(), ["music.wav", "out.flac"]) // no temporaries left
+    }
+}
