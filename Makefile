@@ -25,7 +25,11 @@ demo: build
 	$(BIN) validate $(ROOMS) > $(OUT)/validate-summary.txt
 	@echo "== Simulating rooms/home-studio.json (image sources, BRIRs through the MIT KEMAR HRTF) =="
 	$(BIN) simulate rooms/home-studio.json -o $(OUT) --rays 0
+	@echo "== Rendering a demo piece through the home studio for your IEMs =="
+	$(BIN) demo-signal $(OUT)/demo-signal.wav
+	$(BIN) render rooms/home-studio.json --input $(OUT)/demo-signal.wav -o $(OUT)
 	@echo ""
+	@echo "Listen on IEMs or headphones: $(OUT)/demo-signal.wav (dry) against $(OUT)/home-studio/render-demo-signal.wav (in the room)."
 	@echo "Outputs: $(OUT)/validate-summary.txt (every example room) and $(OUT)/home-studio/"
 	@echo "  (brir-L.wav and brir-R.wav for your IEMs' convolver, rir-L.wav, rir-R.wav, reflections.json,"
 	@echo "  metrics.json, reflection-map.png, echogram.png, decay.png, response.png, arrivals.png)."
@@ -45,6 +49,7 @@ bench: deps peers-env
 	$(SWIFT) build -c release
 	.build/release/SoundstageBench
 	$(VENV)/bin/python scripts/peers.py bench
+	$(VENV)/bin/python scripts/peers.py render
 
 validate-ism: deps peers-env
 	$(SWIFT) build -c release

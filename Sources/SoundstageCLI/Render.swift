@@ -46,7 +46,7 @@ struct Render: ParsableCommand {
             }
         }
         scene.simulation.sampleRate = probe.sampleRate
-        let brirs = try brirsFor(scene, folder: folder)
+        let brirs = try roomBRIRs(scene, outDir: output.outDir, threads: threads)
         try FileManager.default.createDirectory(at: URL(fileURLWithPath: target).deletingLastPathComponent(), withIntermediateDirectories: true)
         let level: RenderLevel = gain.map { .gain(db: $0) } ?? .loudness(lufs: loudness ?? -16, truePeakCeiling: -1)
         let showProgress = isatty(2) != 0
@@ -59,21 +59,24 @@ struct Render: ParsableCommand {
                      scene.name, report.inputSeconds, target, report.gainDB, report.integratedLUFS, report.truePeakDBTP, report.realTimeFactor))
     }
 
-    /// The room's BRIRs at the scene's rate: reused when `brir.key` matches, simulated otherwise.
-    func brirsFor(_ scene: Scene, folder: URL) throws -> [AudioBuffer] {
-        let key = try brirKey(scene)
-        let keyFile = folder.appendingPathComponent("brir.key")
-        let files = scene.speakers.map { folder.appendingPathComponent("brir-\($0.name).wav").path }
-        if (try? String(contentsOf: keyFile, encoding: .utf8)) == key, let loaded = try? files.map({ try AudioFile.read($0) }),
-           loaded.allSatisfy({ $0.sampleRate == scene.simulation.sampleRate && $0.channelCount == 2 }) {
-            note("\(scene.name): reusing the BRIRs in \(folder.path) (room and options unchanged)")
-            return loaded
-        }
-        _ = try simulateRoom(scene, threads: threads, reflectionsOrder: 3, outDir: output.outDir, plots: true,
-                             command: (["soundstage"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
-        try AtomicFile.write(Data(key.utf8), to: keyFile.path)
-        return try files.map { try AudioFile.read($0) }
+}
+
+/// The room's BRIRs at the scene's rate: reused when `brir.key` in its output folder matches, simulated
+/// (with every output of `simulate`) otherwise.
+func roomBRIRs(_ scene: Scene, outDir: String, threads: Int) throws -> [AudioBuffer] {
+    let folder = URL(fileURLWithPath: outDir).appendingPathComponent(scene.name)
+    let key = try brirKey(scene)
+    let keyFile = folder.appendingPathComponent("brir.key")
+    let files = scene.speakers.map { folder.appendingPathComponent("brir-\($0.name).wav").path }
+    if (try? String(contentsOf: keyFile, encoding: .utf8)) == key, let loaded = try? files.map({ try AudioFile.read($0) }),
+       loaded.allSatisfy({ $0.sampleRate == scene.simulation.sampleRate && $0.channelCount == 2 }) {
+        note("\(scene.name): reusing the BRIRs in \(folder.path) (room and options unchanged)")
+        return loaded
     }
+    _ = try simulateRoom(scene, threads: threads, reflectionsOrder: 3, outDir: outDir, plots: true,
+                         command: (["soundstage"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
+    try AtomicFile.write(Data(key.utf8), to: keyFile.path)
+    return try files.map { try AudioFile.read($0) }
 }
 
 /// A content key of everything that shapes a room's BRIRs: the room file and its mesh, the settings

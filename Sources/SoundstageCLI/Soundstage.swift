@@ -9,7 +9,7 @@ struct SoundstageCommand: ParsableCommand {
         abstract: "Virtual room acoustics for in-ear monitors and headphones.",
         discussion: "Describe a room in JSON (see README.md and rooms/); Soundstage checks it, and simulates how each speaker reaches the listener's ears.",
         version: SoundstageVersion.string,
-        subcommands: [Validate.self, Simulate.self, Render.self, Analyze.self, Compare.self, Plot.self, Materials.self, DemoSignal.self])
+        subcommands: [Validate.self, Simulate.self, Render.self, Export.self, Analyze.self, Compare.self, Plot.self, Materials.self, DemoSignal.self])
 }
 
 /// Prints `message` to standard error as one line.

@@ -124,6 +124,11 @@ public struct Speaker: Sendable {
     /// Level trim in dB and delay in seconds applied to this speaker.
     public var gainDB: Double
     public var delaySeconds: Double
+
+    public init(name: String, position: Vec3, orientation: Orientation, directivity: Directivity, channel: Int, gainDB: Double, delaySeconds: Double) {
+        (self.name, self.position, self.orientation, self.directivity, self.channel, self.gainDB, self.delaySeconds) =
+            (name, position, orientation, directivity, channel, gainDB, delaySeconds)
+    }
 }
 
 /// Where the listener's HRTF comes from.

@@ -211,4 +211,19 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(badEQ.status, 1)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("x.wav").path))
     }
+
+    func testExportHeSuViMatchesTheBRIRs() throws {
+        let out = TestPaths.temporaryFolder()
+        let r = try soundstage(["export", "rooms/attic-studio.json", "--format", "hesuvi", "-o", out.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let hesuvi = try AudioFile.read(out.appendingPathComponent("attic-studio/hesuvi.wav").path)
+        XCTAssertEqual(hesuvi.channelCount, 14)
+        let left = try AudioFile.read(out.appendingPathComponent("attic-studio/brir-L.wav").path)
+        let right = try AudioFile.read(out.appendingPathComponent("attic-studio/brir-R.wav").path)
+        XCTAssertEqual(hesuvi.channels[0], left.channels[0])  // FL→L
+        XCTAssertEqual(hesuvi.channels[1], left.channels[1])  // FL→R
+        XCTAssertEqual(hesuvi.channels[7], right.channels[1]) // FR→R
+        XCTAssertEqual(hesuvi.channels[8], right.channels[0]) // FR→L
+        XCTAssertTrue(hesuvi.channels[6].allSatisfy { $0 == 0 }) // no centre speaker in this room: silent
+    }
 }

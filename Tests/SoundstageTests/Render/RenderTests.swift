@@ -105,3 +105,23 @@ final class RenderTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(), ["music.wav", "out.flac"]) // no temporaries left
     }
 }
+
+final class ExportTests: XCTestCase {
+    /// A marker BRIR: channel c, ear e is the constant 10c + e (+1 so nothing is zero).
+    func marker(_ c: Int) -> AudioBuffer { AudioBuffer(sampleRate: 48000, channels: [[Float(10 * c + 1)], [Float(10 * c + 2)]]) }
+    func markers(_ ch: [[Float]]) -> [Float] { ch.map { $0[0] } }
+
+    func testChannelOrders() {
+        let stereo = [0: marker(0), 1: marker(1)]
+        XCTAssertEqual(markers(Exporter.channels(.trueStereo, brirs: stereo, length: 1)), [1, 2, 11, 12])   // L→L, L→R, R→L, R→R
+        XCTAssertEqual(markers(Exporter.channels(.stereo, brirs: stereo, length: 1)), [1, 12])             // L→L, R→R
+        // HeSuVi: FL→L, FL→R, SL→L, SL→R, BL→L, BL→R, FC→L, FR→R, FR→L, SR→R, SR→L, BR→R, BR→L, FC→R.
+        XCTAssertEqual(markers(Exporter.channels(.hesuvi, brirs: stereo, length: 1)), [1, 2, 0, 0, 0, 0, 0, 12, 11, 0, 0, 0, 0, 0])
+        let sevenOne = Dictionary(uniqueKeysWithValues: [0, 1, 2, 4, 5, 6, 7].map { ($0, marker($0)) })
+        XCTAssertEqual(markers(Exporter.channels(.hesuvi, brirs: sevenOne, length: 1)),
+                       [1, 2, 61, 62, 41, 42, 21, 12, 11, 72, 71, 52, 51, 22])
+        let fiveOne = Dictionary(uniqueKeysWithValues: [0, 1, 2, 4, 5].map { ($0, marker($0)) }) // 5.1 surrounds → HeSuVi sides
+        XCTAssertEqual(markers(Exporter.channels(.hesuvi, brirs: fiveOne, length: 1)),
+                       [1, 2, 41, 42, 0, 0, 21, 12, 11, 52, 51, 0, 0, 22])
+    }
+}
