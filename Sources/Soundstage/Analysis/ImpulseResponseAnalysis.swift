@@ -73,8 +73,8 @@ public enum ImpulseResponseAnalyzer {
 
     /// Energy in a sliding window of ±0.25 ms around each sample: a fractionally delayed arrival
     /// keeps its whole energy in the window whatever its sub-sample position (a single sample does not).
-    static func windowedEnergy(_ e: [Double], fs: Double) -> (values: [Double], halfWidth: Int) {
-        let w = max(1, Int(0.00025 * fs))
+    static func windowedEnergy(_ e: [Double], fs: Double, halfWidthSeconds: Double = 0.00025) -> (values: [Double], halfWidth: Int) {
+        let w = max(1, Int(halfWidthSeconds * fs))
         var window = [Double](repeating: 0, count: e.count)
         var running = 0.0
         for i in 0..<(e.count + w) {

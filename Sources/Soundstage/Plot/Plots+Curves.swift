@@ -12,18 +12,8 @@ extension Plots {
         let end = min(Double(ears[0].count) / fs, direct + 0.15)
         let panel = PlotPanel(x: 110, y: 90, width: 1420, height: 780, xRange: 0...(end * 1000), yRange: -60...5)
         panel.drawAxes(on: c, title: "Echogram — speaker \(sp.name) (\(input.scene.name))", xLabel: "time after the speaker emits (ms)", yLabel: "level (dB re direct sound)")
-        let w = max(1, Int(0.0005 * fs)) // 1 ms smoothing (±0.5 ms)
-        let curves = ears.map { x -> [Double] in
-            let e = x.map { Double($0) * Double($0) }
-            var smooth = [Double](repeating: 0, count: e.count)
-            var run = 0.0
-            for i in 0..<(e.count + w) {
-                if i < e.count { run += e[i] }
-                if i >= 2 * w + 1, i - 2 * w - 1 < e.count { run -= e[i - 2 * w - 1] }
-                if i >= w, i - w < e.count { smooth[i - w] = run }
-            }
-            return smooth
-        }
+        // 1 ms smoothing (±0.5 ms window energy, as the analysis uses).
+        let curves = ears.map { x in ImpulseResponseAnalyzer.windowedEnergy(x.map { Double($0) * Double($0) }, fs: fs, halfWidthSeconds: 0.0005).values }
         let peak = curves.map { $0.max() ?? 1 }.max() ?? 1
         for (i, curve) in curves.enumerated() {
             let n = min(curve.count, Int(end * fs))

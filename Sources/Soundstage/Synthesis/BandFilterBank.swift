@@ -102,13 +102,7 @@ public struct Biquad: Sendable {
 
     /// Filters `x` in place (causal; the state starts at rest).
     public func process(_ x: inout [Float]) {
-        var z1 = 0.0, z2 = 0.0
-        for i in x.indices {
-            let input = Double(x[i])
-            let y = b0 * input + z1
-            z1 = b1 * input - a1 * y + z2
-            z2 = b2 * input - a2 * y
-            x[i] = Float(y)
-        }
+        var chain = BiquadChain([self])
+        chain.process(&x)
     }
 }
