@@ -32,6 +32,29 @@ public struct FrequencyBands: Sendable, Equatable {
     public func nearestOctaveIndex(hertz: Double) -> Int {
         Int((log2(hertz / 1000)).rounded()) + 4
     }
+
+    /// The band whose centre is nearest to `hertz` on a log scale, clamped to these bands.
+    public func index(ofHertz hertz: Double) -> Int {
+        indices.min { abs(log2(centres[$0] / hertz)) < abs(log2(centres[$1] / hertz)) }!
+    }
+
+    /// The bands with centres from `low` to `high` Hz (nearest bands, inclusive).
+    public func indices(fromHertz low: Double, throughHertz high: Double) -> ClosedRange<Int> {
+        index(ofHertz: low)...index(ofHertz: high)
+    }
+}
+
+/// Ordinary least-squares line y = intercept + slope · x (nil for fewer than two points or
+/// a degenerate x spread).
+public func leastSquaresLine(_ points: [(x: Double, y: Double)]) -> (slope: Double, intercept: Double)? {
+    guard points.count >= 2 else { return nil }
+    let n = Double(points.count)
+    var sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0
+    for p in points { sx += p.x; sy += p.y; sxx += p.x * p.x; sxy += p.x * p.y }
+    let d = n * sxx - sx * sx
+    guard d != 0 else { return nil }
+    let slope = (n * sxy - sx * sy) / d
+    return slope.isFinite ? (slope, (sy - slope * sx) / n) : nil
 }
 
 /// One value per band of `FrequencyBands.octaves` (absorption, scattering, gain, …).

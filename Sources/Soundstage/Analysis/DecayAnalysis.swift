@@ -57,14 +57,7 @@ public struct DecayCurve: Sendable {
     public func regression(upper: Double, lower: Double) -> (slope: Double, intercept: Double)? {
         guard let start = levels.firstIndex(where: { $0 <= upper }), let end = levels.firstIndex(where: { $0 <= lower }),
               end - start >= 3 else { return nil }
-        var st = 0.0, sl = 0.0, stt = 0.0, stl = 0.0
-        let count = Double(end - start)
-        for i in start..<end {
-            let t = Double(i) / sampleRate, l = levels[i]
-            st += t; sl += l; stt += t * t; stl += t * l
-        }
-        let slope = (count * stl - st * sl) / (count * stt - st * st)
-        return (slope, (sl - slope * st) / count)
+        return leastSquaresLine((start..<end).map { (x: Double($0) / sampleRate, y: levels[$0]) })
     }
 }
 
@@ -87,24 +80,16 @@ enum Lundeby {
         guard db(noise) > -150 else { return nil }
         let tailBlock = max(1, Int(0.01 * fs))
         let tail = stride(from: n - n / 5, to: n - tailBlock, by: tailBlock).map { (t: Double($0), l: db(mean($0, $0 + tailBlock))) }
-        if tail.count >= 4 {
-            let c = Double(tail.count)
-            let st = tail.reduce(0) { $0 + $1.t }, sl = tail.reduce(0) { $0 + $1.l }
-            let stt = tail.reduce(0) { $0 + $1.t * $1.t }, stl = tail.reduce(0) { $0 + $1.t * $1.l }
-            let slope = (c * stl - st * sl) / (c * stt - st * st)
-            if -slope * Double(n / 5) > 1.5 { return nil }
+        if tail.count >= 4, let fit = leastSquaresLine(tail.map { (x: $0.t, y: $0.l) }), -fit.slope * Double(n / 5) > 1.5 {
+            return nil
         }
         // Averages over blocks of `block` samples.
         func blocks(_ block: Int, upTo end: Int) -> [(t: Double, l: Double)] {
             stride(from: 0, to: max(0, end - block), by: block).map { (Double($0 + block / 2), db(mean($0, $0 + block))) }
         }
         func regression(_ pts: [(t: Double, l: Double)]) -> (a: Double, b: Double)? {
-            guard pts.count >= 2 else { return nil }
-            let c = Double(pts.count)
-            let st = pts.reduce(0) { $0 + $1.t }, sl = pts.reduce(0) { $0 + $1.l }
-            let stt = pts.reduce(0) { $0 + $1.t * $1.t }, stl = pts.reduce(0) { $0 + $1.t * $1.l }
-            let b = (c * stl - st * sl) / (c * stt - st * st)
-            return b.isFinite && b < 0 ? ((sl - b * st) / c, b) : nil
+            guard let fit = leastSquaresLine(pts.map { (x: $0.t, y: $0.l) }), fit.slope < 0 else { return nil }
+            return (fit.intercept, fit.slope)
         }
         // 3: a first regression from 0 dB to 10 dB above the noise, on 10 ms blocks.
         var block = max(1, Int(0.01 * fs))

@@ -54,8 +54,10 @@ extension SpeakerMetrics {
     /// Envelopment from the late (> 80 ms) path energies: the lateral fraction Σ E cos²φ / Σ E averaged
     /// over the 125 Hz – 1 kHz octaves (the bands of Bradley & Soulodre's LG80∞).
     public static func envelopment(lateEnergy: [Double], lateLateralEnergy: [Double]) -> Parameter {
-        let fractions = (1...4).compactMap { b in lateEnergy[b] > 0 ? lateLateralEnergy[b] / lateEnergy[b] : nil }
-        return fractions.count == 4 ? .of(fractions.reduce(0, +) / 4) : .missing("no sound arrives later than 80 ms after the direct sound")
+        let bands = FrequencyBands.octaves.indices(fromHertz: 125, throughHertz: 1000)
+        let fractions = bands.compactMap { b in lateEnergy[b] > 0 ? lateLateralEnergy[b] / lateEnergy[b] : nil }
+        return fractions.count == bands.count ? .of(fractions.reduce(0, +) / Double(bands.count))
+                                              : .missing("no sound arrives later than 80 ms after the direct sound")
     }
 
     /// Metrics of one speaker from its omni RIR (and BRIR when there is one).

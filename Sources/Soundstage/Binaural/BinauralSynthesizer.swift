@@ -42,7 +42,7 @@ public enum BinauralSynthesizer {
         // magnitude can have — so it moves no arrival (its +20 dB bass lift only adds a slow tail).
         let onset = field.commonDelaySamples
         // Early part: fixed slots merged in a fixed order (deterministic for any thread count).
-        let slotCount = 8
+        let slotCount = ImageSourceEngine.slotCount
         let slots = Slots<(BandAccumulator, BandAccumulator)>(count: slotCount)
         parallelFor(slotCount, threads: plan.threads) { slot in
             var left = BandAccumulator(bandCount: bands, length: length, offset: pad)

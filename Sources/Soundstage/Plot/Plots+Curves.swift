@@ -146,7 +146,7 @@ extension Plots {
         for sp in input.reflections.speakers {
             let direct = sp.reflections.first?.delaySeconds ?? 0
             for r in sp.reflections where r.delaySeconds - direct <= 0.08 {
-                dots.append((r.azimuthDegrees, r.elevationDegrees, r.levelDB[min(4, r.levelDB.count - 1)], (r.delaySeconds - direct) * 1000, r.order))
+                dots.append((r.azimuthDegrees, r.elevationDegrees, r.levelDB[FrequencyBands.octaves.index(ofHertz: 1000)], (r.delaySeconds - direct) * 1000, r.order))
             }
         }
         for d in dots.sorted(by: { $0.delay > $1.delay }) {

@@ -75,7 +75,7 @@ public enum Plots {
             let direct = sp.reflections.first?.delaySeconds ?? 0
             for r in sp.reflections {
                 let p = input.imagePosition(r, speaker: sp)
-                images.append((p, r.levelDB[min(4, r.levelDB.count - 1)], (r.delaySeconds - direct) * 1000))
+                images.append((p, r.levelDB[FrequencyBands.octaves.index(ofHertz: 1000)], (r.delaySeconds - direct) * 1000))
                 if r.order <= 2, (p - (lo + hi) / 2).length < 1.5 * span {
                     xs.append(p.x); ys.append(p.y); zs.append(p.z)
                 }

@@ -175,7 +175,7 @@ public enum ImageSourceEngine {
         }
         func sum(_ pick: ((BandAccumulator, [Path], Int, [Double], [Double])) -> [Double]) -> [Double] {
             // Fixed order of slots: deterministic.
-            (0..<8).map { b in results.reduce(0.0) { $0 + pick($1)[min(b, bands - 1)] } }
+            FrequencyBands.octaves.indices.map { b in results.reduce(0.0) { $0 + pick($1)[min(b, bands - 1)] } }
         }
         return ImageSourceResult(paths: paths, rir: rir, imageCount: results.reduce(0) { $0 + $1.2 },
                                  maxOrder: plan.maxOrder, usedShoebox: shoebox != nil,

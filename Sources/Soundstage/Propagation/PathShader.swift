@@ -21,7 +21,8 @@ struct PathShader: Sendable {
         self.speaker = speaker
         sampleRate = Double(scene.simulation.sampleRate)
         speedOfSound = scene.air.speedOfSound
-        airCoefficients = scene.simulation.airAbsorption ? AirAbsorption.energyCoefficients(air: scene.air).values : Array(repeating: 0, count: 8)
+        airCoefficients = scene.simulation.airAbsorption ? AirAbsorption.energyCoefficients(air: scene.air).values
+            : Array(repeating: 0, count: FrequencyBands.octaves.count)
         omni = speaker.directivity.isOmni
         let steps = PathShader.directivitySteps
         var d = [Float](repeating: 1, count: bandCount * (steps + 1))
@@ -65,6 +66,6 @@ struct PathShader: Sendable {
     }
 
     func bandValues(_ gains: UnsafePointer<Float>) -> BandValues {
-        BandValues((0..<8).map { Double(gains[min($0, bandCount - 1)]) })
+        BandValues(FrequencyBands.octaves.indices.map { Double(gains[min($0, bandCount - 1)]) })
     }
 }
