@@ -49,12 +49,13 @@ struct Render: ParsableCommand {
         let brirs = try roomBRIRs(scene, outDir: output.outDir, threads: threads)
         try FileManager.default.createDirectory(at: URL(fileURLWithPath: target).deletingLastPathComponent(), withIntermediateDirectories: true)
         let level: RenderLevel = gain.map { .gain(db: $0) } ?? .loudness(lufs: loudness ?? -16, truePeakCeiling: -1)
-        let showProgress = isatty(2) != 0
+        // The fraction covers both passes (convolution, then levelling), so seconds of music per
+        // second of work is the whole render's real-time factor.
+        let musicSeconds = Double(probe.frameCount) / Double(probe.sampleRate)
+        let bar = ProgressBar("render", total: musicSeconds) { String(format: "%5.0f× real time", $0) }
         let report = try Renderer.render(input: input, output: target, speakers: scene.speakers, brirs: brirs, eq: parametric,
-                                         level: level, threads: threads) { fraction in
-            if showProgress { FileHandle.standardError.write(Data(String(format: "\r%3.0f %%", fraction * 100).utf8)) }
-        }
-        if showProgress { FileHandle.standardError.write(Data("\r".utf8)) }
+                                         level: level, threads: threads) { fraction in bar.update(fraction * musicSeconds) }
+        bar.finish()
         print(String(format: "%@: %.1f s of music → %@ (gain %+.1f dB, %.1f LUFS, true peak %.1f dBTP, %.0f× real time)",
                      scene.name, report.inputSeconds, target, report.gainDB, report.integratedLUFS, report.truePeakDBTP, report.realTimeFactor))
     }
@@ -88,7 +89,7 @@ func brirKey(_ scene: Scene) throws -> String {
         data += (try? Data(contentsOf: URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(file))) ?? Data()
     }
     let s = scene.simulation
-    data += Data("\(s.sampleRate) \(s.durationSeconds) \(s.maxOrder) \(s.rays) \(s.seed) \(s.airAbsorption) \(s.scattering) \(s.highpassHertz) \(scene.listener.hrtf) \(scene.listener.hrtfEqualization) \(SoundstageVersion.string)".utf8)
+    data += Data("\(s.sampleRate) \(s.durationSeconds) \(s.maxOrder) \(s.rays) \(s.receiverRadius) \(s.seed) \(s.airAbsorption) \(s.scattering) \(s.highpassHertz) \(scene.listener.hrtf) \(scene.listener.hrtfEqualization) \(SoundstageVersion.string)".utf8)
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for b in data { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
     return String(format: "%016llx", hash)

@@ -15,9 +15,9 @@ struct Simulate: ParsableCommand {
         Writes DIR/<name>/brir-<speaker>.wav (2 channels: left ear, right ear, 32-bit float, through the \
         listener's HRTF), rir-<speaker>.wav (mono, the omnidirectional response at the listener), reflections.json (every specular path up to order 3 with surfaces, delays, levels, \
         directions and reflection points) and metrics.json (ISO 3382-1 parameters per band, ITDG, \
-        imaging), and prints a line of key numbers per speaker. Options override the room file's \
-        simulation block. Not yet available: the ray-traced tail (#4) and plots (#7); until then the \
-        image-source method models the whole response.
+        imaging) and the plots, and prints a line of key numbers per speaker. Options override the room \
+        file's simulation block. Image sources model the specular early reflections up to --max-order, \
+        a ray tracer (--rays, 0 = off) the scattered energy and the reverberant tail.
         """)
 
     @Argument(help: "Room file (JSON).") var room: String
@@ -104,35 +104,40 @@ func simulateRoom(_ scene: Scene, threads: Int, reflectionsOrder: Int, outDir: S
     }
     let folder = URL(fileURLWithPath: outDir).appendingPathComponent(scene.name)
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    note("\(scene.name): " + plan.maxOrderNote)
-    if case .value(let n) = scene.simulation.rays, n == 0 {} else {
-        note("ray tracing is not implemented yet: the image-source method models the whole response")
-    }
-    if plan.maxOrder != Int.max {
+    note("\(scene.name): " + plan.maxOrderNote + "; " + plan.raysNote)
+    if plan.maxOrder != Int.max && plan.rays == 0 {
         // Order-limited image sources cover about order × mean free path (4V/S, Kuttruff eq. 4.5).
         let covered = Double(plan.maxOrder) * 4 * scene.volume / scene.surfaceArea / scene.air.speedOfSound
         if covered < plan.durationSeconds {
-            note(String(format: "warning: image sources up to order %d cover only about the first %.0f ms of %.0f ms; until the ray-traced tail (issue #4) lands, T20/T30/C80 describe that truncated response, not the room", plan.maxOrder, covered * 1000, plan.durationSeconds * 1000))
+            note(String(format: "warning: with --rays 0, image sources up to order %d cover only about the first %.0f ms of %.0f ms; T20/T30/C80 describe that truncated response, not the room", plan.maxOrder, covered * 1000, plan.durationSeconds * 1000))
         }
     }
+    let bar = ProgressBar("rays", total: Double(plan.rays * scene.speakers.count)) { String(format: "%.2g rays/s", $0) }
     var results: [ImageSourceResult] = []
     var metrics: [SpeakerMetrics] = []
     var brirs: [String: AudioBuffer] = [:]
     for (i, speaker) in scene.speakers.enumerated() {
         let start = Date()
-        let result = ImageSourceEngine.run(scene: scene, speakerIndex: i, plan: plan)
+        let offset = Double(i * plan.rays)
+        let response = HybridSimulator.run(scene: scene, speakerIndex: i, plan: plan) { done in bar.update(offset + Double(done)) }
+        bar.finish()
+        let result = response.imageSources
         results.append(result)
+        let counts = response.rays.map { r in
+            String(format: "%d image sources, %d rays (%.1f M reflections%@)", result.imageCount, r.rays, Double(r.reflections) / 1e6,
+                   r.lostRays > 0 ? ", \(r.lostRays) lost through gaps in the geometry" : "")
+        } ?? "\(result.imageCount) image sources"
         let path = folder.appendingPathComponent("rir-\(speaker.name).wav").path
         try AudioFile.write(AudioBuffer(sampleRate: plan.sampleRate, channels: [result.rir]), to: path, format: .wavFloat32)
         guard let (hrtf, field) = binaural else {
-            note(String(format: "%@: %d image sources, RIR in %.2f s → %@", speaker.name, result.imageCount, Date().timeIntervalSince(start), folder.path))
+            note(String(format: "%@: %@, RIR in %.2f s → %@", speaker.name, counts, Date().timeIntervalSince(start), folder.path))
             continue
         }
         let brir = BinauralSynthesizer.render(scene: scene, speakerIndex: i, plan: plan, paths: result.paths, omni: result.rir,
-                                              hrtf: hrtf, field: field)
+                                              hrtf: hrtf, field: field, tail: response.tail)
         try AudioFile.write(brir, to: folder.appendingPathComponent("brir-\(speaker.name).wav").path, format: .wavFloat32)
         brirs[speaker.name] = brir
-        note(String(format: "%@: %d image sources, RIR and BRIR in %.2f s → %@", speaker.name, result.imageCount, Date().timeIntervalSince(start), folder.path))
+        note(String(format: "%@: %@, RIR and BRIR in %.2f s → %@", speaker.name, counts, Date().timeIntervalSince(start), folder.path))
         metrics.append(SpeakerMetrics.compute(speaker: speaker.name, rir: result.rir, sampleRate: plan.sampleRate, brir: brir,
                                               envelopment: SpeakerMetrics.envelopment(lateEnergy: result.lateEnergy, lateLateralEnergy: result.lateLateralEnergy)))
     }

@@ -4,9 +4,10 @@ import Foundation
 ///
 /// - Equalization: by default the HRTF set is diffuse-field equalized (`DiffuseFieldEqualizer`):
 ///   one minimum-phase filter on the early part, the same gain per frequency on the late part.
-/// - Early part (the direct sound and every image-source path up to `earlySeconds` after it): each
-///   path through the HRIR pair of its arrival direction (head frame), normalized so the
-///   diffuse-field HRIR energy is 1, shaped by its per-band gains and 1/(4πr), and placed at its exact
+/// - Early part (the direct sound, every image-source path and every arrival of the ray-traced tail
+///   up to `earlySeconds` after it): each arrival through the HRIR pair of its direction (head
+///   frame), normalized so the diffuse-field HRIR energy is 1, shaped by its per-band amplitudes
+///   (1/(4πr) included), and placed at its exact
 ///   fractional delay minus the set's own frontal arrival (so a frontal source reaches both ears at
 ///   r/c; a lateral one reaches the near ear earlier and the far ear later).
 /// - Late part: the omni response after the early part and a decorrelated copy of it are mixed per
@@ -26,7 +27,7 @@ public enum BinauralSynthesizer {
     }
 
     public static func render(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation, paths: [Path], omni: [Float],
-                              hrtf: HRTFSet, field: DiffuseFieldStatistics) -> AudioBuffer {
+                              hrtf: HRTFSet, field: DiffuseFieldStatistics, tail: [Arrival] = []) -> AudioBuffer {
         let speaker = scene.speakers[speakerIndex]
         let fs = Double(plan.sampleRate)
         let table = FractionalDelayTable.shared
@@ -34,7 +35,9 @@ public enum BinauralSynthesizer {
         let frames = plan.frames, length = frames + 2 * pad
         let bands = scene.synthesisBandCount(for: speaker)
         let mix = speaker.position.distance(to: scene.listener.position) / scene.air.speedOfSound + speaker.delaySeconds + earlySeconds
-        let early = paths.filter { $0.delaySeconds < mix + fadeSeconds }
+        // Specular paths and the synthesized tail's arrivals of the early window, each through the
+        // HRIR pair of its direction.
+        let early = paths.filter { $0.delaySeconds < mix + fadeSeconds }.map(\.arrival) + tail.filter { $0.delaySeconds < mix + fadeSeconds }
         let equalizer = scene.listener.hrtfEqualization == .diffuseField ? DiffuseFieldEqualizer(field: field) : nil
         let fir = equalizer?.minimumPhaseFilter(sampleRate: fs)
         // The set's own frontal arrival (the raw frontal pair's peak), removed so a frontal source
@@ -51,7 +54,7 @@ public enum BinauralSynthesizer {
             for (i, p) in early.enumerated() where i % slotCount == slot {
                 let w = earlyWeight(p.delaySeconds, mix: mix)
                 let pair = hrtf.hrir(azimuthDegrees: p.azimuth, elevationDegrees: p.elevation)
-                for b in 0..<bands { gains[b] = Float(p.bandGains[b] * w / (4 * .pi * p.distance) * field.normalization) }
+                for b in 0..<bands { gains[b] = Float(Double(p.amplitudes[b]) * w * field.normalization) }
                 for (ear, h, extra) in [(0, pair.left, pair.leftDelaySeconds), (1, pair.right, pair.rightDelaySeconds)] {
                     let position = (p.delaySeconds + extra) * fs - onset + Double(pad)
                     var n0 = Int(position.rounded(.down))

@@ -34,6 +34,14 @@ public struct ResolvedSimulation: Sendable {
     /// Paths arriving up to this long after the speaker's direct sound are also kept (the early
     /// part the binaural synthesis renders through HRIRs, plus its cross-fade).
     public var keepEarlySeconds: Double = BinauralSynthesizer.earlySeconds + BinauralSynthesizer.fadeSeconds
+    /// Rays per speaker (0 = image sources only).
+    public var rays: Int = 0
+    /// How the ray count was chosen, for the user.
+    public var raysNote: String = ""
+    /// Radius of the ray tracer's receiver sphere, metres.
+    public var receiverRadius: Double = 0.3
+    /// Time resolution of the ray tracer's energy field, seconds.
+    public var binSeconds: Double = 0.001
 }
 
 extension Scene {
@@ -73,14 +81,52 @@ extension Scene {
             note = String(format: "maxOrder auto: %d (about %.2g candidate images over %d surfaces)", k,
                           PolyhedralImageSources.treeSize(surfaceCount: surfaces.count, order: k), surfaces.count)
         }
-        return ResolvedSimulation(sampleRate: simulation.sampleRate, durationSeconds: duration, maxOrder: order,
-                                  maxOrderNote: note, threads: max(1, threads), detailOrder: detailOrder)
+        var plan = ResolvedSimulation(sampleRate: simulation.sampleRate, durationSeconds: duration, maxOrder: order,
+                                      maxOrderNote: note, threads: max(1, threads), detailOrder: detailOrder)
+        switch simulation.receiverRadius {
+        case .auto: plan.receiverRadius = autoReceiverRadius()
+        case .value(let r): plan.receiverRadius = r
+        }
+        switch simulation.rays {
+        case .value(let n):
+            plan.rays = n
+            plan.raysNote = n == 0 ? "rays 0: image sources only" : "rays \(n) (from the room file or --rays)"
+        case .auto:
+            plan.rays = autoRayCount(durationSeconds: duration, receiverRadius: plan.receiverRadius)
+            plan.raysNote = String(format: "rays auto: %d per speaker (%.0f m³, %.2f s, receiver sphere %.2f m)",
+                                   plan.rays, volume, duration, plan.receiverRadius)
+        }
+        return plan
+    }
+
+    /// The receiver sphere: 0.1·V^⅓ (large enough to catch many rays, small against the room),
+    /// between 0.1 and 1 m, and at most 0.9 × the listener's distance to the nearest surface (a
+    /// sphere reaching through a wall would lose the outside part of its volume).
+    public func autoReceiverRadius() -> Double {
+        let nearest = surfaces.map { $0.polygon.distance(to: listener.position) }.min() ?? 1
+        return max(0.02, min(max(0.1, min(1, 0.1 * cbrt(volume))), 0.9 * nearest))
+    }
+
+    /// `rays: "auto"`: enough rays that the receiver sphere sees about 50 ray crossings per 1-ms
+    /// bin of the late field (a random ray crosses a sphere of radius R at the rate c·πR²/V,
+    /// Vorländer 2008 §11.2.3), between 2 000 and 100 000, and at most what keeps the traced
+    /// reflections (rays × duration × c·S/4V, the mean-free-path rate) under 4·10⁷.
+    public func autoRayCount(durationSeconds: Double, receiverRadius r: Double) -> Int {
+        let c = air.speedOfSound
+        let crossingsPerRayPerBin = c * .pi * r * r / volume * 0.001
+        var n = 50 / max(crossingsPerRayPerBin, 1e-9)
+        let reflectionsPerRay = durationSeconds * c * surfaceArea / (4 * volume)
+        n = min(n, 4e7 / max(reflectionsPerRay, 1))
+        return Int(max(2000, min(100_000, n)).rounded())
     }
 
     /// Number of bands the synthesis needs: 1 when every path's gains are the same in every band
-    /// (band-flat materials, no air absorption, omni speaker), else the octave bands.
+    /// (band-flat absorption and scattering, no air absorption, omni speaker), else the octave bands.
     func synthesisBandCount(for speaker: Speaker) -> Int {
-        let flat = surfaces.allSatisfy { s in s.material.absorption.values.allSatisfy { $0 == s.material.absorption[0] } }
+        let flat = surfaces.allSatisfy { s in
+            s.material.absorption.values.allSatisfy { $0 == s.material.absorption[0] }
+                && s.material.scattering.values.allSatisfy { $0 == s.material.scattering[0] }
+        }
         return flat && !simulation.airAbsorption && speaker.directivity.isOmni ? 1 : FrequencyBands.octaves.count
     }
 }
@@ -91,7 +137,9 @@ public enum ImageSourceEngine {
     /// the thread count.
     static let slotCount = 8
 
-    public static func run(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation) -> ImageSourceResult {
+    /// Image sources of speaker `speakerIndex`; `tail` (arrivals from the ray-traced field) is added
+    /// to the same omni RIR.
+    public static func run(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation, tail: [Arrival] = []) -> ImageSourceResult {
         let speaker = scene.speakers[speakerIndex]
         let fs = Double(plan.sampleRate)
         let bands = scene.synthesisBandCount(for: speaker)
@@ -118,6 +166,11 @@ public enum ImageSourceEngine {
             var count = 0
             var gains = [Float](repeating: 0, count: bands)
             var late = [Double](repeating: 0, count: bands), lateral = late
+            for k in stride(from: slot, to: tail.count, by: slotCount) {
+                let a = tail[k]
+                for b in 0..<bands { gains[b] = a.amplitudes[b] }
+                gains.withUnsafeBufferPointer { acc.add(delaySamples: a.delaySeconds * fs, gains: $0.baseAddress!, table: table) }
+            }
             func tally(_ g: UnsafeMutablePointer<Float>, distance: Double, arrival: Vec3) {
                 guard distance / scene.air.speedOfSound + speaker.delaySeconds > lateStart else { return }
                 let c = (arrival - listener.position).normalized.dot(earAxis)

@@ -201,6 +201,8 @@ public struct SimulationSettings: Sendable, Equatable {
     public var durationSeconds: AutoOr<Double> = .auto
     public var maxOrder: AutoOr<Int> = .auto
     public var rays: AutoOr<Int> = .auto
+    /// Radius of the ray tracer's receiver sphere (metres).
+    public var receiverRadius: AutoOr<Double> = .auto
     public var seed: UInt64 = 1
     public var airAbsorption = true
     public var scattering = true

@@ -24,6 +24,8 @@ final class Counter: @unchecked Sendable {
     private var value = 0
     private let lock = NSLock()
     func take() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value - 1 }
+    /// Adds `n`; returns the new total.
+    func add(_ n: Int) -> Int { lock.lock(); defer { lock.unlock() }; value += n; return value }
 }
 
 /// Slots written by distinct parallel work items (each index by one item only).

@@ -1,0 +1,282 @@
+import Foundation
+
+/// Ray queries against a room's polygons: the first surface a ray meets, and whether a segment is
+/// clear. Two strategies, chosen once:
+///
+/// - **Convex rooms** (every vertex of every polygon on the inner side of every plane, no
+///   objects): a ray from inside leaves through the plane with the smallest positive
+///   t = (o_k − n·p)/(n·d) over the planes it moves toward (n·d < 0), and nothing can block a
+///   segment between two points of the room. Only where several polygons share a plane is a
+///   point-in-polygon test needed.
+/// - **Any other room**: a bounding-volume hierarchy over the polygons' boxes (surface-area
+///   heuristic splits; Wald, "On fast construction of SAH-based bounding volume hierarchies",
+///   2007, describes the family), slab tests for the boxes,
+///   plane + even-odd point-in-polygon tests for the leaves, front-to-back traversal with early exit.
+struct RayCaster: Sendable {
+    let isConvex: Bool
+    /// Flat, pointer-backed copies of the polygons, planes and tree: the hot loops touch no Swift
+    /// arrays (no reference counting, no bounds checks).
+    private let store: Store
+
+    struct Node: Sendable {
+        var lo: Vec3, hi: Vec3
+        /// Leaf: index of the first polygon in `order`; inner node: index of the right child
+        /// (the left child follows the node directly).
+        var first: Int
+        var count: Int
+        /// Inner node: the axis its children were split along.
+        var axis: Int = 0
+    }
+
+    init(polygons: [Polygon], allowConvex: Bool = true) {
+        let index = PolygonIndex(polygons)
+        let convex = allowConvex && RayCaster.isConvex(polygons)
+        isConvex = convex
+        var planes: [(normal: Vec3, offset: Double, polygons: [Int])] = []
+        var nodes: [Node] = []
+        var order = Array(polygons.indices)
+        if convex {
+            for (i, p) in polygons.enumerated() {
+                let offset = p.normal.dot(p.vertices[0])
+                if let g = planes.firstIndex(where: { $0.normal.dot(p.normal) > 1 - 1e-9 && abs($0.offset - offset) < 1e-7 }) {
+                    planes[g].polygons.append(i)
+                } else {
+                    planes.append((p.normal, offset, [i]))
+                }
+            }
+        } else {
+            let boxes = index.entries.map { ($0.lo, $0.hi) }
+            let centroids = polygons.map(\.centroid)
+            RayCaster.build(&nodes, &order, boxes: boxes, centroids: centroids, range: 0..<order.count)
+        }
+        store = Store(index: index, planes: planes, nodes: nodes, order: order)
+    }
+
+    /// Pointer-backed storage, written once in `init` and only read afterwards.
+    final class Store: @unchecked Sendable {
+        let normal: UnsafeMutablePointer<Vec3>, offset: UnsafeMutablePointer<Double>
+        let u: UnsafeMutablePointer<Vec3>, v: UnsafeMutablePointer<Vec3>
+        let lo: UnsafeMutablePointer<Vec3>, hi: UnsafeMutablePointer<Vec3>
+        /// Projected vertices of polygon i: vertices[vertexStart[i] ..< vertexStart[i + 1]].
+        let vertexStart: UnsafeMutablePointer<Int>, vertices: UnsafeMutablePointer<Vec2>
+        let planeCount: Int
+        let planeNormal: UnsafeMutablePointer<Vec3>, planeOffset: UnsafeMutablePointer<Double>
+        /// Polygons on plane k: planePolygons[planeStart[k] ..< planeStart[k + 1]].
+        let planeStart: UnsafeMutablePointer<Int>, planePolygons: UnsafeMutablePointer<Int>
+        let nodes: UnsafeMutablePointer<Node>, order: UnsafeMutablePointer<Int>
+        private var allocations: [UnsafeMutableRawPointer] = []
+
+        init(index: PolygonIndex, planes: [(normal: Vec3, offset: Double, polygons: [Int])], nodes: [Node], order: [Int]) {
+            var all: [UnsafeMutableRawPointer] = []
+            func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
+                let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, a.count))
+                if !a.isEmpty { p.initialize(from: a, count: a.count) }
+                all.append(UnsafeMutableRawPointer(p))
+                return p
+            }
+            let e = index.entries
+            normal = copy(e.map(\.normal)); offset = copy(e.map(\.offset))
+            u = copy(e.map(\.u)); v = copy(e.map(\.v))
+            lo = copy(e.map(\.lo)); hi = copy(e.map(\.hi))
+            var starts = [0]
+            for x in e { starts.append(starts.last! + x.projected.count) }
+            vertexStart = copy(starts)
+            vertices = copy(e.flatMap(\.projected))
+            planeCount = planes.count
+            planeNormal = copy(planes.map(\.normal)); planeOffset = copy(planes.map(\.offset))
+            var ps = [0]
+            for p in planes { ps.append(ps.last! + p.polygons.count) }
+            planeStart = copy(ps)
+            planePolygons = copy(planes.flatMap(\.polygons))
+            self.nodes = copy(nodes)
+            self.order = copy(order)
+            allocations = all
+        }
+
+        deinit { for p in allocations { p.deallocate() } }
+
+        /// Whether `p` (on polygon i's plane) lies inside polygon i (even–odd rule in the plane).
+        @inline(__always)
+        func contains(_ i: Int, _ p: Vec3) -> Bool {
+            let qx = p.dot(u[i]), qy = p.dot(v[i])
+            let first = vertexStart[i], last = vertexStart[i + 1]
+            var inside = false
+            var j = last - 1
+            for k in first..<last {
+                let a = vertices[k], b = vertices[j]
+                if (a.y > qy) != (b.y > qy) {
+                    let x = a.x + (qy - a.y) / (b.y - a.y) * (b.x - a.x)
+                    if qx < x { inside.toggle() }
+                }
+                j = k
+            }
+            return inside
+        }
+
+        /// Distance in polygon i's plane from `p`'s projection to the polygon (0 inside).
+        func projectedDistance(_ i: Int, _ p: Vec3) -> Double {
+            if contains(i, p) { return 0 }
+            let q = Vec2(p.dot(u[i]), p.dot(v[i]))
+            let first = vertexStart[i], last = vertexStart[i + 1]
+            var best = Double.infinity
+            var j = last - 1
+            for k in first..<last {
+                best = min(best, PlanarGeometry.segmentDistance(q, vertices[j], vertices[k]))
+                j = k
+            }
+            return best
+        }
+
+        /// Ray parameter t > 0 where o + t·d meets polygon i inside it, or nil.
+        @inline(__always)
+        func rayParameter(_ i: Int, _ o: Vec3, _ d: Vec3) -> Double? {
+            let n = normal[i]
+            let denom = n.dot(d)
+            guard abs(denom) > 1e-15 else { return nil }
+            let t = (offset[i] - n.dot(o)) / denom
+            guard t > 0 else { return nil }
+            let p = o + t * d
+            guard all(p .>= lo[i]), all(p .<= hi[i]), contains(i, p) else { return nil }
+            return t
+        }
+    }
+
+    /// True when every vertex lies on or inside every polygon's plane (the room is convex).
+    static func isConvex(_ polygons: [Polygon]) -> Bool {
+        let scale = polygons.flatMap(\.vertices).reduce(1.0) { max($0, abs($1.x), abs($1.y), abs($1.z)) }
+        for p in polygons {
+            let offset = p.normal.dot(p.vertices[0])
+            for q in polygons {
+                for v in q.vertices where p.normal.dot(v) - offset < -1e-9 * scale { return false }
+            }
+        }
+        return true
+    }
+
+    /// Builds the tree over `order[range]` with the surface-area heuristic: along each axis the
+    /// polygons are sorted by centroid and every split position is costed as
+    /// A(left)·n(left) + A(right)·n(right) (A = box surface area; MacDonald & Booth 1990); a node
+    /// stays a leaf when no split beats testing its polygons directly.
+    private static func build(_ nodes: inout [Node], _ order: inout [Int], boxes: [(Vec3, Vec3)], centroids: [Vec3], range: Range<Int>,
+                              depth: Int = 0) {
+        func area(_ lo: Vec3, _ hi: Vec3) -> Double {
+            let e = pointwiseMax(hi - lo, .zero)
+            return 2 * (e.x * e.y + e.y * e.z + e.z * e.x)
+        }
+        var lo = Vec3(repeating: .infinity), hi = Vec3(repeating: -.infinity)
+        for k in range { let (a, b) = boxes[order[k]]; lo = pointwiseMin(lo, a); hi = pointwiseMax(hi, b) }
+        let me = nodes.count
+        nodes.append(Node(lo: lo, hi: hi, first: range.lowerBound, count: range.count))
+        let n = range.count
+        guard n > 2, depth < 60 else { return }
+        // Cost of a leaf: n polygon tests (relative to one box test, a polygon test costs ~4).
+        var bestCost = Double(n) * 4 * area(lo, hi), bestAxis = -1, bestSplit = 0
+        var bestOrder: [Int] = []
+        for axis in 0..<3 {
+            let sorted = order[range].sorted { centroids[$0][axis] < centroids[$1][axis] || (centroids[$0][axis] == centroids[$1][axis] && $0 < $1) }
+            // Right-to-left sweep of box areas.
+            var rightArea = [Double](repeating: 0, count: n + 1)
+            var rlo = Vec3(repeating: .infinity), rhi = Vec3(repeating: -.infinity)
+            for k in stride(from: n - 1, through: 0, by: -1) {
+                let (a, b) = boxes[sorted[k]]
+                rlo = pointwiseMin(rlo, a); rhi = pointwiseMax(rhi, b)
+                rightArea[k] = area(rlo, rhi)
+            }
+            var llo = Vec3(repeating: .infinity), lhi = Vec3(repeating: -.infinity)
+            for k in 1..<n {
+                let (a, b) = boxes[sorted[k - 1]]
+                llo = pointwiseMin(llo, a); lhi = pointwiseMax(lhi, b)
+                let cost = 2 * area(lo, hi) + 4 * (area(llo, lhi) * Double(k) + rightArea[k] * Double(n - k))
+                if cost < bestCost { bestCost = cost; bestAxis = axis; bestSplit = k; bestOrder = sorted }
+            }
+        }
+        guard bestAxis >= 0 else { return }
+        order.replaceSubrange(range, with: bestOrder)
+        let mid = range.lowerBound + bestSplit
+        build(&nodes, &order, boxes: boxes, centroids: centroids, range: range.lowerBound..<mid, depth: depth + 1)
+        let right = nodes.count
+        build(&nodes, &order, boxes: boxes, centroids: centroids, range: mid..<range.upperBound, depth: depth + 1)
+        nodes[me].first = right
+        nodes[me].count = 0
+        nodes[me].axis = bestAxis
+    }
+
+    /// The first polygon other than `skip` the ray o + t·d (t > `tMin`) meets, and t. `d` need not
+    /// be unit length. A ray leaving a planar polygon cannot meet it again, so the polygon a ray
+    /// starts on is passed as `skip` (robust against t ≈ 0 re-hits).
+    @inline(__always)
+    func firstHit(origin o: Vec3, direction d: Vec3, skip: Int = -1, tMin: Double = 1e-9) -> (t: Double, surface: Int)? {
+        isConvex ? firstHitConvex(o, d, tMin) : firstHitBVH(o, d, tMin, tMax: .infinity, skip: skip, anyHit: false)
+    }
+
+    /// Whether no polygon other than `skip` blocks the open segment a → b.
+    @inline(__always)
+    func isClear(_ a: Vec3, _ b: Vec3, skip: Int = -1) -> Bool {
+        if isConvex { return true }
+        return firstHitBVH(a, b - a, 1e-9, tMax: 1 - 1e-9, skip: skip, anyHit: true) == nil
+    }
+
+    private func firstHitConvex(_ o: Vec3, _ d: Vec3, _ tMin: Double) -> (t: Double, surface: Int)? {
+        let s = store
+        var best = Double.infinity, plane = -1
+        for k in 0..<s.planeCount {
+            let n = s.planeNormal[k]
+            let denom = n.dot(d)
+            guard denom < 0 else { continue }
+            let t = (s.planeOffset[k] - n.dot(o)) / denom
+            if t > tMin && t < best { best = t; plane = k }
+        }
+        guard plane >= 0 else { return nil }
+        let first = s.planeStart[plane], last = s.planeStart[plane + 1]
+        if last - first == 1 { return (best, s.planePolygons[first]) }
+        let point = o + best * d
+        for k in first..<last where s.contains(s.planePolygons[k], point) { return (best, s.planePolygons[k]) }
+        // On a shared edge of coplanar polygons, numerically in neither: the nearest one.
+        var nearest = s.planePolygons[first], distance = Double.infinity
+        for k in first..<last {
+            let dk = s.projectedDistance(s.planePolygons[k], point)
+            if dk < distance { distance = dk; nearest = s.planePolygons[k] }
+        }
+        return (best, nearest)
+    }
+
+    private func firstHitBVH(_ o: Vec3, _ d: Vec3, _ tMin: Double, tMax: Double, skip: Int, anyHit: Bool) -> (t: Double, surface: Int)? {
+        let s = store
+        let inv = Vec3(1 / d.x, 1 / d.y, 1 / d.z)
+        var best = tMax, hit = -1
+        // The front-to-back stack holds at most depth + 1 entries; `build` caps the depth.
+        var stack = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &stack) { raw -> (t: Double, surface: Int)? in
+            let stack = raw.baseAddress!.assumingMemoryBound(to: Int.self)
+            stack[0] = 0
+            var top = 1
+            while top > 0 {
+                top -= 1
+                let node = stack[top]
+                let n = s.nodes[node]
+                // Slab test.
+                let t0 = (n.lo - o) * inv, t1 = (n.hi - o) * inv
+                let near = pointwiseMin(t0, t1), far = pointwiseMax(t0, t1)
+                let enter = max(near.max(), tMin), exit = min(far.min(), best)
+                if !(enter <= exit) { continue }
+                if n.count > 0 {
+                    for k in n.first..<(n.first + n.count) {
+                        let i = s.order[k]
+                        if i == skip { continue }
+                        if let t = s.rayParameter(i, o, d), t > tMin, t < best {
+                            best = t; hit = i
+                            if anyHit { return (t, i) }
+                        }
+                    }
+                } else {
+                    // Visit the nearer child first (the left one holds the smaller centroids).
+                    let left = node + 1, right = n.first
+                    if d[n.axis] >= 0 { stack[top] = right; stack[top + 1] = left } else { stack[top] = left; stack[top + 1] = right }
+                    top += 2
+                }
+            }
+            return hit >= 0 ? (best, hit) : nil
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// Everything the propagation stages found for one speaker.
+public struct SpeakerResponse: Sendable {
+    /// Specular paths and the omni RIR (image sources + the synthesized tail).
+    public var imageSources: ImageSourceResult
+    /// The ray tracer's field (nil with `rays` 0).
+    public var rays: RayTracingResult?
+    /// The tail synthesized from the field, as arrivals (for the binaural early part).
+    public var tail: [Arrival]
+    public var rir: [Float] { imageSources.rir }
+}
+
+/// The hybrid of image sources and ray tracing (Vorländer 1989, "Simulation of the transient and
+/// steady-state sound propagation in rooms using a new combined ray-tracing/image-source
+/// algorithm"): each path's energy is counted once.
+///
+/// - Image sources carry the *specular* part of every reflection up to the transition order
+///   (`maxOrder`; every image within the duration for a plain shoebox): each reflection scales the
+///   pressure by √((1 − α)(1 − s)), the share that stays specular (ISO 17497-1's definition of s).
+/// - The ray tracer carries the rest: the scattered share (1 − α)s of every reflection at any order,
+///   and specular paths of higher order than the image sources (see `RayTracer`).
+/// - The field becomes a Poisson tail (`ReverbTail`) added to the omni RIR; its arrivals within the
+///   binaural early window also go through HRIRs.
+/// With `rays` 0 the image sources alone model the room, with the full reflection factor √(1 − α)
+/// (scattered energy stays in the specular paths rather than being lost).
+public enum HybridSimulator {
+    public static func run(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation,
+                           progress: (@Sendable (Int) -> Void)? = nil) -> SpeakerResponse {
+        guard plan.rays > 0 else {
+            return SpeakerResponse(imageSources: ImageSourceEngine.run(scene: scene, speakerIndex: speakerIndex, plan: plan), rays: nil, tail: [])
+        }
+        let traced = RayTracer.run(scene: scene, speakerIndex: speakerIndex, plan: plan, progress: progress)
+        let tail = ReverbTail.synthesize(field: traced.field, volume: scene.volume, speedOfSound: scene.air.speedOfSound,
+                                         seed: scene.simulation.seed, speakerIndex: speakerIndex)
+        var result = ImageSourceEngine.run(scene: scene.specularPart, speakerIndex: speakerIndex, plan: plan, tail: tail)
+        let speaker = scene.speakers[speakerIndex]
+        let lateStart = speaker.position.distance(to: scene.listener.position) / scene.air.speedOfSound + speaker.delaySeconds + 0.08
+        let late = traced.field.lateEnergy(after: lateStart)
+        for b in result.lateEnergy.indices {
+            result.lateEnergy[b] += late.total[min(b, late.total.count - 1)]
+            result.lateLateralEnergy[b] += late.lateral[min(b, late.lateral.count - 1)]
+        }
+        return SpeakerResponse(imageSources: result, rays: traced, tail: tail)
+    }
+}
+
+extension Scene {
+    /// The scene as the image sources of the hybrid see it: every material's absorption replaced by
+    /// 1 − (1 − α)(1 − s), so a reflection keeps only its specular share (unchanged when the
+    /// room file turns scattering off).
+    public var specularPart: Scene {
+        guard simulation.scattering else { return self }
+        var copy = self
+        for i in copy.surfaces.indices {
+            let m = copy.surfaces[i].material
+            copy.surfaces[i].material.absorption = BandValues(m.absorption.values.indices.map { b in
+                1 - (1 - m.absorption[b]) * (1 - m.scattering[b])
+            })
+        }
+        return copy
+    }
+}

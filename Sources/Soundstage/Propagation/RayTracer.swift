@@ -1,0 +1,329 @@
+import Foundation
+
+/// What the ray tracer returns for one speaker.
+public struct RayTracingResult: Sendable {
+    /// Energy at the listener per band × time × direction, air absorption applied.
+    public var field: EnergyField
+    public var rays: Int
+    /// Wall reflections traced, over all rays.
+    public var reflections: Int
+    /// Rays that escaped through a gap in the geometry (should be 0 for a closed room).
+    public var lostRays: Int
+}
+
+/// Stochastic ray tracing of the energy that the image sources do not carry (Krokstad, Strøm &
+/// Sørsdal 1968; Vorländer, *Auralization*, 2008, §11.2; the hybrid split of Vorländer 1989).
+///
+/// - Emission: N rays in the directions of a spherical Fibonacci lattice under a random rotation
+///   (stratified, so the early part has less variance than independent directions), each with
+///   energy D_b(θ)²·g²/N per band (directivity D, speaker gain g).
+/// - Reflection: energy × (1 − α_b). The reflected energy is split per the surface's scattering
+///   coefficient s_b: the scattered part (1 − α_b)s_b reaches the listener by *diffuse rain*
+///   (Schröder 2011, §5.3: a Lambert source at the hit point sends the fraction
+///   2 cos γ (1 − cos β) into the receiver sphere's cone, sin β = R/d, if the way is clear); the ray
+///   then continues in a Lambert direction with probability p̄ (the mean of s_b) or specularly,
+///   weighted s_b/p̄ or (1 − s_b)/(1 − p̄) per band, which keeps every band's expectation exact.
+/// - Reception: a segment is counted by the receiver sphere (radius R, volume estimator: energy ×
+///   chord / V_R) unless it leaves a diffuse reflection (the rain already carried that leg's
+///   expectation) or the ray's history so far is purely specular with order ≤ the transition order
+///   (the image sources carry those paths exactly). Energy is converted to SPEC §2's units by 1/(4π).
+/// - Termination: at the end of the response, or by Russian roulette once the energy is below
+///   10⁻⁶ of the emitted (survivors continue with 10× the energy: unbiased).
+/// - Air absorption exp(−m_b·c·t) depends only on the arrival time, so it is applied per time bin.
+/// - Determinism: ray i's random stream is derived from (seed, speaker, i); rays are split into fixed
+///   slots merged in a fixed order, so the field is bit-identical for any thread count.
+public enum RayTracer {
+    static let slotCount = 8
+    static let rouletteThreshold: Float = 1e-6
+    static let rouletteSurvival: Float = 0.1
+
+    /// Traces `plan.rays` rays from speaker `speakerIndex`. `progress` is called with the number of
+    /// rays finished so far (from any thread).
+    public static func run(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation,
+                           progress: (@Sendable (Int) -> Void)? = nil) -> RayTracingResult {
+        let setup = Setup(scene: scene, speakerIndex: speakerIndex, plan: plan)
+        let n = plan.rays
+        let slots = Slots<(EnergyField, Int, Int)>(count: slotCount)
+        let done = Counter()
+        parallelFor(slotCount, threads: plan.threads) { slot in
+            var field = EnergyField(bandCount: setup.bandCount, binSeconds: plan.binSeconds, binCount: setup.binCount)
+            var reflections = 0, lost = 0
+            var ray = slot
+            var sinceReport = 0
+            while ray < n {
+                let r = setup.trace(ray: ray, into: &field)
+                reflections += r.reflections
+                if r.lost { lost += 1 }
+                ray += slotCount
+                sinceReport += 1
+                if sinceReport == 256, let progress { progress(done.add(sinceReport)); sinceReport = 0 }
+            }
+            if sinceReport > 0, let progress { progress(done.add(sinceReport)) }
+            slots[slot] = (field, reflections, lost)
+        }
+        let all = slots.all
+        var field = all[0].0
+        for s in all.dropFirst() { field.add(s.0) }
+        setup.applyAir(&field)
+        return RayTracingResult(field: field, rays: n, reflections: all.reduce(0) { $0 + $1.1 }, lostRays: all.reduce(0) { $0 + $1.2 })
+    }
+}
+
+/// Band energies of one ray: one lane per band (bands beyond the engine's count stay zero).
+typealias BandEnergy = SIMD8<Float>
+
+extension RayTracer {
+    /// Everything a ray needs, prepared once per speaker.
+    struct Setup: Sendable {
+        struct SurfaceData: Sendable {
+            var normal: Vec3, u: Vec3, v: Vec3
+            var keep: BandEnergy          // 1 − α
+            var scattering: BandEnergy    // s
+            var meanScattering: Float     // p̄
+            var diffuseWeight: BandEnergy  // s / p̄
+            var specularWeight: BandEnergy // (1 − s)/(1 − p̄)
+        }
+        let caster: RayCaster
+        let surfaces: [SurfaceData]
+        let source: Vec3, receiver: Vec3
+        let radius: Double, radius2: Double
+        let sphereScale: Float, rainScale: Float
+        let speed: Double, delay: Double, maxLength: Double
+        let transitionOrder: Int
+        let bandCount: Int, binCount: Int, binSeconds: Double
+        let head: (forward: Vec3, left: Vec3, up: Vec3)
+        let grid = SphereGrid()
+        let rotation: (Vec3, Vec3, Vec3)
+        let emitted: [BandEnergy]
+        let rayCount: Int
+        let streamSeed: UInt64
+        let airCoefficients: [Double]
+        let anyScattering: Bool
+
+        init(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation) {
+            let bands = FrequencyBands.octaves.count
+            precondition(bands <= BandEnergy.scalarCount, "the ray tracer carries at most \(BandEnergy.scalarCount) bands")
+            bandCount = bands
+            let speaker = scene.speakers[speakerIndex]
+            caster = RayCaster(polygons: scene.surfaces.map(\.polygon))
+            let useScattering = scene.simulation.scattering
+            surfaces = scene.surfaces.map { s in
+                let (u, v) = s.polygon.planeAxes
+                var keep = BandEnergy(repeating: 0), scat = BandEnergy(repeating: 0)
+                for b in 0..<bands {
+                    keep[b] = Float(1 - s.material.absorption[b])
+                    scat[b] = useScattering ? Float(s.material.scattering[b]) : 0
+                }
+                let mean = (0..<bands).reduce(Float(0)) { $0 + scat[$1] } / Float(bands)
+                var dw = BandEnergy(repeating: 0), sw = BandEnergy(repeating: 0)
+                for b in 0..<bands {
+                    dw[b] = mean > 0 ? scat[b] / mean : 0
+                    sw[b] = mean < 1 ? (1 - scat[b]) / (1 - mean) : 0
+                }
+                return SurfaceData(normal: s.polygon.normal, u: u, v: v, keep: keep, scattering: scat, meanScattering: mean,
+                                   diffuseWeight: dw, specularWeight: sw)
+            }
+            anyScattering = surfaces.contains { $0.meanScattering > 0 }
+            source = speaker.position
+            receiver = scene.listener.position
+            radius = plan.receiverRadius
+            radius2 = radius * radius
+            // SPEC §2 units: fluence / (4π) (see EnergyField).
+            sphereScale = Float(1 / (4.0 / 3 * .pi * radius * radius2) / (4 * .pi))
+            rainScale = Float(1 / (.pi * radius2) / (4 * .pi))
+            speed = scene.air.speedOfSound
+            delay = speaker.delaySeconds
+            maxLength = max(0, (plan.durationSeconds - speaker.delaySeconds) * speed)
+            transitionOrder = plan.maxOrder
+            binSeconds = plan.binSeconds
+            binCount = max(1, Int((plan.durationSeconds / plan.binSeconds).rounded(.up)))
+            let o = scene.listener.orientation
+            head = (o.forward, o.up.cross(o.forward), o.up)
+            rayCount = plan.rays
+            streamSeed = RandomStream.derive(scene.simulation.seed, UInt64(speakerIndex), 0x5241_5953) // "RAYS"
+            var rng = SplitMix64Generator(seed: RandomStream.derive(streamSeed, UInt64.max, 0))
+            rotation = RandomStream.rotation(&rng)
+            airCoefficients = scene.simulation.airAbsorption ? AirAbsorption.energyCoefficients(air: scene.air).values
+                : Array(repeating: 0, count: bands)
+            // Emitted energy per ray and band over a table of emission angles: D_b(θ)² g² / N.
+            let shader = PathShader(scene: scene, speaker: speaker, bandCount: bands)
+            let steps = 512
+            let ones = [Double](repeating: 1, count: bands)
+            var gains = [Float](repeating: 0, count: bands)
+            var table: [BandEnergy] = []
+            for i in 0...steps {
+                let theta = Double(i) / Double(steps) * .pi
+                let f = speaker.orientation.forward
+                let side = abs(f.z) < 0.9 ? f.cross(Vec3(0, 0, 1)).normalized : f.cross(Vec3(1, 0, 0)).normalized
+                let dir = cos(theta) * f + sin(theta) * side
+                ones.withUnsafeBufferPointer { r in gains.withUnsafeMutableBufferPointer { g in
+                    shader.gains(reflection: r.baseAddress!, emission: dir, distance: 0, into: g.baseAddress!)
+                } }
+                var e = BandEnergy(repeating: 0)
+                for b in 0..<bands { e[b] = gains[b] * gains[b] / Float(max(1, plan.rays)) }
+                table.append(e)
+            }
+            emitted = table
+            emissionForward = speaker.orientation.forward
+        }
+        let emissionForward: Vec3
+
+        /// Air absorption per time bin (path length c·(t − speaker delay) at the bin's centre).
+        func applyAir(_ field: inout EnergyField) {
+            guard airCoefficients.contains(where: { $0 > 0 }) else { return }
+            var factors = [Float](repeating: 1, count: bandCount)
+            var data = field
+            for bin in 0..<binCount {
+                let length = max(0, ((Double(bin) + 0.5) * binSeconds - delay) * speed)
+                for b in 0..<bandCount { factors[b] = Float(exp(-airCoefficients[b] * length)) }
+                data.scale(bin: bin, by: factors)
+            }
+            field = data
+        }
+
+        /// Direction of ray `i`: point i of a spherical Fibonacci lattice of `rayCount` points
+        /// (González 2010), rotated by the speaker's random rotation.
+        func emission(_ i: Int) -> Vec3 {
+            let n = Double(rayCount)
+            let z = 1 - (2 * Double(i) + 1) / n
+            let phi = Double(i) * Double.pi * (3 - 5.0.squareRoot())
+            let rho = max(0, 1 - z * z).squareRoot()
+            let p = Vec3(rho * cos(phi), rho * sin(phi), z)
+            return p.x * rotation.0 + p.y * rotation.1 + p.z * rotation.2
+        }
+
+        /// Head-frame cell of a world-frame arrival direction (unit vector pointing toward where the
+        /// sound comes from).
+        @inline(__always)
+        func cell(_ from: Vec3) -> Int {
+            grid.cell(Vec3(from.dot(head.forward), from.dot(head.left), from.dot(head.up)))
+        }
+
+        /// Traces ray `i`, adding what the listener receives to `field`.
+        func trace(ray i: Int, into field: inout EnergyField) -> (reflections: Int, lost: Bool) {
+            var rng = SplitMix64Generator(seed: RandomStream.derive(streamSeed, UInt64(i), 1))
+            var d = emission(i)
+            let cosine = max(-1, min(1, d.dot(emissionForward)))
+            let index = acos(cosine) / .pi * Double(emitted.count - 1)
+            let i0 = min(Int(index), emitted.count - 2), t = Float(index - Double(i0))
+            var e = emitted[i0] * (1 - t) + emitted[i0 + 1] * t
+            let reference = emitted[0].max() * RayTracer.rouletteThreshold
+            var o = source
+            var travelled = 0.0
+            var order = 0
+            var specularHistory = true
+            var countSegment = false // the direct sound always belongs to the image sources
+            var from = -1
+            var reflections = 0
+            while true {
+                guard let hit = caster.firstHit(origin: o, direction: d, skip: from) else { return (reflections, true) }
+                if countSegment { receive(origin: o, direction: d, length: hit.t, travelled: travelled, energy: e, into: &field) }
+                travelled += hit.t
+                if travelled >= maxLength { break }
+                let p = o + hit.t * d
+                let s = surfaces[hit.surface]
+                order += 1
+                reflections += 1
+                e *= s.keep
+                if s.meanScattering > 0 { rain(from: p, surface: s, index: hit.surface, travelled: travelled, energy: e * s.scattering, into: &field) }
+                if s.meanScattering > 0 && rng.nextFloat() < s.meanScattering {
+                    d = lambert(s, &rng)
+                    e *= s.diffuseWeight
+                    specularHistory = false
+                    countSegment = false
+                } else {
+                    d = d - 2 * d.dot(s.normal) * s.normal
+                    e *= s.specularWeight
+                    countSegment = !(specularHistory && order <= transitionOrder)
+                }
+                o = p
+                from = hit.surface
+                if e.max() < reference {
+                    if rng.nextFloat() >= RayTracer.rouletteSurvival { break }
+                    e *= 1 / RayTracer.rouletteSurvival
+                }
+            }
+            return (reflections, false)
+        }
+
+        /// The receiver sphere's share of the segment o + t·d, 0 ≤ t ≤ length (d unit length).
+        @inline(__always)
+        func receive(origin o: Vec3, direction d: Vec3, length: Double, travelled: Double, energy e: BandEnergy, into field: inout EnergyField) {
+            let toR = receiver - o
+            let tc = toR.dot(d)
+            let miss2 = toR.dot(toR) - tc * tc
+            guard miss2 < radius2 else { return }
+            let half = (radius2 - miss2).squareRoot()
+            let a = max(0, tc - half), b = min(length, tc + half)
+            guard b > a else { return }
+            let time = (travelled + max(0, min(length, tc))) / speed + delay
+            var energy = e * Float((b - a)) * sphereScale
+            withUnsafePointer(to: &energy) { ptr in
+                ptr.withMemoryRebound(to: Float.self, capacity: BandEnergy.scalarCount) {
+                    field.add(seconds: time, cell: cell(-d), energy: $0)
+                }
+            }
+        }
+
+        /// Diffuse rain: the scattered energy `e` leaving point `p` of a surface, sent straight to
+        /// the receiver sphere when nothing blocks the way.
+        @inline(__always)
+        func rain(from p: Vec3, surface s: SurfaceData, index: Int, travelled: Double, energy e: BandEnergy, into field: inout EnergyField) {
+            let v = receiver - p
+            let dist2 = v.dot(v)
+            let dist = dist2.squareRoot()
+            let cosGamma = s.normal.dot(v) / dist
+            guard cosGamma > 0, dist > 0 else { return }
+            let sinBeta2 = min(1, radius2 / dist2)
+            let fraction = 2 * cosGamma * (1 - (1 - sinBeta2).squareRoot())
+            guard caster.isClear(p, receiver, skip: index) else { return }
+            let time = (travelled + dist) / speed + delay
+            var energy = e * Float(fraction) * rainScale
+            withUnsafePointer(to: &energy) { ptr in
+                ptr.withMemoryRebound(to: Float.self, capacity: BandEnergy.scalarCount) {
+                    field.add(seconds: time, cell: cell(-v / dist), energy: $0)
+                }
+            }
+        }
+
+        /// A cosine-weighted (Lambert) direction about the surface normal.
+        @inline(__always)
+        func lambert(_ s: SurfaceData, _ rng: inout SplitMix64Generator) -> Vec3 {
+            let u1 = rng.nextDouble(), u2 = rng.nextDouble()
+            let phi = 2 * Double.pi * u1
+            let sinTheta = u2.squareRoot(), cosTheta = (1 - u2).squareRoot()
+            return sinTheta * cos(phi) * s.u + sinTheta * sin(phi) * s.v + cosTheta * s.normal
+        }
+    }
+}
+
+/// Seed derivation for independent random streams per work item.
+enum RandomStream {
+    /// A 64-bit stream seed from (seed, a, b): SplitMix64's finalizer over a mix of the three.
+    static func derive(_ seed: UInt64, _ a: UInt64, _ b: UInt64) -> UInt64 {
+        var g = SplitMix64Generator(seed: seed)
+        var h = g.next() ^ (a &* 0xD6E8_FEB8_6659_FD93)
+        g = SplitMix64Generator(seed: h)
+        h = g.next() ^ (b &* 0xA076_1D64_78BD_642F)
+        g = SplitMix64Generator(seed: h)
+        return g.next()
+    }
+
+    /// A uniformly random rotation (rows of the matrix; Arvo, "Fast random rotation matrices", 1992).
+    static func rotation(_ rng: inout SplitMix64Generator) -> (Vec3, Vec3, Vec3) {
+        // Random axis-angle via a random unit quaternion (Shoemake 1992).
+        let u1 = rng.nextDouble(), u2 = rng.nextDouble(), u3 = rng.nextDouble()
+        let a = (1 - u1).squareRoot(), b = u1.squareRoot()
+        let (w, x, y, z) = (a * sin(2 * .pi * u2), a * cos(2 * .pi * u2), b * sin(2 * .pi * u3), b * cos(2 * .pi * u3))
+        return (Vec3(1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)),
+                Vec3(2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)),
+                Vec3(2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)))
+    }
+}
+
+extension SplitMix64Generator {
+    /// Uniform in [0, 1) with 53 random bits.
+    @inline(__always) mutating func nextDouble() -> Double { Double(next() >> 11) * 0x1p-53 }
+    /// Uniform in [0, 1) with 24 random bits.
+    @inline(__always) mutating func nextFloat() -> Float { Float(next() >> 40) * 0x1p-24 }
+}
