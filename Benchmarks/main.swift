@@ -35,6 +35,28 @@ func measure(_ label: String, _ scene: Scene, threads: Int, repeats: Int = 3) {
                  (plan.maxOrder == Int.max ? "all" : String(plan.maxOrder)) as NSString))
 }
 
+// `SoundstageBench hybrid ROOM.json`: the in-process time of the hybrid simulation of the room's first
+// speaker (best of 3), as JSON for scripts/peers_rays.py, which times pyroomacoustics in-process too.
+if CommandLine.arguments.count == 3 && CommandLine.arguments[1] == "hybrid" {
+    let scene = try RoomFile.load(path: CommandLine.arguments[2])
+    let plan = scene.resolve(threads: defaultThreadCount, detailOrder: 0)
+    var best = Double.infinity, reflections = 0
+    for _ in 0..<3 {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let r = HybridSimulator.run(scene: scene, speakerIndex: 0, plan: plan)
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        reflections = r.rays?.reflections ?? 0
+    }
+    var tracing = Double.infinity
+    for _ in 0..<3 {
+        let start = DispatchTime.now().uptimeNanoseconds
+        _ = RayTracer.run(scene: scene, speakerIndex: 0, plan: plan)
+        tracing = min(tracing, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    print("{\"seconds\": \(best), \"tracing\": \(tracing), \"rays\": \(plan.rays), \"reflections\": \(reflections), \"peakMiB\": \(peakMemoryMiB())}")
+    exit(0)
+}
+
 let threads = defaultThreadCount
 print("Soundstage \(SoundstageVersion.string) image-source benchmark, \(threads) cores, best of 3")
 let small = try shoebox(width: 6, length: 4, height: 3, alpha: 0.2, duration: 1.0, speaker: [2, 3, 1.5], listener: [4, 1, 1.7])

@@ -134,7 +134,7 @@ func simulateRoom(_ scene: Scene, threads: Int, reflectionsOrder: Int, outDir: S
             continue
         }
         let brir = BinauralSynthesizer.render(scene: scene, speakerIndex: i, plan: plan, paths: result.paths, omni: result.rir,
-                                              hrtf: hrtf, field: field, tail: response.tail)
+                                              hrtf: hrtf, field: field, tail: response.tail.arrivals)
         try AudioFile.write(brir, to: folder.appendingPathComponent("brir-\(speaker.name).wav").path, format: .wavFloat32)
         brirs[speaker.name] = brir
         note(String(format: "%@: %@, RIR and BRIR in %.2f s → %@", speaker.name, counts, Date().timeIntervalSince(start), folder.path))

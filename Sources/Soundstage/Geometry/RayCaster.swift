@@ -28,10 +28,17 @@ struct RayCaster: Sendable {
         var axis: Int = 0
     }
 
+    /// Below this many polygons a plain loop over them beats walking a tree.
+    static let bruteForceLimit = 16
+    private let bruteForce: Bool
+    private let polygonCount: Int
+
     init(polygons: [Polygon], allowConvex: Bool = true) {
         let index = PolygonIndex(polygons)
         let convex = allowConvex && RayCaster.isConvex(polygons)
         isConvex = convex
+        polygonCount = polygons.count
+        bruteForce = polygons.count <= RayCaster.bruteForceLimit
         var planes: [(normal: Vec3, offset: Double, polygons: [Int])] = []
         var nodes: [Node] = []
         var order = Array(polygons.indices)
@@ -127,14 +134,17 @@ struct RayCaster: Sendable {
             return best
         }
 
-        /// Ray parameter t > 0 where o + t·d meets polygon i inside it, or nil.
+        /// Ray parameter t in (lo, hi) where o + t·d meets polygon i inside it, from the side its normal
+        /// points to, or nil. Sound travels in the room's air, and every normal points into the air
+        /// (room walls inward, object faces outward), so a ray can only meet a polygon's front:
+        /// back faces are skipped before any other work.
         @inline(__always)
-        func rayParameter(_ i: Int, _ o: Vec3, _ d: Vec3) -> Double? {
+        func rayParameter(_ i: Int, _ o: Vec3, _ d: Vec3, within tLo: Double, _ tHi: Double) -> Double? {
             let n = normal[i]
             let denom = n.dot(d)
-            guard abs(denom) > 1e-15 else { return nil }
+            guard denom < -1e-15 else { return nil }
             let t = (offset[i] - n.dot(o)) / denom
-            guard t > 0 else { return nil }
+            guard t > tLo, t < tHi else { return nil }
             let p = o + t * d
             guard all(p .>= lo[i]), all(p .<= hi[i]), contains(i, p) else { return nil }
             return t
@@ -242,6 +252,16 @@ struct RayCaster: Sendable {
 
     private func firstHitBVH(_ o: Vec3, _ d: Vec3, _ tMin: Double, tMax: Double, skip: Int, anyHit: Bool) -> (t: Double, surface: Int)? {
         let s = store
+        if bruteForce {
+            var best = tMax, hit = -1
+            for i in 0..<polygonCount where i != skip {
+                if let t = s.rayParameter(i, o, d, within: tMin, best) {
+                    best = t; hit = i
+                    if anyHit { break }
+                }
+            }
+            return hit >= 0 ? (best, hit) : nil
+        }
         let inv = Vec3(1 / d.x, 1 / d.y, 1 / d.z)
         var best = tMax, hit = -1
         // The front-to-back stack holds at most depth + 1 entries; `build` caps the depth.
@@ -264,7 +284,7 @@ struct RayCaster: Sendable {
                     for k in n.first..<(n.first + n.count) {
                         let i = s.order[k]
                         if i == skip { continue }
-                        if let t = s.rayParameter(i, o, d), t > tMin, t < best {
+                        if let t = s.rayParameter(i, o, d, within: tMin, best) {
                             best = t; hit = i
                             if anyHit { return (t, i) }
                         }

@@ -8,80 +8,128 @@ import Foundation
 /// Units: `energy(band:bin:)` is the band's Σ p² over the bin's samples of the omnidirectional RIR
 /// at the simulation's sample rate (SPEC §2's convention: an omni source's direct sound at r has
 /// amplitude 1/(4πr), so its energy is 1/(16π²r²)). Directions are cells of a `SphereGrid` in the
-/// listener's head frame.
+/// listener's head frame, kept per frame of `binsPerFrame` bins.
 public struct EnergyField: Sendable {
     public let bandCount: Int
     public let binSeconds: Double
     public let binCount: Int
     public let grid: SphereGrid
-    /// data[(bin · cells + cell) · bandCount + band]
-    public private(set) var data: [Float]
+    /// Bins per frame of the directional part: directions are kept at a coarser time resolution
+    /// (8 ms), which is what their users need (the tail's directions, the late lateral energy) and
+    /// keeps the field small enough to stay in cache while rays are traced.
+    public let binsPerFrame: Int
+    public var frameCount: Int { (binCount + binsPerFrame - 1) / binsPerFrame }
+    /// Energy per bin, one lane per band: omni[bin][band].
+    private(set) var omni: [SIMD8<Float>]
+    /// Energy per frame and direction cell, one lane per band: directional[frame · cells + cell][band].
+    private(set) var directional: [SIMD8<Float>]
 
-    public init(bandCount: Int, binSeconds: Double, binCount: Int, grid: SphereGrid = SphereGrid()) {
+    public init(bandCount: Int, binSeconds: Double, binCount: Int, grid: SphereGrid = SphereGrid(), binsPerFrame: Int = 8) {
+        precondition(bandCount <= SIMD8<Float>.scalarCount, "an energy field holds at most 8 bands")
         self.bandCount = bandCount
         self.binSeconds = binSeconds
         self.binCount = binCount
         self.grid = grid
-        data = [Float](repeating: 0, count: binCount * grid.cellCount * bandCount)
+        self.binsPerFrame = binsPerFrame
+        omni = [SIMD8<Float>](repeating: .zero, count: binCount)
+        directional = [SIMD8<Float>](repeating: .zero, count: ((binCount + binsPerFrame - 1) / binsPerFrame) * grid.cellCount)
     }
 
-    /// Adds `energy` (one value per band) arriving at `seconds` from head-frame cell `cell`.
+    /// Adds `energy` (one lane per band) arriving at `seconds` from head-frame cell `cell`.
     @inline(__always)
-    mutating func add(seconds: Double, cell: Int, energy: UnsafePointer<Float>) {
+    mutating func add(seconds: Double, cell: Int, energy: SIMD8<Float>) {
         let bin = Int(seconds / binSeconds)
         guard bin >= 0, bin < binCount else { return }
-        let base = (bin * grid.cellCount + cell) * bandCount
-        data.withUnsafeMutableBufferPointer { d in
-            for b in 0..<bandCount { d[base + b] += energy[b] }
-        }
+        let frame = bin / binsPerFrame, cells = grid.cellCount
+        omni.withUnsafeMutableBufferPointer { $0[bin] += energy }
+        directional.withUnsafeMutableBufferPointer { $0[frame * cells + cell] += energy }
+    }
+
+    /// Adds what a worker accumulated (merging work slots in a fixed order).
+    mutating func add(_ a: EnergyFieldAccumulator) {
+        precondition(a.omniCount == omni.count && a.directionalCount == directional.count)
+        for i in omni.indices { omni[i] += a.omni[i] }
+        for i in directional.indices { directional[i] += a.directional[i] }
     }
 
     /// Adds another field of the same shape (merging work slots in a fixed order).
     mutating func add(_ other: EnergyField) {
-        precondition(other.data.count == data.count)
-        for i in data.indices { data[i] += other.data[i] }
+        precondition(other.omni.count == omni.count && other.directional.count == directional.count)
+        for i in omni.indices { omni[i] += other.omni[i] }
+        for i in directional.indices { directional[i] += other.directional[i] }
     }
 
-    /// Multiplies every direction's energy in `bin` by `factors[band]`.
-    mutating func scale(bin: Int, by factors: [Float]) {
-        let cells = grid.cellCount, bands = bandCount
-        data.withUnsafeMutableBufferPointer { d in
-            for c in 0..<cells {
-                let base = (bin * cells + c) * bands
-                for b in 0..<bands { d[base + b] *= factors[b] }
-            }
+    /// Multiplies the energy at time `seconds` per band by `factors` (lanes beyond the bands ignored):
+    /// `factor(t)` is evaluated at each bin's and each frame's centre.
+    mutating func scale(by factor: (_ seconds: Double) -> SIMD8<Float>) {
+        for bin in omni.indices { omni[bin] *= factor((Double(bin) + 0.5) * binSeconds) }
+        let cells = grid.cellCount
+        for frame in 0..<frameCount {
+            let f = factor((Double(frame * binsPerFrame) + 0.5 * Double(binsPerFrame)) * binSeconds)
+            for c in 0..<cells { directional[frame * cells + c] *= f }
         }
     }
 
-    /// Energy in `band` within `bin`, summed over directions.
-    public func energy(band: Int, bin: Int) -> Double {
-        var s = 0.0
-        for c in 0..<grid.cellCount { s += Double(data[(bin * grid.cellCount + c) * bandCount + band]) }
-        return s
-    }
+    /// Energy in `band` within `bin`, all directions.
+    public func energy(band: Int, bin: Int) -> Double { Double(omni[bin][band]) }
 
-    /// Energy in `band` from cell `cell` within `bin`.
-    public func energy(band: Int, bin: Int, cell: Int) -> Double {
-        Double(data[(bin * grid.cellCount + cell) * bandCount + band])
-    }
+    /// Energy in `band` from cell `cell` within frame `frame` (bins frame·binsPerFrame …).
+    public func energy(band: Int, frame: Int, cell: Int) -> Double { Double(directional[frame * grid.cellCount + cell][band]) }
 
-    /// Per band: the energy arriving at or after `seconds`, and the part of it along the ear axis
-    /// (Σ E·y², y the head-frame left component of the arrival direction, averaged over each cell).
+    /// Per band: the energy arriving from the first frame starting at or after `seconds` on, and
+    /// the part of it along the ear axis (Σ E·y², y the head-frame left component of the arrival
+    /// direction, averaged over each cell).
     public func lateEnergy(after seconds: Double) -> (total: [Double], lateral: [Double]) {
         var total = [Double](repeating: 0, count: bandCount), lateral = total
-        let first = max(0, Int((seconds / binSeconds).rounded(.up)))
-        guard first < binCount else { return (total, lateral) }
-        for bin in first..<binCount {
+        let first = max(0, Int((seconds / (binSeconds * Double(binsPerFrame))).rounded(.up)))
+        guard first < frameCount else { return (total, lateral) }
+        for frame in first..<frameCount {
             for c in 0..<grid.cellCount {
                 let w = grid.meanLateralSquare[c]
                 for b in 0..<bandCount {
-                    let e = Double(data[(bin * grid.cellCount + c) * bandCount + b])
+                    let e = energy(band: b, frame: frame, cell: c)
                     total[b] += e
                     lateral[b] += e * w
                 }
             }
         }
         return (total, lateral)
+    }
+}
+
+/// One worker's energy field while rays are traced: the same layout as `EnergyField`, in raw
+/// memory, so the hot loop pays no copy-on-write checks.
+final class EnergyFieldAccumulator {
+    let binsPerSecond: Double
+    let binCount: Int, binsPerFrame: Int, cells: Int
+    let omniCount: Int, directionalCount: Int
+    let omni: UnsafeMutablePointer<SIMD8<Float>>
+    let directional: UnsafeMutablePointer<SIMD8<Float>>
+
+    init(shape f: EnergyField) {
+        binsPerSecond = 1 / f.binSeconds
+        binCount = f.binCount
+        binsPerFrame = f.binsPerFrame
+        cells = f.grid.cellCount
+        omniCount = f.binCount
+        directionalCount = f.frameCount * cells
+        omni = .allocate(capacity: omniCount)
+        omni.initialize(repeating: .zero, count: omniCount)
+        directional = .allocate(capacity: directionalCount)
+        directional.initialize(repeating: .zero, count: directionalCount)
+    }
+
+    deinit {
+        omni.deallocate()
+        directional.deallocate()
+    }
+
+    @inline(__always)
+    func add(seconds: Double, cell: Int, energy: SIMD8<Float>) {
+        let bin = Int(seconds * binsPerSecond)
+        guard bin >= 0, bin < binCount else { return }
+        omni[bin] += energy
+        directional[(bin / binsPerFrame) * cells + cell] += energy
     }
 }
 
@@ -123,10 +171,35 @@ public struct SphereGrid: Sendable, Equatable {
     @inline(__always)
     public func cell(_ v: Vec3) -> Int {
         let ring = min(rings - 1, max(0, Int((v.z + 1) * 0.5 * Double(rings))))
-        var a = atan2(v.y, v.x) / (2 * .pi) * Double(sectors) + 0.5
+        if sectors == 8 {
+            // Octants of the plane turned by 22.5° (sector k is centred on k·45°): three comparisons.
+            let c = 0.9238795325112867, s = 0.3826834323650898 // cos, sin 22.5°
+            let x = v.x * c - v.y * s, y = v.x * s + v.y * c // turned by +22.5°
+            let octant: Int
+            if y >= 0 { octant = x >= 0 ? (y < x ? 0 : 1) : (y > -x ? 2 : 3) }
+            else { octant = x < 0 ? (-y < -x ? 4 : 5) : (-y > x ? 6 : 7) }
+            return ring * sectors + octant
+        }
+        var a = SphereGrid.fastAtan2(v.y, v.x) / (2 * .pi) * Double(sectors) + 0.5
         if a < 0 { a += Double(sectors) }
         let sector = min(sectors - 1, Int(a)) % sectors
         return ring * sectors + sector
+    }
+
+    /// atan2 to within 1e-5 rad (a minimax polynomial for atan on [0, 1], then octant symmetry):
+    /// ample for choosing a cell, and several times cheaper than libm's.
+    @inline(__always)
+    static func fastAtan2(_ y: Double, _ x: Double) -> Double {
+        let ax = abs(x), ay = abs(y)
+        let big = max(ax, ay)
+        guard big > 0 else { return 0 }
+        let a = min(ax, ay) / big
+        let s = a * a
+        // Abramowitz & Stegun 4.4.49-style odd polynomial (max error ≈ 1e-5 rad).
+        var r = ((((0.0208351 * s - 0.085133) * s + 0.180141) * s - 0.3302995) * s + 0.999866) * a
+        if ay > ax { r = .pi / 2 - r }
+        if x < 0 { r = .pi - r }
+        return y < 0 ? -r : r
     }
 
     /// A direction inside cell `cell` for uniform numbers u, w in [0, 1): uniform in solid angle.

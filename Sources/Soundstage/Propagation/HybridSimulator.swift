@@ -7,7 +7,7 @@ public struct SpeakerResponse: Sendable {
     /// The ray tracer's field (nil with `rays` 0).
     public var rays: RayTracingResult?
     /// The tail synthesized from the field, as arrivals (for the binaural early part).
-    public var tail: [Arrival]
+    public var tail: ReverbTail
     public var rir: [Float] { imageSources.rir }
 }
 
@@ -28,12 +28,19 @@ public enum HybridSimulator {
     public static func run(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation,
                            progress: (@Sendable (Int) -> Void)? = nil) -> SpeakerResponse {
         guard plan.rays > 0 else {
-            return SpeakerResponse(imageSources: ImageSourceEngine.run(scene: scene, speakerIndex: speakerIndex, plan: plan), rays: nil, tail: [])
+            return SpeakerResponse(imageSources: ImageSourceEngine.run(scene: scene, speakerIndex: speakerIndex, plan: plan), rays: nil,
+                                   tail: ReverbTail(arrivals: [], envelope: [], binSeconds: plan.binSeconds, bandCount: 1))
         }
         let traced = RayTracer.run(scene: scene, speakerIndex: speakerIndex, plan: plan, progress: progress)
         let tail = ReverbTail.synthesize(field: traced.field, volume: scene.volume, speedOfSound: scene.air.speedOfSound,
                                          seed: scene.simulation.seed, speakerIndex: speakerIndex)
-        var result = ImageSourceEngine.run(scene: scene.specularPart, speakerIndex: speakerIndex, plan: plan, tail: tail)
+        let specular = scene.specularPart
+        var result = ImageSourceEngine.run(scene: specular, speakerIndex: speakerIndex, plan: plan)
+        var signal = tail.signal(sampleRate: Double(plan.sampleRate), frames: plan.frames)
+        if scene.simulation.highpassHertz > 0 {
+            Biquad.highpass(cutoff: scene.simulation.highpassHertz, sampleRate: Double(plan.sampleRate)).process(&signal)
+        }
+        for i in result.rir.indices { result.rir[i] += signal[i] }
         let speaker = scene.speakers[speakerIndex]
         let lateStart = speaker.position.distance(to: scene.listener.position) / scene.air.speedOfSound + speaker.delaySeconds + 0.08
         let late = traced.field.lateEnergy(after: lateStart)

@@ -137,9 +137,7 @@ public enum ImageSourceEngine {
     /// the thread count.
     static let slotCount = 8
 
-    /// Image sources of speaker `speakerIndex`; `tail` (arrivals from the ray-traced field) is added
-    /// to the same omni RIR.
-    public static func run(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation, tail: [Arrival] = []) -> ImageSourceResult {
+    public static func run(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation) -> ImageSourceResult {
         let speaker = scene.speakers[speakerIndex]
         let fs = Double(plan.sampleRate)
         let bands = scene.synthesisBandCount(for: speaker)
@@ -166,11 +164,6 @@ public enum ImageSourceEngine {
             var count = 0
             var gains = [Float](repeating: 0, count: bands)
             var late = [Double](repeating: 0, count: bands), lateral = late
-            for k in stride(from: slot, to: tail.count, by: slotCount) {
-                let a = tail[k]
-                for b in 0..<bands { gains[b] = a.amplitudes[b] }
-                gains.withUnsafeBufferPointer { acc.add(delaySamples: a.delaySeconds * fs, gains: $0.baseAddress!, table: table) }
-            }
             func tally(_ g: UnsafeMutablePointer<Float>, distance: Double, arrival: Vec3) {
                 guard distance / scene.air.speedOfSound + speaker.delaySeconds > lateStart else { return }
                 let c = (arrival - listener.position).normalized.dot(earAxis)

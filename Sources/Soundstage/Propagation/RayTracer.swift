@@ -43,15 +43,16 @@ public enum RayTracer {
                            progress: (@Sendable (Int) -> Void)? = nil) -> RayTracingResult {
         let setup = Setup(scene: scene, speakerIndex: speakerIndex, plan: plan)
         let n = plan.rays
-        let slots = Slots<(EnergyField, Int, Int)>(count: slotCount)
+        let shape = EnergyField(bandCount: setup.bandCount, binSeconds: plan.binSeconds, binCount: setup.binCount)
+        let slots = Slots<(EnergyFieldAccumulator, Int, Int)>(count: slotCount)
         let done = Counter()
         parallelFor(slotCount, threads: plan.threads) { slot in
-            var field = EnergyField(bandCount: setup.bandCount, binSeconds: plan.binSeconds, binCount: setup.binCount)
+            let field = EnergyFieldAccumulator(shape: shape)
             var reflections = 0, lost = 0
             var ray = slot
             var sinceReport = 0
             while ray < n {
-                let r = setup.trace(ray: ray, into: &field)
+                let r = setup.trace(ray: ray, into: field)
                 reflections += r.reflections
                 if r.lost { lost += 1 }
                 ray += slotCount
@@ -62,8 +63,8 @@ public enum RayTracer {
             slots[slot] = (field, reflections, lost)
         }
         let all = slots.all
-        var field = all[0].0
-        for s in all.dropFirst() { field.add(s.0) }
+        var field = shape
+        for s in all { field.add(s.0) }
         setup.applyAir(&field)
         return RayTracingResult(field: field, rays: n, reflections: all.reduce(0) { $0 + $1.1 }, lostRays: all.reduce(0) { $0 + $1.2 })
     }
@@ -71,6 +72,13 @@ public enum RayTracer {
 
 /// Band energies of one ray: one lane per band (bands beyond the engine's count stay zero).
 typealias BandEnergy = SIMD8<Float>
+
+/// The largest lane, by halving (the generic `max()` is not specialized in the hot loop).
+@inline(__always) func largest(_ e: BandEnergy) -> Float {
+    let a = pointwiseMax(e.lowHalf, e.highHalf)
+    let b = pointwiseMax(a.lowHalf, a.highHalf)
+    return max(b.x, b.y)
+}
 
 extension RayTracer {
     /// Everything a ray needs, prepared once per speaker.
@@ -84,7 +92,11 @@ extension RayTracer {
             var specularWeight: BandEnergy // (1 − s)/(1 − p̄)
         }
         let caster: RayCaster
-        let surfaces: [SurfaceData]
+        /// The surfaces in raw memory: the hot loop reads them in place instead of copying them.
+        let surfaceTable: SurfaceTable
+        var surfaces: UnsafePointer<SurfaceData> { UnsafePointer(surfaceTable.pointer) }
+        let needsVisibility: Bool
+        let inverseSpeed: Double
         let source: Vec3, receiver: Vec3
         let radius: Double, radius2: Double
         let sphereScale: Float, rainScale: Float
@@ -107,7 +119,7 @@ extension RayTracer {
             let speaker = scene.speakers[speakerIndex]
             caster = RayCaster(polygons: scene.surfaces.map(\.polygon))
             let useScattering = scene.simulation.scattering
-            surfaces = scene.surfaces.map { s in
+            let surfaceData = scene.surfaces.map { s in
                 let (u, v) = s.polygon.planeAxes
                 var keep = BandEnergy(repeating: 0), scat = BandEnergy(repeating: 0)
                 for b in 0..<bands {
@@ -123,7 +135,9 @@ extension RayTracer {
                 return SurfaceData(normal: s.polygon.normal, u: u, v: v, keep: keep, scattering: scat, meanScattering: mean,
                                    diffuseWeight: dw, specularWeight: sw)
             }
-            anyScattering = surfaces.contains { $0.meanScattering > 0 }
+            anyScattering = surfaceData.contains { $0.meanScattering > 0 }
+            surfaceTable = SurfaceTable(surfaceData)
+            needsVisibility = !caster.isConvex
             source = speaker.position
             receiver = scene.listener.position
             radius = plan.receiverRadius
@@ -132,6 +146,7 @@ extension RayTracer {
             sphereScale = Float(1 / (4.0 / 3 * .pi * radius * radius2) / (4 * .pi))
             rainScale = Float(1 / (.pi * radius2) / (4 * .pi))
             speed = scene.air.speedOfSound
+            inverseSpeed = 1 / scene.air.speedOfSound
             delay = speaker.delaySeconds
             maxLength = max(0, (plan.durationSeconds - speaker.delaySeconds) * speed)
             transitionOrder = plan.maxOrder
@@ -168,17 +183,16 @@ extension RayTracer {
         }
         let emissionForward: Vec3
 
-        /// Air absorption per time bin (path length c·(t − speaker delay) at the bin's centre).
+        /// Air absorption exp(−m_b·c·(t − speaker delay)) at each bin's (and frame's) centre.
         func applyAir(_ field: inout EnergyField) {
             guard airCoefficients.contains(where: { $0 > 0 }) else { return }
-            var factors = [Float](repeating: 1, count: bandCount)
-            var data = field
-            for bin in 0..<binCount {
-                let length = max(0, ((Double(bin) + 0.5) * binSeconds - delay) * speed)
-                for b in 0..<bandCount { factors[b] = Float(exp(-airCoefficients[b] * length)) }
-                data.scale(bin: bin, by: factors)
+            let m = airCoefficients, speed = speed, delay = delay, bands = bandCount
+            field.scale { t in
+                let length = max(0, (t - delay) * speed)
+                var f = BandEnergy(repeating: 1)
+                for b in 0..<bands { f[b] = Float(exp(-m[b] * length)) }
+                return f
             }
-            field = data
         }
 
         /// Direction of ray `i`: point i of a spherical Fibonacci lattice of `rayCount` points
@@ -200,45 +214,49 @@ extension RayTracer {
         }
 
         /// Traces ray `i`, adding what the listener receives to `field`.
-        func trace(ray i: Int, into field: inout EnergyField) -> (reflections: Int, lost: Bool) {
+        func trace(ray i: Int, into field: EnergyFieldAccumulator) -> (reflections: Int, lost: Bool) {
             var rng = SplitMix64Generator(seed: RandomStream.derive(streamSeed, UInt64(i), 1))
             var d = emission(i)
             let cosine = max(-1, min(1, d.dot(emissionForward)))
             let index = acos(cosine) / .pi * Double(emitted.count - 1)
             let i0 = min(Int(index), emitted.count - 2), t = Float(index - Double(i0))
             var e = emitted[i0] * (1 - t) + emitted[i0 + 1] * t
-            let reference = emitted[0].max() * RayTracer.rouletteThreshold
+            let reference = largest(emitted[0]) * RayTracer.rouletteThreshold
             var o = source
             var travelled = 0.0
             var order = 0
             var specularHistory = true
-            var countSegment = false // the direct sound always belongs to the image sources
+            // The direct sound belongs to the image sources unless the transition order is −1
+            // (rays alone).
+            var countSegment = transitionOrder < 0
             var from = -1
             var reflections = 0
             while true {
                 guard let hit = caster.firstHit(origin: o, direction: d, skip: from) else { return (reflections, true) }
-                if countSegment { receive(origin: o, direction: d, length: hit.t, travelled: travelled, energy: e, into: &field) }
+                if countSegment { receive(origin: o, direction: d, length: hit.t, travelled: travelled, energy: e, into: field) }
                 travelled += hit.t
                 if travelled >= maxLength { break }
                 let p = o + hit.t * d
-                let s = surfaces[hit.surface]
+                let s = surfaces + hit.surface
                 order += 1
                 reflections += 1
-                e *= s.keep
-                if s.meanScattering > 0 { rain(from: p, surface: s, index: hit.surface, travelled: travelled, energy: e * s.scattering, into: &field) }
-                if s.meanScattering > 0 && rng.nextFloat() < s.meanScattering {
+                e *= s.pointee.keep
+                let scatter = s.pointee.meanScattering
+                if scatter > 0 { rain(from: p, surface: s, index: hit.surface, travelled: travelled, energy: e * s.pointee.scattering, into: field) }
+                if scatter > 0 && rng.nextFloat() < scatter {
                     d = lambert(s, &rng)
-                    e *= s.diffuseWeight
+                    e *= s.pointee.diffuseWeight
                     specularHistory = false
                     countSegment = false
                 } else {
-                    d = d - 2 * d.dot(s.normal) * s.normal
-                    e *= s.specularWeight
+                    let n = s.pointee.normal
+                    d = d - 2 * d.dot(n) * n
+                    e *= s.pointee.specularWeight
                     countSegment = !(specularHistory && order <= transitionOrder)
                 }
                 o = p
                 from = hit.surface
-                if e.max() < reference {
+                if largest(e) < reference {
                     if rng.nextFloat() >= RayTracer.rouletteSurvival { break }
                     e *= 1 / RayTracer.rouletteSurvival
                 }
@@ -248,7 +266,7 @@ extension RayTracer {
 
         /// The receiver sphere's share of the segment o + t·d, 0 ≤ t ≤ length (d unit length).
         @inline(__always)
-        func receive(origin o: Vec3, direction d: Vec3, length: Double, travelled: Double, energy e: BandEnergy, into field: inout EnergyField) {
+        func receive(origin o: Vec3, direction d: Vec3, length: Double, travelled: Double, energy e: BandEnergy, into field: EnergyFieldAccumulator) {
             let toR = receiver - o
             let tc = toR.dot(d)
             let miss2 = toR.dot(toR) - tc * tc
@@ -256,44 +274,54 @@ extension RayTracer {
             let half = (radius2 - miss2).squareRoot()
             let a = max(0, tc - half), b = min(length, tc + half)
             guard b > a else { return }
-            let time = (travelled + max(0, min(length, tc))) / speed + delay
-            var energy = e * Float((b - a)) * sphereScale
-            withUnsafePointer(to: &energy) { ptr in
-                ptr.withMemoryRebound(to: Float.self, capacity: BandEnergy.scalarCount) {
-                    field.add(seconds: time, cell: cell(-d), energy: $0)
-                }
-            }
+            let time = (travelled + max(0, min(length, tc))) * inverseSpeed + delay
+            field.add(seconds: time, cell: cell(-d), energy: e * Float(b - a) * sphereScale)
         }
 
         /// Diffuse rain: the scattered energy `e` leaving point `p` of a surface, sent straight to
         /// the receiver sphere when nothing blocks the way.
         @inline(__always)
-        func rain(from p: Vec3, surface s: SurfaceData, index: Int, travelled: Double, energy e: BandEnergy, into field: inout EnergyField) {
+        func rain(from p: Vec3, surface s: UnsafePointer<SurfaceData>, index: Int, travelled: Double, energy e: BandEnergy,
+                  into field: EnergyFieldAccumulator) {
             let v = receiver - p
+            let projection = s.pointee.normal.dot(v) // = cos γ · distance
+            guard projection > 0 else { return }
             let dist2 = v.dot(v)
-            let dist = dist2.squareRoot()
-            let cosGamma = s.normal.dot(v) / dist
-            guard cosGamma > 0, dist > 0 else { return }
+            let inverse = 1 / dist2.squareRoot()
             let sinBeta2 = min(1, radius2 / dist2)
-            let fraction = 2 * cosGamma * (1 - (1 - sinBeta2).squareRoot())
-            guard caster.isClear(p, receiver, skip: index) else { return }
-            let time = (travelled + dist) / speed + delay
-            var energy = e * Float(fraction) * rainScale
-            withUnsafePointer(to: &energy) { ptr in
-                ptr.withMemoryRebound(to: Float.self, capacity: BandEnergy.scalarCount) {
-                    field.add(seconds: time, cell: cell(-v / dist), energy: $0)
-                }
-            }
+            let fraction = 2 * projection * inverse * (1 - (1 - sinBeta2).squareRoot())
+            if needsVisibility && !caster.isClear(p, receiver, skip: index) { return }
+            let time = (travelled + dist2 * inverse) * inverseSpeed + delay
+            field.add(seconds: time, cell: cell(v * -inverse), energy: e * Float(fraction) * rainScale)
         }
 
-        /// A cosine-weighted (Lambert) direction about the surface normal.
+        /// A cosine-weighted (Lambert) direction about the surface normal, by Malley's method: a
+        /// point uniform in the unit disk (rejection sampling, no trigonometry) lifted to the
+        /// hemisphere (Pharr, Jakob & Humphreys, *Physically Based Rendering*, §13.6.3).
         @inline(__always)
-        func lambert(_ s: SurfaceData, _ rng: inout SplitMix64Generator) -> Vec3 {
-            let u1 = rng.nextDouble(), u2 = rng.nextDouble()
-            let phi = 2 * Double.pi * u1
-            let sinTheta = u2.squareRoot(), cosTheta = (1 - u2).squareRoot()
-            return sinTheta * cos(phi) * s.u + sinTheta * sin(phi) * s.v + cosTheta * s.normal
+        func lambert(_ s: UnsafePointer<SurfaceData>, _ rng: inout SplitMix64Generator) -> Vec3 {
+            var x = 0.0, y = 0.0, r2 = 0.0
+            repeat {
+                x = 2 * rng.nextDouble() - 1
+                y = 2 * rng.nextDouble() - 1
+                r2 = x * x + y * y
+            } while r2 >= 1
+            return x * s.pointee.u + y * s.pointee.v + max(0, 1 - r2).squareRoot() * s.pointee.normal
         }
+    }
+}
+
+extension RayTracer.Setup {
+    /// The surfaces' ray data in raw memory, written once.
+    final class SurfaceTable: @unchecked Sendable {
+        let pointer: UnsafeMutablePointer<SurfaceData>
+        let count: Int
+        init(_ surfaces: [SurfaceData]) {
+            count = surfaces.count
+            pointer = .allocate(capacity: max(1, count))
+            pointer.initialize(from: surfaces, count: count)
+        }
+        deinit { pointer.deinitialize(count: count); pointer.deallocate() }
     }
 }
 

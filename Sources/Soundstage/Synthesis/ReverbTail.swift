@@ -36,28 +36,39 @@ extension Path {
 /// - Energy: within each bin the impulses share the bin's energy per band equally (n impulses of
 ///   amplitude √(E/n)), so the synthesized energy per bin is exactly the envelope's; a bin without an
 ///   impulse hands its energy to the next one.
-public enum ReverbTail {
+///
+/// `signal` renders the arrivals through the band filters and then holds each band's short-time
+/// energy to the envelope (see there), so the tail's decay per band is as smooth as the field's.
+public struct ReverbTail: Sendable {
     public static let minimumDensity = 2000.0
     public static let maximumDensity = 20000.0
 
+    public var arrivals: [Arrival]
+    /// Smoothed energy per bin and band: envelope[bin · bandCount + band] (EnergyField units).
+    public var envelope: [Double]
+    public var binSeconds: Double
+    public var bandCount: Int
+
     public static func synthesize(field: EnergyField, volume: Double, speedOfSound c: Double, seed: UInt64, speakerIndex: Int,
-                                  onlyAfter start: Double = 0) -> [Arrival] {
+                                  onlyAfter start: Double = 0) -> ReverbTail {
         let bands = field.bandCount, cells = field.grid.cellCount, dt = field.binSeconds
-        // Per bin: band energies (summed over cells) and broadband energy per cell.
+        // Per bin: band energies; per frame: broadband energy per direction cell.
         var bandEnergy = [Double](repeating: 0, count: field.binCount * bands)
-        var cellEnergy = [Double](repeating: 0, count: field.binCount * cells)
         for bin in 0..<field.binCount {
+            for b in 0..<bands { bandEnergy[bin * bands + b] = field.energy(band: b, bin: bin) }
+        }
+        var cellEnergy = [Double](repeating: 0, count: field.frameCount * cells)
+        for frame in 0..<field.frameCount {
             for cell in 0..<cells {
-                for b in 0..<bands {
-                    let e = field.energy(band: b, bin: bin, cell: cell)
-                    bandEnergy[bin * bands + b] += e
-                    cellEnergy[bin * cells + cell] += e
-                }
+                for b in 0..<bands { cellEnergy[frame * cells + cell] += field.energy(band: b, frame: frame, cell: cell) }
             }
         }
-        guard let first = (0..<field.binCount).first(where: { bin in (0..<bands).contains { bandEnergy[bin * bands + $0] > 0 } }) else { return [] }
         let smoothBands = smooth(bandEnergy, width: bands, bins: field.binCount, dt: dt)
-        let smoothCells = smooth(cellEnergy, width: cells, bins: field.binCount, dt: dt)
+        guard let first = (0..<field.binCount).first(where: { bin in (0..<bands).contains { bandEnergy[bin * bands + $0] > 0 } }) else {
+            return ReverbTail(arrivals: [], envelope: smoothBands, binSeconds: dt, bandCount: bands)
+        }
+        let frameSeconds = dt * Double(field.binsPerFrame)
+        let smoothCells = smooth(cellEnergy, width: cells, bins: field.frameCount, dt: frameSeconds)
         var rng = SplitMix64Generator(seed: RandomStream.derive(seed, UInt64(speakerIndex), 0x5441_494C)) // "TAIL"
         var arrivals: [Arrival] = []
         var carry = [Double](repeating: 0, count: bands)
@@ -78,7 +89,8 @@ public enum ReverbTail {
             let n = Double(times.count)
             let amplitudes = carry.map { Float(($0 / n).squareRoot()) }
             carry = [Double](repeating: 0, count: bands)
-            let weights = Array(smoothCells[(bin * cells)..<((bin + 1) * cells)])
+            let frame = bin / field.binsPerFrame
+            let weights = Array(smoothCells[(frame * cells)..<((frame + 1) * cells)])
             let total = weights.reduce(0, +)
             for time in times {
                 let sign: Float = rng.next() & 1 == 0 ? 1 : -1
@@ -88,7 +100,96 @@ public enum ReverbTail {
                 arrivals.append(Arrival(delaySeconds: time, amplitudes: amplitudes.map { $0 * sign }, azimuth: azimuth, elevation: elevation))
             }
         }
-        return arrivals
+        return ReverbTail(arrivals: arrivals, envelope: smoothBands, binSeconds: dt, bandCount: bands)
+    }
+
+    /// The tail as an omnidirectional signal of `frames` samples.
+    ///
+    /// Each band's arrivals are filtered by the band's weight W_b (`BandFilterBank`); the band
+    /// signal's energy in windows of `windowSeconds(band:)` is then scaled to the envelope's energy
+    /// in the same window times ‖w_b‖² (the filter's energy: what an impulse of band gain a puts in
+    /// the band is a²‖w_b‖²), the gain interpolated linearly between window centres. The random
+    /// sequence keeps its fine structure; only its slow (Rayleigh-like) envelope fluctuations per
+    /// band, which are not in the field, are removed (also for band-flat rooms, whose analysis in
+    /// octave bands would otherwise see them).
+    public func signal(sampleRate fs: Double, frames: Int) -> [Float] {
+        let synthesisBands = bandCount
+        let table = FractionalDelayTable.shared
+        let pad = max(table.halfWidth + 1, Int(0.1 * fs))
+        let length = frames + 2 * pad
+        var acc = BandAccumulator(bandCount: synthesisBands, length: length, offset: pad)
+        var gains = [Float](repeating: 0, count: synthesisBands)
+        for a in arrivals {
+            for b in 0..<synthesisBands { gains[b] = a.amplitudes[b] }
+            gains.withUnsafeBufferPointer { acc.add(delaySamples: a.delaySeconds * fs, gains: $0.baseAddress!, table: table) }
+        }
+        let size = FFTSize.good(atLeast: length)
+        let fft = RealFFT(size: size)
+        var out = [Float](repeating: 0, count: frames)
+        var input = [Float](repeating: 0, count: size)
+        var spectrum = [Float](repeating: 0, count: 2 * fft.binCount)
+        for b in 0..<synthesisBands {
+            for i in 0..<length { input[i] = acc.data[b * length + i] }
+            input.withUnsafeBufferPointer { i in spectrum.withUnsafeMutableBufferPointer { s in fft.forward(i.baseAddress!, s.baseAddress!) } }
+            var filterEnergy = 0.0
+            for k in 0..<fft.binCount {
+                let w = BandFilterBank.weight(band: b, hertz: Double(k) * fs / Double(size))
+                spectrum[2 * k] *= Float(w)
+                spectrum[2 * k + 1] *= Float(w)
+                filterEnergy += (k == 0 || 2 * k == size ? 1 : 2) * w * w
+            }
+            filterEnergy /= Double(size)
+            let band = Array(fft.inverse(spectrum)[pad..<(pad + frames)])
+            let gain = envelopeGain(band, band: b, filterEnergy: filterEnergy, fs: fs)
+            for i in 0..<frames { out[i] += band[i] * gain[i] }
+        }
+        return out
+    }
+
+    /// Window length for a band's envelope: 4 periods of the band's lower edge, at least 5 ms (an
+    /// octave's bandwidth is about 0.7 × its centre, so a window holds ≈ 4 independent samples of
+    /// the band's energy even in the lowest band).
+    static func windowSeconds(band: Int) -> Double {
+        max(0.005, 4 / (FrequencyBands.octaves.centres[band] / 2.0.squareRoot()))
+    }
+
+    /// Per-sample gain holding `x`'s windowed energy to the envelope's (see `signal`).
+    func envelopeGain(_ x: [Float], band: Int, filterEnergy: Double, fs: Double) -> [Float] {
+        let n = x.count
+        let window = max(2, Int(ReverbTail.windowSeconds(band: band) * fs))
+        let hop = window / 2
+        var centres: [Double] = [], values: [Double] = []
+        var start = 0
+        while start < n {
+            let end = min(n, start + window)
+            var actual = 0.0
+            for i in start..<end { actual += Double(x[i]) * Double(x[i]) }
+            // Envelope energy over the same samples (bins overlapped partly count by their share).
+            var wanted = 0.0
+            let t0 = Double(start) / fs, t1 = Double(end) / fs
+            var bin = Int(t0 / binSeconds)
+            while Double(bin) * binSeconds < t1, bin * bandCount + band < envelope.count {
+                let lo = max(t0, Double(bin) * binSeconds), hi = min(t1, Double(bin + 1) * binSeconds)
+                if hi > lo { wanted += envelope[bin * bandCount + band] * (hi - lo) / binSeconds }
+                bin += 1
+            }
+            wanted *= filterEnergy
+            let g = actual > 0 && wanted > 0 ? (wanted / actual).squareRoot() : (wanted > 0 ? 1 : 0)
+            centres.append(Double(start + end) / 2)
+            values.append(min(10, g))
+            start += hop
+        }
+        var gain = [Float](repeating: 0, count: n)
+        var k = 0
+        for i in 0..<n {
+            let t = Double(i)
+            while k + 1 < centres.count && centres[k + 1] <= t { k += 1 }
+            if t <= centres[0] { gain[i] = Float(values[0]); continue }
+            if k + 1 >= centres.count { gain[i] = Float(values[k]); continue }
+            let u = (t - centres[k]) / (centres[k + 1] - centres[k])
+            gain[i] = Float(values[k] * (1 - u) + values[k + 1] * u)
+        }
+        return gain
     }
 
     /// Moving average over ±w(t) bins with w(t) = 1 % of the bin's time (so the window spans 2 %),
@@ -101,7 +202,7 @@ public enum ReverbTail {
         }
         var out = [Double](repeating: 0, count: x.count)
         for bin in 0..<bins {
-            let half = Int((0.01 * Double(bin) * dt / dt).rounded())
+            let half = Int((0.01 * Double(bin)).rounded()) // 1 % of the time t = bin · dt, in bins
             let lo = max(0, bin - half), hi = min(bins - 1, bin + half)
             let count = Double(hi - lo + 1)
             for k in 0..<width { out[bin * width + k] = (prefix[(hi + 1) * width + k] - prefix[lo * width + k]) / count }
