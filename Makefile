@@ -4,13 +4,14 @@ BIN := .build/release/soundstage
 ROOMS := $(wildcard rooms/*.json)
 OUT ?= Renders
 
-.PHONY: deps build demo test bench validate-ism crosscheck-analysis peers-env clean help
+.PHONY: deps build demo test bench validate-ism validate-rays crosscheck-analysis peers-env clean help
 
 help:
 	@echo "make demo   install what is missing, build (release), validate every example room"
 	@echo "make test   install what is missing, build and run all tests"
 	@echo "make bench  release-build speed and memory figures, with pyroomacoustics timed in the same run"
 	@echo "make validate-ism  broadband RIR agreement with pyroomacoustics (installed from PyPI into .venv-bench)"
+	@echo "make validate-rays T30 per octave of the hybrid vs pyroomacoustics' hybrid on an L-shaped room"
 	@echo "make crosscheck-analysis  analyze vs pyrato (T30, EDT, C80) on simulated and measured-style IRs"
 
 deps:
@@ -23,8 +24,8 @@ demo: build
 	@mkdir -p $(OUT)
 	@echo "== Validating every room in rooms/ =="
 	$(BIN) validate $(ROOMS) > $(OUT)/validate-summary.txt
-	@echo "== Simulating rooms/home-studio.json (image sources, BRIRs through the MIT KEMAR HRTF) =="
-	$(BIN) simulate rooms/home-studio.json -o $(OUT) --rays 0
+	@echo "== Simulating rooms/home-studio.json (image sources + ray tracing, BRIRs through the MIT KEMAR HRTF) =="
+	$(BIN) simulate rooms/home-studio.json -o $(OUT)
 	@echo "== Rendering a demo piece through the home studio for your IEMs =="
 	$(BIN) demo-signal $(OUT)/demo-signal.wav
 	$(BIN) render rooms/home-studio.json --input $(OUT)/demo-signal.wav -o $(OUT)
@@ -43,17 +44,22 @@ test: deps
 VENV := .venv-bench
 peers-env:
 	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
-	@$(VENV)/bin/python -c "import pyroomacoustics, pyrato" 2>/dev/null || $(VENV)/bin/pip install -q pyroomacoustics pyrato numpy scipy
+	@$(VENV)/bin/python -c "import pyroomacoustics, pyrato, soundfile" 2>/dev/null || $(VENV)/bin/pip install -q pyroomacoustics pyrato numpy scipy soundfile
 
 bench: deps peers-env
 	$(SWIFT) build -c release
 	.build/release/SoundstageBench
 	$(VENV)/bin/python scripts/peers.py bench
+	$(VENV)/bin/python scripts/peers_rays.py bench
 	$(VENV)/bin/python scripts/peers.py render
 
 validate-ism: deps peers-env
 	$(SWIFT) build -c release
 	$(VENV)/bin/python scripts/peers.py validate
+
+validate-rays: deps peers-env
+	$(SWIFT) build -c release
+	$(VENV)/bin/python scripts/peers_rays.py validate
 
 crosscheck-analysis: deps peers-env
 	$(SWIFT) build -c release

@@ -74,6 +74,29 @@ let lshape = try RoomFile.parse("""
 measure("L-shaped floor plan (8 surfaces), order 6", lshape, threads: threads, repeats: 1)
 print(String(format: "peak memory (RSS) %.0f MiB", peakMemoryMiB()))
 
+// MARK: Ray tracing (issue #4): rays per second of the hybrid's tracer and the whole hybrid.
+func rayBenchmark(_ label: String, _ json: String) throws {
+    for rays in [10_000, 50_000] {
+        let scene = try RoomFile.parse(json.replacingOccurrences(of: "RAYS", with: String(rays)))
+        let plan = scene.resolve(threads: defaultThreadCount, detailOrder: 0)
+        var tracing = Double.infinity, whole = Double.infinity, reflections = 0
+        for _ in 0..<3 {
+            var start = DispatchTime.now().uptimeNanoseconds
+            reflections = RayTracer.run(scene: scene, speakerIndex: 0, plan: plan).reflections
+            tracing = min(tracing, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            start = DispatchTime.now().uptimeNanoseconds
+            _ = HybridSimulator.run(scene: scene, speakerIndex: 0, plan: plan)
+            whole = min(whole, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        print(String(format: "%-34@ %6d rays  tracing %6.3f s  %6.0f k rays/s  %5.1f M reflections/s   whole hybrid %6.3f s",
+                     label as NSString, rays, tracing, Double(rays) / tracing / 1e3, Double(reflections) / tracing / 1e6, whole))
+    }
+}
+print("\nRay tracing (hybrid: image sources to order 3, α 0.15, scattering 0.1, best of 3)")
+try rayBenchmark("shoebox 6×4×3 m, 1 s", #"{"name": "b", "room": {"shoebox": {"width": 6, "length": 4, "height": 3}}, "surfaces": {"all": {"absorption": 0.15, "scattering": 0.1}}, "speakers": [{"name": "S", "position": [2, 3, 1.5], "directivity": "omni"}], "listener": {"position": [4, 1, 1.7]}, "simulation": {"duration": 1.0, "maxOrder": 3, "rays": RAYS, "airAbsorption": false}}"#)
+try rayBenchmark("L-shaped 8×7×3 m, 1.2 s", #"{"name": "b", "room": {"floorPlan": {"points": [[0, 0], [8, 0], [8, 4], [4, 4], [4, 7], [0, 7]], "height": 3}}, "surfaces": {"all": {"absorption": 0.15, "scattering": 0.1}}, "speakers": [{"name": "S", "position": [6.5, 2, 1.5], "directivity": "omni"}], "listener": {"position": [2, 5.5, 1.2]}, "simulation": {"duration": 1.2, "maxOrder": 3, "rays": RAYS, "airAbsorption": false}}"#)
+print(String(format: "peak memory (RSS) %.0f MiB", peakMemoryMiB()))
+
 // MARK: Rendering (issue #6): 3 minutes of stereo 48 kHz through two speakers' 1-s BRIR pairs,
 // then a 60-minute input to show that memory does not grow with the input's length.
 func renderBenchmark(minutes: Double, label: String) throws {

@@ -14,9 +14,9 @@ public struct RayTracingResult: Sendable {
 /// Stochastic ray tracing of the energy that the image sources do not carry (Krokstad, Strøm &
 /// Sørsdal 1968; Vorländer, *Auralization*, 2008, §11.2; the hybrid split of Vorländer 1989).
 ///
-/// - Emission: N rays in the directions of a spherical Fibonacci lattice under a random rotation
-///   (stratified, so the early part has less variance than independent directions), each with
-///   energy D_b(θ)²·g²/N per band (directivity D, speaker gain g).
+/// - Emission: N stratified rays, importance-sampled by the speaker's directivity (`Emitter`),
+///   each carrying D_b(θ)²·g²/(N·4π·p(θ)) per band (directivity D, speaker gain g, sampling
+///   density p): an omni source's rays carry 1/N each.
 /// - Reflection: energy × (1 − α_b). The reflected energy is split per the surface's scattering
 ///   coefficient s_b: the scattered part (1 − α_b)s_b reaches the listener by *diffuse rain*
 ///   (Schröder 2011, §5.3: a Lambert source at the hit point sends the fraction
@@ -105,8 +105,6 @@ extension RayTracer {
         let bandCount: Int, binCount: Int, binSeconds: Double
         let head: (forward: Vec3, left: Vec3, up: Vec3)
         let grid = SphereGrid()
-        let rotation: (Vec3, Vec3, Vec3)
-        let emitted: [BandEnergy]
         let rayCount: Int
         let streamSeed: UInt64
         let airCoefficients: [Double]
@@ -157,31 +155,11 @@ extension RayTracer {
             rayCount = plan.rays
             streamSeed = RandomStream.derive(scene.simulation.seed, UInt64(speakerIndex), 0x5241_5953) // "RAYS"
             var rng = SplitMix64Generator(seed: RandomStream.derive(streamSeed, UInt64.max, 0))
-            rotation = RandomStream.rotation(&rng)
             airCoefficients = scene.simulation.airAbsorption ? AirAbsorption.energyCoefficients(air: scene.air).values
                 : Array(repeating: 0, count: bands)
-            // Emitted energy per ray and band over a table of emission angles: D_b(θ)² g² / N.
-            let shader = PathShader(scene: scene, speaker: speaker, bandCount: bands)
-            let steps = 512
-            let ones = [Double](repeating: 1, count: bands)
-            var gains = [Float](repeating: 0, count: bands)
-            var table: [BandEnergy] = []
-            for i in 0...steps {
-                let theta = Double(i) / Double(steps) * .pi
-                let f = speaker.orientation.forward
-                let side = abs(f.z) < 0.9 ? f.cross(Vec3(0, 0, 1)).normalized : f.cross(Vec3(1, 0, 0)).normalized
-                let dir = cos(theta) * f + sin(theta) * side
-                ones.withUnsafeBufferPointer { r in gains.withUnsafeMutableBufferPointer { g in
-                    shader.gains(reflection: r.baseAddress!, emission: dir, distance: 0, into: g.baseAddress!)
-                } }
-                var e = BandEnergy(repeating: 0)
-                for b in 0..<bands { e[b] = gains[b] * gains[b] / Float(max(1, plan.rays)) }
-                table.append(e)
-            }
-            emitted = table
-            emissionForward = speaker.orientation.forward
+            emitter = Emitter(scene: scene, speaker: speaker, bands: bands, rays: plan.rays, turn: 2 * .pi * rng.nextDouble())
         }
-        let emissionForward: Vec3
+        let emitter: Emitter
 
         /// Air absorption exp(−m_b·c·(t − speaker delay)) at each bin's (and frame's) centre.
         func applyAir(_ field: inout EnergyField) {
@@ -195,17 +173,6 @@ extension RayTracer {
             }
         }
 
-        /// Direction of ray `i`: point i of a spherical Fibonacci lattice of `rayCount` points
-        /// (González 2010), rotated by the speaker's random rotation.
-        func emission(_ i: Int) -> Vec3 {
-            let n = Double(rayCount)
-            let z = 1 - (2 * Double(i) + 1) / n
-            let phi = Double(i) * Double.pi * (3 - 5.0.squareRoot())
-            let rho = max(0, 1 - z * z).squareRoot()
-            let p = Vec3(rho * cos(phi), rho * sin(phi), z)
-            return p.x * rotation.0 + p.y * rotation.1 + p.z * rotation.2
-        }
-
         /// Head-frame cell of a world-frame arrival direction (unit vector pointing toward where the
         /// sound comes from).
         @inline(__always)
@@ -216,12 +183,8 @@ extension RayTracer {
         /// Traces ray `i`, adding what the listener receives to `field`.
         func trace(ray i: Int, into field: EnergyFieldAccumulator) -> (reflections: Int, lost: Bool) {
             var rng = SplitMix64Generator(seed: RandomStream.derive(streamSeed, UInt64(i), 1))
-            var d = emission(i)
-            let cosine = max(-1, min(1, d.dot(emissionForward)))
-            let index = acos(cosine) / .pi * Double(emitted.count - 1)
-            let i0 = min(Int(index), emitted.count - 2), t = Float(index - Double(i0))
-            var e = emitted[i0] * (1 - t) + emitted[i0 + 1] * t
-            let reference = largest(emitted[0]) * RayTracer.rouletteThreshold
+            var (d, e) = emitter.ray(i)
+            let reference = emitter.referenceEnergy * RayTracer.rouletteThreshold
             var o = source
             var travelled = 0.0
             var order = 0
@@ -325,6 +288,84 @@ extension RayTracer.Setup {
     }
 }
 
+extension RayTracer {
+    /// Emission directions and energies of one speaker's rays.
+    ///
+    /// Directions are drawn with the density p(θ) ∝ w(θ) = mean_b D_b(θ)² about the speaker's axis
+    /// (importance sampling: a beaming tweeter's energy is carried by many rays, not by the few that
+    /// happen to leave near its axis), stratified like a spherical Fibonacci lattice (González 2010):
+    /// ray i has cos θ = F⁻¹((i + ½)/N), F the cumulative of w over cos θ, and azimuth i·golden
+    /// angle plus a random turn from the seed. Each ray carries D_b(θ)²·g² / (N·4π·p(θ)) with
+    /// 4π·p(θ) = 2·w(θ)/W, W = ∫w d(cos θ): unbiased per band for any directivity.
+    struct Emitter: Sendable {
+        let axis: Vec3, e1: Vec3, e2: Vec3
+        let turn: Double
+        let count: Int
+        /// Tables over cos θ = −1 + 2k/steps.
+        let power: [BandEnergy]      // D_b² g²
+        let weight: [Double]          // w = mean_b D_b²
+        let cumulative: [Double]      // F (trapezoid), cumulative.last = W
+        static let steps = 1024
+        /// The largest energy a ray starts with (the roulette's reference).
+        let referenceEnergy: Float
+
+        init(scene: Scene, speaker: Speaker, bands: Int, rays: Int, turn: Double) {
+            let f = speaker.orientation.forward
+            axis = f
+            e1 = (abs(f.z) < 0.9 ? f.cross(Vec3(0, 0, 1)) : f.cross(Vec3(1, 0, 0))).normalized
+            e2 = f.cross(e1)
+            self.turn = turn
+            count = max(1, rays)
+            let shader = PathShader(scene: scene, speaker: speaker, bandCount: bands)
+            let ones = [Double](repeating: 1, count: bands)
+            var gains = [Float](repeating: 0, count: bands)
+            var power: [BandEnergy] = [], weight: [Double] = []
+            for k in 0...Emitter.steps {
+                let c = -1 + 2 * Double(k) / Double(Emitter.steps)
+                let dir = c * f + max(0, 1 - c * c).squareRoot() * e1
+                ones.withUnsafeBufferPointer { r in gains.withUnsafeMutableBufferPointer { g in
+                    shader.gains(reflection: r.baseAddress!, emission: dir, distance: 0, into: g.baseAddress!)
+                } }
+                var e = BandEnergy(repeating: 0)
+                for b in 0..<bands { e[b] = gains[b] * gains[b] }
+                power.append(e)
+                weight.append(max(1e-12, (0..<bands).reduce(0.0) { $0 + Double(e[$1]) } / Double(bands)))
+            }
+            var cumulative = [0.0]
+            for k in 1...Emitter.steps { cumulative.append(cumulative[k - 1] + (weight[k - 1] + weight[k]) / 2 * 2 / Double(Emitter.steps)) }
+            self.power = power
+            self.weight = weight
+            self.cumulative = cumulative
+            let total = cumulative.last!
+            referenceEnergy = (0...Emitter.steps).map { k in largest(power[k]) * Float(total / (2 * weight[k])) }.max()! / Float(count)
+        }
+
+        /// Direction and band energies of ray `i`.
+        func ray(_ i: Int) -> (Vec3, BandEnergy) {
+            let total = cumulative.last!
+            let target = (Double(i) + 0.5) / Double(count) * total
+            // Binary search in the cumulative table, then the exact root of the trapezoid segment
+            // (w linear in cos θ within it).
+            var lo = 0, hi = Emitter.steps
+            while hi - lo > 1 {
+                let mid = (lo + hi) / 2
+                if cumulative[mid] <= target { lo = mid } else { hi = mid }
+            }
+            let h = 2 / Double(Emitter.steps), w0 = weight[lo], w1 = weight[hi], rest = target - cumulative[lo]
+            let slope = (w1 - w0) / h
+            let x = abs(slope) < 1e-12 * max(w0, 1e-300) ? rest / w0 : (-w0 + max(0, w0 * w0 + 2 * slope * rest).squareRoot()) / slope
+            let u = max(0, min(1, x / h))
+            let c = max(-1, min(1, -1 + h * (Double(lo) + u)))
+            let phi = Double(i) * Double.pi * (3 - 5.0.squareRoot()) + turn
+            let s = max(0, 1 - c * c).squareRoot()
+            let direction = c * axis + s * cos(phi) * e1 + s * sin(phi) * e2
+            let p = power[lo] * Float(1 - u) + power[hi] * Float(u)
+            let w = w0 * (1 - u) + w1 * u
+            return (direction, p * Float(total / (2 * w) / Double(count)))
+        }
+    }
+}
+
 /// Seed derivation for independent random streams per work item.
 enum RandomStream {
     /// A 64-bit stream seed from (seed, a, b): SplitMix64's finalizer over a mix of the three.
@@ -335,17 +376,6 @@ enum RandomStream {
         h = g.next() ^ (b &* 0xA076_1D64_78BD_642F)
         g = SplitMix64Generator(seed: h)
         return g.next()
-    }
-
-    /// A uniformly random rotation (rows of the matrix; Arvo, "Fast random rotation matrices", 1992).
-    static func rotation(_ rng: inout SplitMix64Generator) -> (Vec3, Vec3, Vec3) {
-        // Random axis-angle via a random unit quaternion (Shoemake 1992).
-        let u1 = rng.nextDouble(), u2 = rng.nextDouble(), u3 = rng.nextDouble()
-        let a = (1 - u1).squareRoot(), b = u1.squareRoot()
-        let (w, x, y, z) = (a * sin(2 * .pi * u2), a * cos(2 * .pi * u2), b * sin(2 * .pi * u3), b * cos(2 * .pi * u3))
-        return (Vec3(1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)),
-                Vec3(2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)),
-                Vec3(2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)))
     }
 }
 
