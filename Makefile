@@ -4,12 +4,13 @@ BIN := .build/release/soundstage
 ROOMS := $(wildcard rooms/*.json)
 OUT ?= Renders
 
-.PHONY: deps build demo test bench validate-ism validate-rays crosscheck-analysis peers-env clean help
+.PHONY: deps build demo test bench validate validate-ism validate-rays crosscheck-analysis peers-env clean help
 
 help:
 	@echo "make demo   install what is missing, build (release), validate every example room"
 	@echo "make test   install what is missing, build and run all tests"
 	@echo "make bench  release-build speed and memory figures, with pyroomacoustics timed in the same run"
+	@echo "make validate      BRAS CR2: the simulation against a measured seminar room (EDT, T20, C80, D50 per octave)"
 	@echo "make validate-ism  broadband RIR agreement with pyroomacoustics (installed from PyPI into .venv-bench)"
 	@echo "make validate-rays T30 per octave of the hybrid vs pyroomacoustics' hybrid on an L-shaped room"
 	@echo "make crosscheck-analysis  analyze vs pyrato (T30, EDT, C80) on simulated and measured-style IRs"
@@ -56,6 +57,10 @@ bench: deps peers-env
 validate-ism: deps peers-env
 	$(SWIFT) build -c release
 	$(VENV)/bin/python scripts/peers.py validate
+
+validate: deps
+	$(SWIFT) build -c release
+	.build/release/SoundstageValidate -o $(OUT)/validation
 
 validate-rays: deps peers-env
 	$(SWIFT) build -c release

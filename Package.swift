@@ -40,6 +40,7 @@ let package = Package(
         ),
         // Benchmarks print figures for `make bench`; they are not part of the library or the tests.
         .executableTarget(name: "SoundstageBench", dependencies: ["Soundstage"], path: "Benchmarks"),
+        .executableTarget(name: "SoundstageValidate", dependencies: ["Soundstage"], path: "Validation"),
         .testTarget(name: "SoundstageTests", dependencies: ["Soundstage"], exclude: ["Fixtures"]),
     ]
 )

@@ -1,0 +1,166 @@
+// soundstage-validate: the simulation against a measured room, BRAS CR2 (`make validate`; issue #9).
+// Not a test: it prints a table, writes it as CSV and a PNG plot, and exits non-zero when a band
+// misses the target, but it is not part of `make test` (it takes about a minute).
+//
+// All 2 × 5 source–receiver pairs of the BRAS CR2 measurement are simulated with omni receivers
+// (image sources + ray tracing, air at the measured 19.5 °C / 41.7 % RH from the room file),
+// analysed with `soundstage analyze`'s code (ISO 3382-1, octave bands) and averaged over the pairs
+// as BRAS averages its measurements. Measured octave values are the arithmetic mean of the three
+// third-octave values in each octave (ISO 3382-2:2008 §A.2 derives octave values from third-octave
+// ones by averaging); the value of the centre third-octave alone is shown beside it.
+import Foundation
+import Soundstage
+
+struct Options {
+    var room = "rooms/bras-cr2.json"
+    var measured = "rooms/bras-cr2/measured"
+    var out = "Renders/validation"
+    var rays: Int?
+    var threads = defaultThreadCount
+}
+
+func parseOptions() -> Options {
+    var o = Options()
+    var args = CommandLine.arguments.dropFirst().makeIterator()
+    while let a = args.next() {
+        switch a {
+        case "--room": o.room = args.next() ?? o.room
+        case "--measured": o.measured = args.next() ?? o.measured
+        case "-o", "--out-dir": o.out = args.next() ?? o.out
+        case "--rays": o.rays = args.next().flatMap(Int.init)
+        case "--threads": o.threads = args.next().flatMap(Int.init) ?? o.threads
+        default:
+            FileHandle.standardError.write(Data("usage: SoundstageValidate [--room FILE] [--measured DIR] [-o DIR] [--rays N] [--threads N]\n".utf8))
+            exit(2)
+        }
+    }
+    return o
+}
+
+/// BRAS receivers MP01–MP05 (RAVEN's y-up frame, from Scene09_Informed.rpf), mapped to z-up with
+/// (x, y, z) → (x, −z, y) like the AC3D geometry (`"up": "y"`).
+let receivers: [(String, Vec3)] = [
+    ("MP01", Vec3(-0.993, 1.426, 1.230)), ("MP02", Vec3(0.439, -0.147, 1.230)), ("MP03", Vec3(1.361, -0.603, 1.230)),
+    ("MP04", Vec3(-1.110, -0.256, 1.230)), ("MP05", Vec3(-0.998, -1.409, 1.230)),
+]
+let bands: [(label: String, hertz: Double)] = [("125", 125), ("250", 250), ("500", 500), ("1k", 1000), ("2k", 2000), ("4k", 4000)]
+
+/// A parameter compared with its just-noticeable difference (ISO 3382-1 Table A.1).
+struct Quantity {
+    let name: String, file: String, unit: String
+    let scale: Double        // measured file unit → ours (D50 % → fraction)
+    let relativeJND: Bool    // EDT, T20: 5 % of the value
+    let jnd: Double
+    let pick: (BandParameters) -> Double?
+}
+let quantities = [
+    Quantity(name: "EDT", file: "CR2_EDT.txt", unit: "s", scale: 1, relativeJND: true, jnd: 0.05) { $0.EDT.value },
+    Quantity(name: "T20", file: "CR2_T20.txt", unit: "s", scale: 1, relativeJND: true, jnd: 0.05) { $0.T20.value },
+    Quantity(name: "C80", file: "CR2_C80.txt", unit: "dB", scale: 1, relativeJND: false, jnd: 1) { $0.C80.value },
+    Quantity(name: "D50", file: "CR2_D50.txt", unit: "", scale: 0.01, relativeJND: false, jnd: 0.05) { $0.D50.value },
+]
+
+/// Third-octave rows of a BRAS measured file: (frequencies, values).
+func readMeasured(_ path: String) throws -> [(hertz: Double, value: Double)] {
+    let lines = try String(contentsOfFile: path, encoding: .utf8).split(whereSeparator: \.isNewline)
+    guard lines.count >= 2 else { throw NSError(domain: "validate", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(path): expected two lines"]) }
+    let f = lines[0].split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+    let v = lines[1].split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+    guard f.count == v.count, !f.isEmpty else { throw NSError(domain: "validate", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(path): rows differ in length"]) }
+    return Array(zip(f, v)).map { (hertz: $0.0, value: $0.1) }
+}
+
+/// The octave value: mean of the third-octaves whose centres lie within the octave (nominal
+/// centres f·2^(−1/3), f, f·2^(1/3), matched on a log scale), and the centre third alone.
+func octave(_ rows: [(hertz: Double, value: Double)], _ f: Double) -> (mean: Double, centre: Double) {
+    let inside = rows.filter { abs(log2($0.hertz / f)) < 0.5 }
+    let centre = rows.min { abs(log2($0.hertz / f)) < abs(log2($1.hertz / f)) }!
+    return (inside.map(\.value).reduce(0, +) / Double(inside.count), centre.value)
+}
+
+let options = parseOptions()
+let start = Date()
+var scene = try RoomFile.load(path: options.room)
+if let r = options.rays { scene.simulation.rays = .value(r) }
+var results: [[String: BandParameters]] = []
+for (name, position) in receivers {
+    scene.listener.position = position
+    let plan = scene.resolve(threads: options.threads, detailOrder: 0)
+    for (i, speaker) in scene.speakers.enumerated() {
+        let t0 = Date()
+        let response = HybridSimulator.run(scene: scene, speakerIndex: i, plan: plan)
+        let analysis = ImpulseResponseAnalyzer.analyze(AudioBuffer(sampleRate: plan.sampleRate, channels: [response.rir]))
+        results.append(analysis.bands)
+        FileHandle.standardError.write(Data(String(format: "%@–%@: %d rays, %.1f s\n", speaker.name, name, plan.rays, Date().timeIntervalSince(t0)).utf8))
+    }
+}
+
+struct Row { let quantity: String, band: String, simulated: Double, measured: Double, centreThird: Double, difference: Double, jnds: Double }
+var rows: [Row] = []
+for q in quantities {
+    let measured = try readMeasured("\(options.measured)/\(q.file)")
+    for band in bands {
+        let values = results.compactMap { $0[band.label].flatMap(q.pick) }
+        let sim = values.reduce(0, +) / Double(max(1, values.count))
+        let m = octave(measured, band.hertz)
+        let meas = m.mean * q.scale
+        let diff = q.relativeJND ? (sim / meas - 1) : (sim - meas)
+        rows.append(Row(quantity: q.name, band: band.label, simulated: sim, measured: meas, centreThird: m.centre * q.scale,
+                        difference: diff, jnds: diff / q.jnd))
+    }
+}
+
+// The table.
+print("BRAS CR2 (seminar room, RWTH Aachen): simulated (mean of \(results.count) source–receiver pairs) vs measured")
+print("measured octave = mean of its three third-octaves (centre third-octave alone in brackets); JND: EDT, T20 5 %, C80 1 dB, D50 0.05")
+for q in quantities {
+    print("")
+    print("\(q.name)" + (q.unit.isEmpty ? "" : " (\(q.unit))").padding(toLength: 14 - q.name.count, withPad: " ", startingAt: 0) + bands.map { $0.label.padding(toLength: 9, withPad: " ", startingAt: 0) }.joined())
+    let r = rows.filter { $0.quantity == q.name }
+    let fmt = q.name == "D50" ? "%-9.2f" : (q.name == "C80" ? "%-9.1f" : "%-9.2f")
+    print("  simulated   " + r.map { String(format: fmt, $0.simulated) }.joined())
+    print("  measured    " + r.map { String(format: fmt, $0.measured) }.joined())
+    print("  (centre ⅓)  " + r.map { String(format: fmt, $0.centreThird) }.joined())
+    print("  difference  " + r.map { (q.relativeJND ? String(format: "%+.1f %%", $0.difference * 100)
+                                               : String(format: q.name == "D50" ? "%+.3f" : "%+.2f", $0.difference)).padding(toLength: 9, withPad: " ", startingAt: 0) }.joined())
+    print("  JND         " + r.map { String(format: "%+.2f", $0.jnds).padding(toLength: 9, withPad: " ", startingAt: 0) }.joined())
+}
+let failures = rows.filter { abs($0.jnds) > ($0.band == "125" ? 2 : 1) }
+let seconds = Date().timeIntervalSince(start)
+print("")
+print(failures.isEmpty ? "PASS: every parameter within 1 JND at 250 Hz – 4 kHz and 2 JND at 125 Hz"
+      : "MISS: " + failures.map { String(format: "%@ %@ Hz %+.2f JND", $0.quantity, $0.band, $0.jnds) }.joined(separator: ", "))
+print(String(format: "run time %.1f s (%d pairs, %d threads)", seconds, results.count, options.threads))
+
+// CSV and plot.
+let folder = URL(fileURLWithPath: options.out).appendingPathComponent("bras-cr2")
+try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+var csv = "parameter,band_hz,simulated,measured,measured_centre_third,difference,difference_jnd\n"
+for r in rows { csv += "\(r.quantity),\(r.band),\(r.simulated),\(r.measured),\(r.centreThird),\(r.difference),\(r.jnds)\n" }
+try AtomicFile.write(Data(csv.utf8), to: folder.appendingPathComponent("comparison.csv").path)
+
+let canvas = Canvas(width: 1600, height: 1000)
+canvas.text("BRAS CR2 — simulated (mean of \(results.count) pairs) vs measured; shaded: ±1 JND around the measurement", x: 60, y: 40, size: 22)
+for (k, q) in quantities.enumerated() {
+    let r = rows.filter { $0.quantity == q.name }
+    let values = r.flatMap { [$0.simulated, $0.measured] }
+    let pad = q.relativeJND ? 0.15 * (values.max()! ) : q.jnd * 1.5
+    let lo = values.min()! - pad, hi = values.max()! + pad
+    let panel = PlotPanel(x: 110 + Double(k % 2) * 780, y: 100 + Double(k / 2) * 450, width: 640, height: 330,
+                          xRange: 88...5657, yRange: lo...hi, logX: true)
+    panel.drawAxes(on: canvas, title: q.name, xLabel: "octave band (Hz)", yLabel: q.unit.isEmpty ? q.name : "\(q.name) (\(q.unit))")
+    for (i, row) in r.enumerated() {
+        let x = panel.px(bands[i].hertz)
+        let band = q.relativeJND ? row.measured * q.jnd : q.jnd
+        canvas.fillRect(x: x - 14, y: panel.py(min(hi, row.measured + band)), width: 28,
+                        height: panel.py(max(lo, row.measured - band)) - panel.py(min(hi, row.measured + band)), color: Color(0.2, 0.4, 0.8, 0.18))
+        canvas.fillCircle(x: x, y: panel.py(row.measured), radius: 6, color: Color(0.15, 0.3, 0.75))
+    }
+    canvas.polyline(r.enumerated().map { (panel.px(bands[$0.offset].hertz), panel.py($0.element.simulated)) }, color: Color(0.85, 0.35, 0.1), width: 3)
+    for (i, row) in r.enumerated() { canvas.fillCircle(x: panel.px(bands[i].hertz), y: panel.py(row.simulated), radius: 5, color: Color(0.85, 0.35, 0.1)) }
+}
+canvas.fillCircle(x: 1330, y: 34, radius: 6, color: Color(0.15, 0.3, 0.75)); canvas.text("measured", x: 1342, y: 40, size: 16)
+canvas.fillRect(x: 1440, y: 32, width: 26, height: 4, color: Color(0.85, 0.35, 0.1)); canvas.text("simulated", x: 1472, y: 40, size: 16)
+try canvas.image(text: ["Title": "BRAS CR2 validation", "Software": "Soundstage \(SoundstageVersion.string)"]).write(to: folder.appendingPathComponent("comparison.png").path)
+print("wrote \(folder.path)/comparison.csv and comparison.png")
+exit(failures.isEmpty ? 0 : 1)
