@@ -93,8 +93,8 @@ func rayBenchmark(_ label: String, _ json: String) throws {
     }
 }
 print("\nRay tracing (hybrid: image sources to order 3, α 0.15, scattering 0.1, best of 3)")
-try rayBenchmark("shoebox 6×4×3 m, 1 s", #"{"name": "b", "room": {"shoebox": {"width": 6, "length": 4, "height": 3}}, "surfaces": {"all": {"absorption": 0.15, "scattering": 0.1}}, "speakers": [{"name": "S", "position": [2, 3, 1.5], "directivity": "omni"}], "listener": {"position": [4, 1, 1.7]}, "simulation": {"duration": 1.0, "maxOrder": 3, "rays": RAYS, "airAbsorption": false}}"#)
-try rayBenchmark("L-shaped 8×7×3 m, 1.2 s", #"{"name": "b", "room": {"floorPlan": {"points": [[0, 0], [8, 0], [8, 4], [4, 4], [4, 7], [0, 7]], "height": 3}}, "surfaces": {"all": {"absorption": 0.15, "scattering": 0.1}}, "speakers": [{"name": "S", "position": [6.5, 2, 1.5], "directivity": "omni"}], "listener": {"position": [2, 5.5, 1.2]}, "simulation": {"duration": 1.2, "maxOrder": 3, "rays": RAYS, "airAbsorption": false}}"#)
+try rayBenchmark("shoebox 6×4×3 m, 1 s", #"{"name": "b", "room": {"shoebox": {"width": 6, "length": 4, "height": 3}}, "surfaces": {"all": {"absorption": 0.15, "scattering": 0.1}}, "speakers": [{"name": "S", "position": [2, 3, 1.5], "directivity": "omni"}], "listener": {"position": [4, 1, 1.7]}, "simulation": {"duration": 1.0, "maxOrder": 3, "rays": RAYS, "airAbsorption": false, "diffraction": false}}"#)
+try rayBenchmark("L-shaped 8×7×3 m, 1.2 s", #"{"name": "b", "room": {"floorPlan": {"points": [[0, 0], [8, 0], [8, 4], [4, 4], [4, 7], [0, 7]], "height": 3}}, "surfaces": {"all": {"absorption": 0.15, "scattering": 0.1}}, "speakers": [{"name": "S", "position": [6.5, 2, 1.5], "directivity": "omni"}], "listener": {"position": [2, 5.5, 1.2]}, "simulation": {"duration": 1.2, "maxOrder": 3, "rays": RAYS, "airAbsorption": false, "diffraction": false}}"#)
 print(String(format: "peak memory (RSS) %.0f MiB", peakMemoryMiB()))
 
 // MARK: Rendering (issue #6): 3 minutes of stereo 48 kHz through two speakers' 1-s BRIR pairs,

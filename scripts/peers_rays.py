@@ -34,7 +34,8 @@ def room_json(spec, rays):
             "speakers": [{"name": "S", "position": spec["src"], "directivity": "omni"}],
             "listener": {"position": spec["mic"]}, "air": {"speedOfSound": C},
             "simulation": {"sampleRate": FS, "duration": spec["duration"], "airAbsorption": False, "highpass": 0,
-                           "maxOrder": ORDER, "rays": rays, "seed": 7}}
+                           "maxOrder": ORDER, "rays": rays, "seed": 7,
+                           "diffraction": False}}  # pyroomacoustics has no diffraction model: equal physics
 
 
 def run_soundstage(spec, rays, keep=None, seed=7):

@@ -89,7 +89,7 @@ func brirKey(_ scene: Scene) throws -> String {
         data += (try? Data(contentsOf: URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(file))) ?? Data()
     }
     let s = scene.simulation
-    data += Data("\(s.sampleRate) \(s.durationSeconds) \(s.maxOrder) \(s.rays) \(s.receiverRadius) \(s.seed) \(s.airAbsorption) \(s.scattering) \(s.highpassHertz) \(scene.listener.hrtf) \(scene.listener.hrtfEqualization) \(SoundstageVersion.string)".utf8)
+    data += Data("\(s.sampleRate) \(s.durationSeconds) \(s.maxOrder) \(s.rays) \(s.receiverRadius) \(s.seed) \(s.airAbsorption) \(s.scattering) \(s.diffraction) \(s.highpassHertz) \(scene.listener.hrtf) \(scene.listener.hrtfEqualization) \(SoundstageVersion.string)".utf8)
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for b in data { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
     return String(format: "%016llx", hash)

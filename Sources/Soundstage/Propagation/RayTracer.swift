@@ -42,31 +42,35 @@ public enum RayTracer {
     public static func run(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation,
                            progress: (@Sendable (Int) -> Void)? = nil) -> RayTracingResult {
         let setup = Setup(scene: scene, speakerIndex: speakerIndex, plan: plan)
-        let n = plan.rays
+        let n = setup.raysPerGroup
         let shape = EnergyField(bandCount: setup.bandCount, binSeconds: plan.binSeconds, binCount: setup.binCount)
-        let slots = Slots<(EnergyFieldAccumulator, Int, Int)>(count: slotCount)
+        // One pass per band group (see `Setup.bandGroups`), each split into fixed slots.
+        let groups = setup.bandGroups
+        let items = groups.count * slotCount
+        let slots = Slots<(EnergyFieldAccumulator, Int, Int)>(count: items)
         let done = Counter()
-        parallelFor(slotCount, threads: plan.threads) { slot in
+        parallelFor(items, threads: plan.threads) { item in
+            let group = groups[item / slotCount], slot = item % slotCount
             let field = EnergyFieldAccumulator(shape: shape)
             var reflections = 0, lost = 0
             var ray = slot
             var sinceReport = 0
             while ray < n {
-                let r = setup.trace(ray: ray, into: field)
+                let r = setup.trace(ray: ray, group: group, into: field)
                 reflections += r.reflections
                 if r.lost { lost += 1 }
                 ray += slotCount
                 sinceReport += 1
-                if sinceReport == 256, let progress { progress(done.add(sinceReport)); sinceReport = 0 }
+                if sinceReport == 256, let progress { progress(done.add(sinceReport) / groups.count); sinceReport = 0 }
             }
-            if sinceReport > 0, let progress { progress(done.add(sinceReport)) }
-            slots[slot] = (field, reflections, lost)
+            if sinceReport > 0, let progress { progress(done.add(sinceReport) / groups.count) }
+            slots[item] = (field, reflections, lost)
         }
         let all = slots.all
         var field = shape
         for s in all { field.add(s.0) }
         setup.applyAir(&field)
-        return RayTracingResult(field: field, rays: n, reflections: all.reduce(0) { $0 + $1.1 }, lostRays: all.reduce(0) { $0 + $1.2 })
+        return RayTracingResult(field: field, rays: n * groups.count, reflections: all.reduce(0) { $0 + $1.1 }, lostRays: all.reduce(0) { $0 + $1.2 })
     }
 }
 
@@ -90,6 +94,9 @@ extension RayTracer {
             var meanScattering: Float     // p̄
             var diffuseWeight: BandEnergy  // s / p̄
             var specularWeight: BandEnergy // (1 − s)/(1 − p̄)
+            /// Sides of the rectangle with the polygon's area and perimeter (metres), for the
+            /// diffraction of a finite surface.
+            var width: Double, length: Double
         }
         let caster: RayCaster
         /// The surfaces in raw memory: the hot loop reads them in place instead of copying them.
@@ -109,6 +116,19 @@ extension RayTracer {
         let streamSeed: UInt64
         let airCoefficients: [Double]
         let anyScattering: Bool
+        /// Finite-surface (diffraction) scattering on (see `diffractionFactor`).
+        let diffraction: Bool
+        /// Bands traced together (lane masks). A ray carries all bands of its group in one direction,
+        /// choosing specular or diffuse with the group's mean scattering and reweighting each band by
+        /// s_b/p̄ or (1 − s_b)/(1 − p̄). Where scattering differs widely between bands — diffraction
+        /// makes the low bands scatter and the high ones not — those weights swing between 0 and
+        /// 1/p̄, the late energy of a band rides on a few lucky rays and its decay comes out too
+        /// short; so with diffraction every band is traced on its own (as RAVEN does), with
+        /// `raysPerGroup` = 2N/bands rays each (twice the work of one pass of N rays).
+        let bandGroups: [BandEnergy]
+        let raysPerGroup: Int
+        /// Band centre frequencies (Hz), zero in unused lanes; 1 in used lanes.
+        let frequencies: BandEnergy, bandMask: BandEnergy
 
         init(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation) {
             let bands = FrequencyBands.octaves.count
@@ -130,10 +150,29 @@ extension RayTracer {
                     dw[b] = mean > 0 ? scat[b] / mean : 0
                     sw[b] = mean < 1 ? (1 - scat[b]) / (1 - mean) : 0
                 }
+                // Equivalent rectangle: w + l = P/2, w·l = A.
+                let area = s.polygon.area
+                let perimeter = s.polygon.vertices.indices.reduce(0.0) { $0 + s.polygon.vertices[$1].distance(to: s.polygon.vertices[($1 + 1) % s.polygon.vertices.count]) }
+                let q = perimeter / 4, disc = q * q - area
+                let w = disc > 0 ? q - disc.squareRoot() : area.squareRoot()
                 return SurfaceData(normal: s.polygon.normal, u: u, v: v, keep: keep, scattering: scat, meanScattering: mean,
-                                   diffuseWeight: dw, specularWeight: sw)
+                                   diffuseWeight: dw, specularWeight: sw, width: w, length: area / max(w, 1e-9))
             }
-            anyScattering = surfaceData.contains { $0.meanScattering > 0 }
+            // With every image source within the duration (plain shoebox, "auto") the image sources
+            // carry all specular paths and diffraction would only touch already-diffuse rays.
+            diffraction = useScattering && scene.simulation.diffraction && plan.maxOrder != Int.max
+            var f = BandEnergy(repeating: 0), mask = BandEnergy(repeating: 0)
+            for b in 0..<bands { f[b] = Float(FrequencyBands.octaves.centres[b]); mask[b] = 1 }
+            frequencies = f
+            bandMask = mask
+            if diffraction && bands > 1 {
+                bandGroups = (0..<bands).map { b in var g = BandEnergy(repeating: 0); g[b] = 1; return g }
+                raysPerGroup = max(min(plan.rays, 1000), 2 * plan.rays / bands)
+            } else {
+                bandGroups = [mask]
+                raysPerGroup = plan.rays
+            }
+            anyScattering = diffraction || surfaceData.contains { $0.meanScattering > 0 }
             surfaceTable = SurfaceTable(surfaceData)
             needsVisibility = !caster.isConvex
             source = speaker.position
@@ -157,7 +196,7 @@ extension RayTracer {
             var rng = SplitMix64Generator(seed: RandomStream.derive(streamSeed, UInt64.max, 0))
             airCoefficients = scene.simulation.airAbsorption ? AirAbsorption.energyCoefficients(air: scene.air).values
                 : Array(repeating: 0, count: bands)
-            emitter = Emitter(scene: scene, speaker: speaker, bands: bands, rays: plan.rays, turn: 2 * .pi * rng.nextDouble())
+            emitter = Emitter(scene: scene, speaker: speaker, bands: bands, rays: raysPerGroup, turn: 2 * .pi * rng.nextDouble())
         }
         let emitter: Emitter
 
@@ -181,9 +220,12 @@ extension RayTracer {
         }
 
         /// Traces ray `i`, adding what the listener receives to `field`.
-        func trace(ray i: Int, into field: EnergyFieldAccumulator) -> (reflections: Int, lost: Bool) {
-            var rng = SplitMix64Generator(seed: RandomStream.derive(streamSeed, UInt64(i), 1))
+        func trace(ray i: Int, group: BandEnergy, into field: EnergyFieldAccumulator) -> (reflections: Int, lost: Bool) {
+            let grouped = group != bandMask
+            let groupCount = group.sum()
+            var rng = SplitMix64Generator(seed: RandomStream.derive(streamSeed, UInt64(i), grouped ? UInt64(1 + group.indices.first { group[$0] > 0 }!) : 1))
             var (d, e) = emitter.ray(i)
+            e *= group
             let reference = emitter.referenceEnergy * RayTracer.rouletteThreshold
             var o = source
             var travelled = 0.0
@@ -204,17 +246,28 @@ extension RayTracer {
                 order += 1
                 reflections += 1
                 e *= s.pointee.keep
-                let scatter = s.pointee.meanScattering
-                if scatter > 0 { rain(from: p, surface: s, index: hit.surface, travelled: travelled, energy: e * s.pointee.scattering, into: field) }
+                var scattering = s.pointee.scattering, scatter = s.pointee.meanScattering
+                var diffuseWeight = s.pointee.diffuseWeight, specularWeight = s.pointee.specularWeight
+                let n = s.pointee.normal
+                // Beyond the image sources' share, a finite surface also scatters by diffraction.
+                if diffraction && !(specularHistory && order <= transitionOrder) {
+                    let k = diffractionFactor(s, incidence: hit.t, cosine: abs(d.dot(n)))
+                    scattering = bandMask - (bandMask - scattering) * k
+                }
+                if grouped || diffraction {
+                    scatter = (scattering * group).sum() / groupCount
+                    diffuseWeight = scatter > 0 ? scattering * group / scatter : .zero
+                    specularWeight = scatter < 1 ? (bandMask - scattering) * group / (1 - scatter) : .zero
+                }
+                if scatter > 0 { rain(from: p, surface: s, index: hit.surface, travelled: travelled, energy: e * scattering, into: field) }
                 if scatter > 0 && rng.nextFloat() < scatter {
                     d = lambert(s, &rng)
-                    e *= s.pointee.diffuseWeight
+                    e *= diffuseWeight
                     specularHistory = false
                     countSegment = false
                 } else {
-                    let n = s.pointee.normal
                     d = d - 2 * d.dot(n) * n
-                    e *= s.pointee.specularWeight
+                    e *= specularWeight
                     countSegment = !(specularHistory && order <= transitionOrder)
                 }
                 o = p
@@ -225,6 +278,23 @@ extension RayTracer {
                 }
             }
             return (reflections, false)
+        }
+
+        /// The specular share K_b left by diffraction at a finite surface (Rindel 1986, "Attenuation
+        /// of sound reflections due to diffraction"; used as a scattering coefficient by Christensen
+        /// & Rindel 2005, "A new scattering method that combines roughness and diffraction effects"):
+        /// a reflector of side x, seen at the characteristic distance a* and incidence cos θ, reflects
+        /// specularly above f_x = c·a*/(2(x cos θ)²) and only the share f/f_x below it; K = K_w·K_l,
+        /// and the surface's scattering becomes 1 − (1 − s)·K. a* is the incoming leg (the outgoing
+        /// one is not known yet), so K → 1 (specular) for large surfaces at moderate incidence, and
+        /// small panels, beams and grazing incidence scatter the low frequencies.
+        @inline(__always)
+        func diffractionFactor(_ s: UnsafePointer<SurfaceData>, incidence: Double, cosine: Double) -> BandEnergy {
+            let scale = 2 / (speed * max(incidence, 1e-3))
+            let w = s.pointee.width * cosine, l = s.pointee.length * cosine
+            let kw = pointwiseMin(frequencies * Float(scale * w * w), BandEnergy(repeating: 1))
+            let kl = pointwiseMin(frequencies * Float(scale * l * l), BandEnergy(repeating: 1))
+            return kw * kl
         }
 
         /// The receiver sphere's share of the segment o + t·d, 0 ≤ t ≤ length (d unit length).

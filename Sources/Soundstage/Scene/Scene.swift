@@ -206,6 +206,8 @@ public struct SimulationSettings: Sendable, Equatable {
     public var seed: UInt64 = 1
     public var airAbsorption = true
     public var scattering = true
+    /// Finite-surface (diffraction) scattering in the ray tracer (Christensen & Rindel 2005).
+    public var diffraction = true
     /// High-pass corner in Hz; 0 = off.
     public var highpassHertz: Double = 10
     public init() {}

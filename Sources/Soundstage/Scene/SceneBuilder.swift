@@ -309,7 +309,7 @@ extension SceneBuilder {
     func parseSimulation() throws -> SimulationSettings {
         var s = SimulationSettings()
         guard let node = try root.optional("simulation") else { return s }
-        try node.checkKeys(["sampleRate", "duration", "maxOrder", "rays", "receiverRadius", "seed", "airAbsorption", "scattering", "highpass"])
+        try node.checkKeys(["sampleRate", "duration", "maxOrder", "rays", "receiverRadius", "seed", "airAbsorption", "scattering", "diffraction", "highpass"])
         if let n = try node.optional("sampleRate") { s.sampleRate = try n.integer(in: 8000...384_000) }
         if let n = try node.optional("duration") { s.durationSeconds = try autoOr(n) { try $0.number(in: 0.01...60, unit: "s") } }
         if let n = try node.optional("maxOrder") { s.maxOrder = try autoOr(n) { try $0.integer(in: 0...1000) } }
@@ -318,6 +318,7 @@ extension SceneBuilder {
         if let n = try node.optional("seed") { s.seed = UInt64(try n.integer(in: 0...Int(1 << 53))) }
         if let n = try node.optional("airAbsorption") { s.airAbsorption = try n.bool() }
         if let n = try node.optional("scattering") { s.scattering = try n.bool() }
+        if let n = try node.optional("diffraction") { s.diffraction = try n.bool() }
         // At most 1 kHz, so always below Nyquist (≥ 4 kHz at the lowest allowed rate).
         if let n = try node.optional("highpass") { s.highpassHertz = try n.number(in: 0...1000, unit: "Hz") }
         return s
