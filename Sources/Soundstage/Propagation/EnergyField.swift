@@ -172,19 +172,21 @@ public struct SphereGrid: Sendable, Equatable {
     public func cell(_ v: Vec3) -> Int {
         let ring = min(rings - 1, max(0, Int((v.z + 1) * 0.5 * Double(rings))))
         if sectors == 8 {
-            // Octants of the plane turned by 22.5° (sector k is centred on k·45°): three comparisons.
+            // Octants of the plane turned by 22.5° (sector k is centred on k·45°), branch-free: the
+            // signs of x and y and whether |y| > |x| index a table.
             let c = 0.9238795325112867, s = 0.3826834323650898 // cos, sin 22.5°
             let x = v.x * c - v.y * s, y = v.x * s + v.y * c // turned by +22.5°
-            let octant: Int
-            if y >= 0 { octant = x >= 0 ? (y < x ? 0 : 1) : (y > -x ? 2 : 3) }
-            else { octant = x < 0 ? (-y < -x ? 4 : 5) : (-y > x ? 6 : 7) }
-            return ring * sectors + octant
+            let i = (x >= 0 ? 1 : 0) | (y >= 0 ? 2 : 0) | (abs(y) > abs(x) ? 4 : 0)
+            return ring * sectors + SphereGrid.octants[i]
         }
         var a = SphereGrid.fastAtan2(v.y, v.x) / (2 * .pi) * Double(sectors) + 0.5
         if a < 0 { a += Double(sectors) }
         let sector = min(sectors - 1, Int(a)) % sectors
         return ring * sectors + sector
     }
+
+    /// Octant (0 = around 0°, counting anticlockwise) by [x ≥ 0] + 2·[y ≥ 0] + 4·[|y| > |x|].
+    static let octants = [4, 7, 3, 0, 5, 6, 2, 1]
 
     /// atan2 to within 1e-5 rad (a minimax polynomial for atan on [0, 1], then octant symmetry):
     /// ample for choosing a cell, and several times cheaper than libm's.

@@ -321,8 +321,11 @@ extension RayTracer {
             guard projection > 0 else { return }
             let dist2 = v.dot(v)
             let inverse = 1 / dist2.squareRoot()
-            let sinBeta2 = min(1, radius2 / dist2)
-            let fraction = 2 * projection * inverse * (1 - (1 - sinBeta2).squareRoot())
+            // Cone fraction 2 cos γ (1 − cos β), sin²β = R²/d²; 1 − √(1 − x) by its series for
+            // small x (error < 3·10⁻⁶ relative below x = 0.1), exactly otherwise.
+            let x = min(1, radius2 / dist2)
+            let cap = x < 0.1 ? x * (0.5 + x * (0.125 + x * (0.0625 + x * 0.0390625))) : 1 - (1 - x).squareRoot()
+            let fraction = 2 * projection * inverse * cap
             if needsVisibility && !caster.isClear(p, receiver, skip: index) { return }
             let time = (travelled + dist2 * inverse) * inverseSpeed + delay
             field.add(seconds: time, cell: cell(v * -inverse), energy: e * Float(fraction) * rainScale)

@@ -24,6 +24,22 @@ public enum BandFilterBank {
         return lowpass(band) - lowpass(band - 1)
     }
 
+    /// Every band's weight at the bins of a real FFT of `size` points: table[b][k] at k·fs/size Hz.
+    /// Computed once per (size, rate) and cached: the synthesis asks for the same few sizes.
+    public static func weights(size: Int, sampleRate: Double) -> [[Float]] {
+        let key = WeightKey(size: size, sampleRate: sampleRate)
+        if let cached = weightCache.value(for: key) { return cached }
+        let bins = size / 2 + 1
+        let table = FrequencyBands.octaves.indices.map { b in
+            (0..<bins).map { k in Float(weight(band: b, hertz: Double(k) * sampleRate / Double(size))) }
+        }
+        weightCache.store(table, for: key)
+        return table
+    }
+
+    struct WeightKey: Hashable { let size: Int; let sampleRate: Double }
+    static let weightCache = LockedCache<WeightKey, [[Float]]>(limit: 16)
+
     /// Sums `accumulator`'s bands through the filter bank; returns `accumulator.length` samples.
     /// With a single band the buffer is returned as it is (the weights of one band sum to one).
     public static func combine(_ accumulator: BandAccumulator, sampleRate: Double) -> [Float] {
@@ -34,11 +50,12 @@ public enum BandFilterBank {
         var sum = [Float](repeating: 0, count: 2 * fft.binCount)
         var input = [Float](repeating: 0, count: size)
         var spectrum = [Float](repeating: 0, count: 2 * fft.binCount)
+        let table = weights(size: size, sampleRate: sampleRate)
         for b in 0..<accumulator.bandCount {
             for i in 0..<n { input[i] = accumulator.data[b * n + i] }
             input.withUnsafeBufferPointer { i in spectrum.withUnsafeMutableBufferPointer { s in fft.forward(i.baseAddress!, s.baseAddress!) } }
             for k in 0..<fft.binCount {
-                let w = Float(weight(band: b, hertz: Double(k) * sampleRate / Double(size)))
+                let w = table[b][k]
                 sum[2 * k] += w * spectrum[2 * k]
                 sum[2 * k + 1] += w * spectrum[2 * k + 1]
             }
@@ -57,10 +74,11 @@ extension BandFilterBank {
         var input = [Float](repeating: 0, count: size)
         for i in 0..<n { input[padding + i] = signal[i] }
         let spectrum = fft.forward(input)
+        let table = weights(size: size, sampleRate: sampleRate)
         return FrequencyBands.octaves.indices.map { b in
             var s = spectrum
             for k in 0..<fft.binCount {
-                let w = Float(weight(band: b, hertz: Double(k) * sampleRate / Double(size)))
+                let w = table[b][k]
                 s[2 * k] *= w
                 s[2 * k + 1] *= w
             }
@@ -104,5 +122,21 @@ public struct Biquad: Sendable {
     public func process(_ x: inout [Float]) {
         var chain = BiquadChain([self])
         chain.process(&x)
+    }
+}
+
+/// A small thread-safe cache (first-in, first-out beyond `limit` entries).
+final class LockedCache<Key: Hashable, Value>: @unchecked Sendable {
+    private var entries: [Key: Value] = [:]
+    private var order: [Key] = []
+    private let limit: Int
+    private let lock = NSLock()
+    init(limit: Int) { self.limit = limit }
+    func value(for key: Key) -> Value? { lock.lock(); defer { lock.unlock() }; return entries[key] }
+    func store(_ value: Value, for key: Key) {
+        lock.lock(); defer { lock.unlock() }
+        if entries[key] == nil { order.append(key) }
+        entries[key] = value
+        if order.count > limit { entries[order.removeFirst()] = nil }
     }
 }

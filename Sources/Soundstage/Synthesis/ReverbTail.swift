@@ -128,15 +128,16 @@ public struct ReverbTail: Sendable {
         var out = [Float](repeating: 0, count: frames)
         var input = [Float](repeating: 0, count: size)
         var spectrum = [Float](repeating: 0, count: 2 * fft.binCount)
+        let weights = BandFilterBank.weights(size: size, sampleRate: fs)
         for b in 0..<synthesisBands {
             for i in 0..<length { input[i] = acc.data[b * length + i] }
             input.withUnsafeBufferPointer { i in spectrum.withUnsafeMutableBufferPointer { s in fft.forward(i.baseAddress!, s.baseAddress!) } }
             var filterEnergy = 0.0
             for k in 0..<fft.binCount {
-                let w = BandFilterBank.weight(band: b, hertz: Double(k) * fs / Double(size))
-                spectrum[2 * k] *= Float(w)
-                spectrum[2 * k + 1] *= Float(w)
-                filterEnergy += (k == 0 || 2 * k == size ? 1 : 2) * w * w
+                let w = weights[b][k]
+                spectrum[2 * k] *= w
+                spectrum[2 * k + 1] *= w
+                filterEnergy += (k == 0 || 2 * k == size ? 1 : 2) * Double(w) * Double(w)
             }
             filterEnergy /= Double(size)
             let band = Array(fft.inverse(spectrum)[pad..<(pad + frames)])
