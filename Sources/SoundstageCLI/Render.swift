@@ -6,7 +6,8 @@ struct Render: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render music through a room's BRIRs for IEMs or headphones.",
         discussion: """
-        Routes the music's channels to the speakers (mono → all; stereo → L/R; 5.1/7.1 in WAV order, with \
+        Routes the music's channels to the speakers (mono → all; stereo → L/R; 5.1/7.1 by the WAV channel \
+        mask, else in WAV order, with \
         ITU-R BS.775 fold-down for channels the room has no speaker for), convolves with the BRIRs, applies \
         an optional IEM EQ (Equalizer APO / AutoEq parametric text) and matches the loudness (default \
         −16 LUFS, true peak ≤ −1 dBTP) or applies --gain. The room is simulated at the music's own sample \

@@ -32,6 +32,12 @@ public final class AudioFileReader {
         return ok == SF_TRUE ? map : nil
     }
 
+    /// The speaker position of each channel from the file's channel mask (WAVE_FORMAT_EXTENSIBLE
+    /// dwChannelMask, CAF layouts), or nil when the file declares none.
+    public var channelPositions: [ChannelPosition]? {
+        channelMap.map { $0.map(ChannelPosition.init(sndfile:)) }
+    }
+
     /// Up to `frames` frames as planar channels; empty at the end of the file.
     public func read(frames: Int) -> [[Float]] {
         if interleaved.count < frames * channelCount { interleaved = [Float](repeating: 0, count: frames * channelCount) }
@@ -52,12 +58,17 @@ public final class AudioFileWriter {
     public let channelCount: Int
     private var interleaved: [Float] = []
 
-    public init(_ path: String, sampleRate: Int, channels: Int, format: AudioFileFormat? = nil) throws {
+    /// `positions`: the channel mask to declare (WAV/CAF), e.g. for a 5.1 file.
+    public init(_ path: String, sampleRate: Int, channels: Int, format: AudioFileFormat? = nil, positions: [ChannelPosition]? = nil) throws {
         let format = format ?? .forPath(path)
         var info = SF_INFO()
         info.samplerate = Int32(sampleRate)
         info.channels = Int32(channels)
         info.format = format.sndfileFormat
+        if positions != nil && (info.format & Int32(SF_FORMAT_TYPEMASK)) == Int32(SF_FORMAT_WAV) {
+            // A channel mask needs WAVE_FORMAT_EXTENSIBLE.
+            info.format = (info.format & ~Int32(SF_FORMAT_TYPEMASK)) | Int32(SF_FORMAT_WAVEX)
+        }
         guard sf_format_check(&info) != 0 else {
             throw AudioFileError(path: path, reason: "\(channels) channels at \(sampleRate) Hz cannot be written in this format")
         }
@@ -68,6 +79,10 @@ public final class AudioFileWriter {
         }
         sf_command(f, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
         sf_command(f, Int32(SFC_SET_ADD_PEAK_CHUNK), nil, Int32(SF_FALSE))
+        if let positions, positions.count == channels {
+            var map = positions.map(\.sndfileValue)
+            _ = map.withUnsafeMutableBytes { sf_command(f, Int32(SFC_SET_CHANNEL_MAP_INFO), $0.baseAddress, Int32($0.count)) }
+        }
         self.path = path
         file = f
         channelCount = channels
@@ -108,5 +123,49 @@ public final class AudioFileWriter {
     public static func removeTemporaryFiles() {
         lock.lock(); defer { lock.unlock() }
         for p in inProgress { unlink(p) }
+    }
+}
+
+/// Where a channel of a multichannel file is meant to play (the WAV channel mask's positions).
+public enum ChannelPosition: Sendable, Equatable {
+    case mono, frontLeft, frontRight, frontCenter, lfe, backLeft, backRight, sideLeft, sideRight, backCenter
+    case frontLeftOfCenter, frontRightOfCenter, other
+
+    init(sndfile v: Int32) {
+        switch Int(v) {
+        case SF_CHANNEL_MAP_MONO: self = .mono
+        case SF_CHANNEL_MAP_LEFT, SF_CHANNEL_MAP_FRONT_LEFT: self = .frontLeft
+        case SF_CHANNEL_MAP_RIGHT, SF_CHANNEL_MAP_FRONT_RIGHT: self = .frontRight
+        case SF_CHANNEL_MAP_CENTER, SF_CHANNEL_MAP_FRONT_CENTER: self = .frontCenter
+        case SF_CHANNEL_MAP_LFE: self = .lfe
+        case SF_CHANNEL_MAP_REAR_LEFT: self = .backLeft
+        case SF_CHANNEL_MAP_REAR_RIGHT: self = .backRight
+        case SF_CHANNEL_MAP_SIDE_LEFT: self = .sideLeft
+        case SF_CHANNEL_MAP_SIDE_RIGHT: self = .sideRight
+        case SF_CHANNEL_MAP_REAR_CENTER: self = .backCenter
+        case SF_CHANNEL_MAP_FRONT_LEFT_OF_CENTER: self = .frontLeftOfCenter
+        case SF_CHANNEL_MAP_FRONT_RIGHT_OF_CENTER: self = .frontRightOfCenter
+        default: self = .other
+        }
+    }
+
+    var sndfileValue: Int32 {
+        let v: Int
+        switch self {
+        case .mono: v = SF_CHANNEL_MAP_MONO
+        case .frontLeft: v = SF_CHANNEL_MAP_FRONT_LEFT
+        case .frontRight: v = SF_CHANNEL_MAP_FRONT_RIGHT
+        case .frontCenter: v = SF_CHANNEL_MAP_FRONT_CENTER
+        case .lfe: v = SF_CHANNEL_MAP_LFE
+        case .backLeft: v = SF_CHANNEL_MAP_REAR_LEFT
+        case .backRight: v = SF_CHANNEL_MAP_REAR_RIGHT
+        case .sideLeft: v = SF_CHANNEL_MAP_SIDE_LEFT
+        case .sideRight: v = SF_CHANNEL_MAP_SIDE_RIGHT
+        case .backCenter: v = SF_CHANNEL_MAP_REAR_CENTER
+        case .frontLeftOfCenter: v = SF_CHANNEL_MAP_FRONT_LEFT_OF_CENTER
+        case .frontRightOfCenter: v = SF_CHANNEL_MAP_FRONT_RIGHT_OF_CENTER
+        case .other: v = SF_CHANNEL_MAP_INVALID
+        }
+        return Int32(v)
     }
 }

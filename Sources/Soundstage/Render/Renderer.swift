@@ -35,7 +35,7 @@ public enum Renderer {
             throw AudioFileError(path: input, reason: "sample rate \(reader.sampleRate) Hz differs from the BRIRs' \(brirs.first?.sampleRate ?? 0) Hz")
         }
         // One filter pair per input channel: the routed speakers' BRIRs summed with their gains.
-        let routes = ChannelRouting.route(inputChannels: reader.channelCount, speakers: speakers)
+        let routes = ChannelRouting.route(inputChannels: reader.channelCount, speakers: speakers, positions: reader.channelPositions)
         let length = brirs.map(\.frameCount).max() ?? 1
         let filters: [[[Float]]] = routes.map { route in
             (0..<2).map { ear in

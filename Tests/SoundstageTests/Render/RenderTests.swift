@@ -60,6 +60,34 @@ final class RenderTests: XCTestCase {
         XCTAssertEqual(ChannelRouting.route(inputChannels: 6, speakers: surround)[4].map(\.speaker), [3])
     }
 
+    func testRoutingFollowsTheWAVChannelMask() throws {
+        // A 4-channel file whose mask says FL FR SL SR (not the WAV-order FL FR FC LFE): the side
+        // pair must reach the 5.1 room's surround speakers (channels 4, 5), not C and LFE.
+        let room = speakers([0, 1, 2, 3, 4, 5])
+        let positions: [ChannelPosition] = [.frontLeft, .frontRight, .sideLeft, .sideRight]
+        let routes = ChannelRouting.route(inputChannels: 4, speakers: room, positions: positions)
+        XCTAssertEqual(routes.map { $0.map(\.speaker) }, [[0], [1], [4], [5]])
+        // The same mask in a stereo room folds the sides onto their fronts at −3 dB.
+        let folded = ChannelRouting.route(inputChannels: 4, speakers: speakers([0, 1]), positions: positions)
+        XCTAssertEqual(folded.map { $0.map(\.speaker) }, [[0], [1], [0], [1]])
+        XCTAssertEqual(folded[2][0].gain, 0.5.squareRoot(), accuracy: 1e-12)
+        // Without a mask the channel index is the WAV-order slot: channel 2 is the centre.
+        XCTAssertEqual(ChannelRouting.route(inputChannels: 4, speakers: room)[2].map(\.speaker), [2])
+        // A quad file (FL FR BL BR) written with its mask and read back through libsndfile, then
+        // rendered routes by the mask: its rear pair drives the 5.1 room's surrounds.
+        let folder = TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let quad: [ChannelPosition] = [.frontLeft, .frontRight, .backLeft, .backRight]
+        let path = folder.appendingPathComponent("quad.wav").path
+        let writer = try AudioFileWriter(path, sampleRate: 48000, channels: 4, format: .wavFloat32, positions: quad)
+        try writer.write(Array(repeating: [Float](repeating: 0.1, count: 64), count: 4))
+        try writer.finish()
+        let reader = try AudioFileReader(path)
+        XCTAssertEqual(reader.channelPositions, quad)
+        XCTAssertEqual(ChannelRouting.route(inputChannels: 4, speakers: room, positions: reader.channelPositions).map { $0.map(\.speaker) },
+                       [[0], [1], [4], [5]])
+    }
+
     func testEQMatchesTheCookbookFormulas() throws {
         // Closed-form properties of the RBJ designs: a peak reaches its gain at Fc; shelves reach their
         // gain at DC (low) or Nyquist (high) and half of it (in dB) at Fc; LP/HP with Q = 1/√2 are −3.01 dB at Fc.
