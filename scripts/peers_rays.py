@@ -98,7 +98,7 @@ def bench():
                   f"   pyroomacoustics {t_pra:6.3f} s   ratio {t_pra / t:5.1f}x (command {t_pra / t_cmd:4.1f}x)")
 
 
-def validate(runs=3):
+def validate(runs=6):
     """Mean T30 over `runs` seeds (ours) and `runs` runs (pyroomacoustics draws its own random rays
     and noise each run): single low-band T30s of either fluctuate by several per cent."""
     import soundfile as sf
