@@ -41,25 +41,22 @@ public enum LoudnessMeter {
     }
 }
 
-/// Loudness measured block by block (integrated LUFS and true peak), for streaming renders.
-/// The integrated loudness (all channels in one libebur128 state) and each channel's true peak
-/// (4× oversampled, the costly part) are measured in separate states, concurrently.
+/// Loudness measured block by block (integrated LUFS and true peak), for streaming renders:
+/// the integrated loudness through libebur128 (all channels in one state), the true peak through
+/// `TruePeakMeter` (4× oversampled in SIMD; libebur128's scalar true-peak meter was the render's
+/// largest cost), each channel on its own thread.
 public final class LoudnessAccumulator: @unchecked Sendable {
     private var loudness: UnsafeMutablePointer<ebur128_state>?
-    private var peaks: [UnsafeMutablePointer<ebur128_state>?]
+    private let peaks: TruePeakMeter
     let channels: Int
     public init?(channels: Int, sampleRate: Int) {
         guard let s = ebur128_init(UInt32(channels), UInt(sampleRate), Int32(EBUR128_MODE_I.rawValue)) else { return nil }
         loudness = s
         if channels >= 6 { ebur128_set_channel(s, 3, Int32(EBUR128_UNUSED.rawValue)) }
-        peaks = (0..<channels).map { _ in ebur128_init(1, UInt(sampleRate), Int32(EBUR128_MODE_TRUE_PEAK.rawValue)) }
-        guard peaks.allSatisfy({ $0 != nil }) else { return nil }
+        peaks = TruePeakMeter(channels: channels)
         self.channels = channels
     }
-    deinit {
-        ebur128_destroy(&loudness)
-        for i in peaks.indices { ebur128_destroy(&peaks[i]) }
-    }
+    deinit { ebur128_destroy(&loudness) }
     public func add(_ block: [[Float]]) {
         let n = block.first?.count ?? 0
         guard n > 0 else { return }
@@ -70,15 +67,13 @@ public final class LoudnessAccumulator: @unchecked Sendable {
                 for c in 0..<channels { for f in 0..<n { interleaved[f * channels + c] = block[c][f] } }
                 _ = interleaved.withUnsafeBufferPointer { ebur128_add_frames_float(self.loudness, $0.baseAddress, n) }
             } else {
-                _ = block[task - 1].withUnsafeBufferPointer { ebur128_add_frames_float(self.peaks[task - 1], $0.baseAddress, n) }
+                self.peaks.add(channel: task - 1, block[task - 1])
             }
         }
     }
     public var result: LoudnessMeter.Measurement {
         var value = -Double.infinity
         _ = ebur128_loudness_global(loudness, &value)
-        var peak = 0.0
-        for state in peaks { var p = 0.0; if ebur128_true_peak(state, 0, &p) == 0 { peak = max(peak, p) } }
-        return LoudnessMeter.Measurement(integratedLUFS: value, truePeakDBTP: 20 * log10(peak))
+        return LoudnessMeter.Measurement(integratedLUFS: value, truePeakDBTP: peaks.truePeakDBTP)
     }
 }

@@ -277,8 +277,8 @@ struct RayCaster: Sendable {
                 let n = s.nodes[node]
                 // Slab test.
                 let t0 = (n.lo - o) * inv, t1 = (n.hi - o) * inv
-                let near = pointwiseMin(t0, t1), far = pointwiseMax(t0, t1)
-                let enter = max(near.max(), tMin), exit = min(far.min(), best)
+                let near = lanesMin(t0, t1), far = lanesMax(t0, t1)
+                let enter = max(largestLane(near), tMin), exit = min(smallestLane(far), best)
                 if !(enter <= exit) { continue }
                 if n.count > 0 {
                     for k in n.first..<(n.first + n.count) {

@@ -77,10 +77,10 @@ public enum RayTracer {
 /// Band energies of one ray: one lane per band (bands beyond the engine's count stay zero).
 typealias BandEnergy = SIMD8<Float>
 
-/// The largest lane, by halving (the generic `max()` is not specialized in the hot loop).
+/// The largest lane, by halving (see `lanesMax`).
 @inline(__always) func largest(_ e: BandEnergy) -> Float {
-    let a = pointwiseMax(e.lowHalf, e.highHalf)
-    let b = pointwiseMax(a.lowHalf, a.highHalf)
+    let a = lanesMax(e.lowHalf, e.highHalf)
+    let b = a.lowHalf.replacing(with: a.highHalf, where: a.highHalf .> a.lowHalf)
     return max(b.x, b.y)
 }
 
@@ -292,8 +292,8 @@ extension RayTracer {
         func diffractionFactor(_ s: UnsafePointer<SurfaceData>, incidence: Double, cosine: Double) -> BandEnergy {
             let scale = 2 / (speed * max(incidence, 1e-3))
             let w = s.pointee.width * cosine, l = s.pointee.length * cosine
-            let kw = pointwiseMin(frequencies * Float(scale * w * w), BandEnergy(repeating: 1))
-            let kl = pointwiseMin(frequencies * Float(scale * l * l), BandEnergy(repeating: 1))
+            let kw = lanesMin(frequencies * Float(scale * w * w), BandEnergy(repeating: 1))
+            let kl = lanesMin(frequencies * Float(scale * l * l), BandEnergy(repeating: 1))
             return kw * kl
         }
 

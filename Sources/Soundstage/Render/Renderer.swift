@@ -24,6 +24,9 @@ public struct RenderReport: Sendable {
 /// stays flat. The output is written to a temporary sibling and renamed only when complete.
 public enum Renderer {
     public static let blockFrames = 1 << 16
+    /// Held below the true-peak ceiling: 4×-oversampling meters (ours, libebur128's) differ by up to
+    /// ≈ 0.1 dB on the same signal, so the render stays under the ceiling on any BS.1770 meter.
+    public static let truePeakMargin = 0.1
 
     /// - Parameters:
     ///   - brirs: per speaker (in `speakers` order), 2-channel BRIRs at the input's sample rate.
@@ -78,7 +81,7 @@ public enum Renderer {
         case .gain(let db): gain = db
         case .loudness(let target, let ceiling):
             guard measured.integratedLUFS.isFinite else { throw AudioFileError(path: input, reason: "the input is silent; use --gain") }
-            gain = min(target - measured.integratedLUFS, ceiling - measured.truePeakDBTP)
+            gain = min(target - measured.integratedLUFS, ceiling - truePeakMargin - measured.truePeakDBTP)
         }
         // Pass 2: apply the gain and write the output format.
         let reader2 = try AudioFileReader(pass1)
