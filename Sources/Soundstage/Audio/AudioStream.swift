@@ -43,9 +43,15 @@ public final class AudioFileReader {
         if interleaved.count < frames * channelCount { interleaved = [Float](repeating: 0, count: frames * channelCount) }
         let got = Int(interleaved.withUnsafeMutableBufferPointer { sf_readf_float(file, $0.baseAddress, sf_count_t(frames)) })
         guard got > 0 else { return [] }
-        var out = [[Float]](repeating: [Float](repeating: 0, count: got), count: channelCount)
-        for f in 0..<got { for c in 0..<channelCount { out[c][f] = interleaved[f * channelCount + c] } }
-        return out
+        let channels = channelCount
+        return interleaved.withUnsafeBufferPointer { src in
+            (0..<channels).map { c in
+                [Float](unsafeUninitializedCapacity: got) { dst, count in
+                    for f in 0..<got { dst[f] = src[f * channels + c] }
+                    count = got
+                }
+            }
+        }
     }
 }
 
@@ -95,7 +101,12 @@ public final class AudioFileWriter {
         guard let file else { return }
         let frames = channels.first?.count ?? 0
         if interleaved.count < frames * channelCount { interleaved = [Float](repeating: 0, count: frames * channelCount) }
-        for c in 0..<channelCount { for f in 0..<frames { interleaved[f * channelCount + c] = channels[c][f] } }
+        let count = channelCount
+        interleaved.withUnsafeMutableBufferPointer { dst in
+            for c in 0..<count {
+                channels[c].withUnsafeBufferPointer { src in for f in 0..<frames { dst[f * count + c] = src[f] } }
+            }
+        }
         let written = interleaved.withUnsafeBufferPointer { sf_writef_float(file, $0.baseAddress, sf_count_t(frames)) }
         guard Int(written) == frames else { throw AudioFileError(path: path, reason: "write failed (disk full?)") }
     }

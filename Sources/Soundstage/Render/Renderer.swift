@@ -66,7 +66,7 @@ public enum Renderer {
             let keep = min(out[0].count, total - produced)
             for ear in 0..<2 {
                 out[ear] = Array(out[ear].prefix(keep))
-                if preamp != 1 { for i in out[ear].indices { out[ear][i] *= preamp } }
+                if preamp != 1 { out[ear].withUnsafeMutableBufferPointer { x in for i in x.indices { x[i] *= preamp } } }
                 eqChains[ear].process(&out[ear])
             }
             meter?.add(out)
@@ -91,7 +91,7 @@ public enum Renderer {
         while true {
             var b = reader2.read(frames: blockFrames)
             if b.isEmpty { break }
-            for c in 0..<2 { for i in b[c].indices { b[c][i] *= g } }
+            for c in 0..<2 { b[c].withUnsafeMutableBufferPointer { x in for i in x.indices { x[i] *= g } } }
             try writer2.write(b)
             done += b[0].count
             progress?(0.5 + Double(done) / Double(total) * 0.5)
