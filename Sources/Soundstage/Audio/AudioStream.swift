@@ -142,41 +142,23 @@ public enum ChannelPosition: Sendable, Equatable {
     case mono, frontLeft, frontRight, frontCenter, lfe, backLeft, backRight, sideLeft, sideRight, backCenter
     case frontLeftOfCenter, frontRightOfCenter, other
 
+    /// The libsndfile channel-map value of each position (read and written through one table).
+    static let sndfileTable: [(ChannelPosition, Int)] = [
+        (.mono, SF_CHANNEL_MAP_MONO), (.frontLeft, SF_CHANNEL_MAP_FRONT_LEFT), (.frontLeft, SF_CHANNEL_MAP_LEFT),
+        (.frontRight, SF_CHANNEL_MAP_FRONT_RIGHT), (.frontRight, SF_CHANNEL_MAP_RIGHT),
+        (.frontCenter, SF_CHANNEL_MAP_FRONT_CENTER), (.frontCenter, SF_CHANNEL_MAP_CENTER), (.lfe, SF_CHANNEL_MAP_LFE),
+        (.backLeft, SF_CHANNEL_MAP_REAR_LEFT), (.backRight, SF_CHANNEL_MAP_REAR_RIGHT),
+        (.sideLeft, SF_CHANNEL_MAP_SIDE_LEFT), (.sideRight, SF_CHANNEL_MAP_SIDE_RIGHT), (.backCenter, SF_CHANNEL_MAP_REAR_CENTER),
+        (.frontLeftOfCenter, SF_CHANNEL_MAP_FRONT_LEFT_OF_CENTER), (.frontRightOfCenter, SF_CHANNEL_MAP_FRONT_RIGHT_OF_CENTER),
+    ]
+
     init(sndfile v: Int32) {
-        switch Int(v) {
-        case SF_CHANNEL_MAP_MONO: self = .mono
-        case SF_CHANNEL_MAP_LEFT, SF_CHANNEL_MAP_FRONT_LEFT: self = .frontLeft
-        case SF_CHANNEL_MAP_RIGHT, SF_CHANNEL_MAP_FRONT_RIGHT: self = .frontRight
-        case SF_CHANNEL_MAP_CENTER, SF_CHANNEL_MAP_FRONT_CENTER: self = .frontCenter
-        case SF_CHANNEL_MAP_LFE: self = .lfe
-        case SF_CHANNEL_MAP_REAR_LEFT: self = .backLeft
-        case SF_CHANNEL_MAP_REAR_RIGHT: self = .backRight
-        case SF_CHANNEL_MAP_SIDE_LEFT: self = .sideLeft
-        case SF_CHANNEL_MAP_SIDE_RIGHT: self = .sideRight
-        case SF_CHANNEL_MAP_REAR_CENTER: self = .backCenter
-        case SF_CHANNEL_MAP_FRONT_LEFT_OF_CENTER: self = .frontLeftOfCenter
-        case SF_CHANNEL_MAP_FRONT_RIGHT_OF_CENTER: self = .frontRightOfCenter
-        default: self = .other
-        }
+        self = ChannelPosition.sndfileTable.first { $0.1 == Int(v) }?.0 ?? .other
     }
 
+    /// The first (preferred) value the table gives this position; the generic left/right/centre
+    /// values are read as front ones but never written.
     var sndfileValue: Int32 {
-        let v: Int
-        switch self {
-        case .mono: v = SF_CHANNEL_MAP_MONO
-        case .frontLeft: v = SF_CHANNEL_MAP_FRONT_LEFT
-        case .frontRight: v = SF_CHANNEL_MAP_FRONT_RIGHT
-        case .frontCenter: v = SF_CHANNEL_MAP_FRONT_CENTER
-        case .lfe: v = SF_CHANNEL_MAP_LFE
-        case .backLeft: v = SF_CHANNEL_MAP_REAR_LEFT
-        case .backRight: v = SF_CHANNEL_MAP_REAR_RIGHT
-        case .sideLeft: v = SF_CHANNEL_MAP_SIDE_LEFT
-        case .sideRight: v = SF_CHANNEL_MAP_SIDE_RIGHT
-        case .backCenter: v = SF_CHANNEL_MAP_REAR_CENTER
-        case .frontLeftOfCenter: v = SF_CHANNEL_MAP_FRONT_LEFT_OF_CENTER
-        case .frontRightOfCenter: v = SF_CHANNEL_MAP_FRONT_RIGHT_OF_CENTER
-        case .other: v = SF_CHANNEL_MAP_INVALID
-        }
-        return Int32(v)
+        Int32(ChannelPosition.sndfileTable.first { $0.0 == self }?.1 ?? SF_CHANNEL_MAP_INVALID)
     }
 }
