@@ -264,22 +264,31 @@ struct RayCaster: Sendable {
         }
         let inv = Vec3(1 / d.x, 1 / d.y, 1 / d.z)
         var best = tMax, hit = -1
-        // The front-to-back stack holds at most depth + 1 entries; `build` caps the depth.
-        var stack = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        return withUnsafeMutableBytes(of: &stack) { raw -> (t: Double, surface: Int)? in
-            let stack = raw.baseAddress!.assumingMemoryBound(to: Int.self)
-            stack[0] = 0
+        /// Where the ray enters node `k`'s box within (tMin, best), or nil.
+        @inline(__always) func entry(_ k: Int) -> Double? {
+            let n = s.nodes[k]
+            let t0 = (n.lo - o) * inv, t1 = (n.hi - o) * inv
+            let enter = max(largestLane(lanesMin(t0, t1)), tMin), exit = min(smallestLane(lanesMax(t0, t1)), best)
+            return enter <= exit ? enter : nil
+        }
+        guard let rootEntry = entry(0) else { return nil }
+        // Nodes still to visit with the distance where the ray enters them, nearest on top; a node
+        // entered beyond the best hit so far is dropped when popped. At most depth + 1 entries
+        // (`build` caps the depth at 60).
+        var nodeStack = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var entryStack = nodeStack
+        return withUnsafeMutableBytes(of: &nodeStack) { rawNodes -> (t: Double, surface: Int)? in
+          withUnsafeMutableBytes(of: &entryStack) { rawEntries -> (t: Double, surface: Int)? in
+            let nodes = rawNodes.baseAddress!.assumingMemoryBound(to: Int.self)
+            let entries = rawEntries.baseAddress!.assumingMemoryBound(to: Double.self)
+            nodes[0] = 0; entries[0] = rootEntry
             var top = 1
             while top > 0 {
                 top -= 1
-                let node = stack[top]
+                if entries[top] > best { continue }
+                let node = nodes[top]
                 let n = s.nodes[node]
-                // Slab test.
-                let t0 = (n.lo - o) * inv, t1 = (n.hi - o) * inv
-                let near = lanesMin(t0, t1), far = lanesMax(t0, t1)
-                let enter = max(largestLane(near), tMin), exit = min(smallestLane(far), best)
-                if !(enter <= exit) { continue }
                 if n.count > 0 {
                     for k in n.first..<(n.first + n.count) {
                         let i = s.order[k]
@@ -290,13 +299,23 @@ struct RayCaster: Sendable {
                         }
                     }
                 } else {
-                    // Visit the nearer child first (the left one holds the smaller centroids).
+                    // Both children's boxes; the nearer one is visited first.
                     let left = node + 1, right = n.first
-                    if d[n.axis] >= 0 { stack[top] = right; stack[top + 1] = left } else { stack[top] = left; stack[top + 1] = right }
-                    top += 2
+                    let el = entry(left), er = entry(right)
+                    switch (el, er) {
+                    case let (l?, r?):
+                        let (near, far, nearT, farT) = l <= r ? (left, right, l, r) : (right, left, r, l)
+                        nodes[top] = far; entries[top] = farT
+                        nodes[top + 1] = near; entries[top + 1] = nearT
+                        top += 2
+                    case let (l?, nil): nodes[top] = left; entries[top] = l; top += 1
+                    case let (nil, r?): nodes[top] = right; entries[top] = r; top += 1
+                    case (nil, nil): break
+                    }
                 }
             }
             return hit >= 0 ? (best, hit) : nil
+          }
         }
     }
 }
