@@ -123,6 +123,6 @@ func renderBenchmark(minutes: Double, label: String) throws {
     print(String(format: "%-46@ %7.2f s wall  %7.0f× real time  peak RSS so far %.0f MiB", label as NSString,
                  report.wallSeconds, report.realTimeFactor, peakMemoryMiB()))
 }
-print("\nRendering (two passes: convolve + loudness, then gain; float WAV in and out)")
+print("\nRendering (convolve + loudness into a float WAV, then the gain in place)")
 try renderBenchmark(minutes: 3, label: "3 min stereo, 2 speakers × 1 s BRIRs")
 try renderBenchmark(minutes: 60, label: "60 min stereo, same BRIRs")

@@ -19,9 +19,11 @@ public struct RenderReport: Sendable {
     public var realTimeFactor: Double { inputSeconds / max(wallSeconds, 1e-9) }
 }
 
-/// Renders music through a room's BRIRs for IEMs: route → stream-convolve → EQ → level, in two
-/// passes over a temporary float file so the gain can follow the measured loudness while memory
-/// stays flat. The output is written to a temporary sibling and renamed only when complete.
+/// Renders music through a room's BRIRs for IEMs: route → stream-convolve → EQ → level. The first
+/// pass writes a temporary float WAV beside the output and measures it, so the gain can follow the
+/// measured loudness while memory stays flat; for a float WAV output the gain is then applied in
+/// place (memory-mapped) and the file renamed into place, for FLAC a second pass converts it. The
+/// output appears only when complete.
 public enum Renderer {
     public static let blockFrames = 1 << 16
     /// Held below the true-peak ceiling: 4×-oversampling meters (ours, libebur128's) differ by up to
@@ -83,22 +85,35 @@ public enum Renderer {
             guard measured.integratedLUFS.isFinite else { throw AudioFileError(path: input, reason: "the input is silent; use --gain") }
             gain = min(target - measured.integratedLUFS, ceiling - truePeakMargin - measured.truePeakDBTP)
         }
-        // Pass 2: apply the gain and write the output format.
+        let report = RenderReport(inputSeconds: Double(reader.frameCount) / Double(rate), outputSeconds: Double(total) / Double(rate),
+                                  gainDB: gain, integratedLUFS: measured.integratedLUFS + gain, truePeakDBTP: measured.truePeakDBTP + gain,
+                                  wallSeconds: 0)
+        if AudioFileFormat.forPath(output) == .wavFloat32 {
+            // The first pass already wrote the output format: apply the gain in place and move the
+            // file into place (same folder: an atomic rename).
+            if gain != 0 { try FloatWAV.scale(path: pass1, by: Float(pow(10, gain / 20))) }
+            guard rename(pass1, output) == 0 else { throw AudioFileError(path: output, reason: String(cString: strerror(errno))) }
+            progress?(1)
+            var done = report
+            done.wallSeconds = Date().timeIntervalSince(start)
+            return done
+        }
+        // Pass 2 (other formats): apply the gain and write the output format.
         let reader2 = try AudioFileReader(pass1)
         let writer2 = try AudioFileWriter(output, sampleRate: rate, channels: 2)
         let g = Float(pow(10, gain / 20))
-        var done = 0
+        var copied = 0
         while true {
             var b = reader2.read(frames: blockFrames)
             if b.isEmpty { break }
             for c in 0..<2 { b[c].withUnsafeMutableBufferPointer { x in for i in x.indices { x[i] *= g } } }
             try writer2.write(b)
-            done += b[0].count
-            progress?(0.5 + Double(done) / Double(total) * 0.5)
+            copied += b[0].count
+            progress?(0.5 + Double(copied) / Double(total) * 0.5)
         }
         try writer2.finish()
-        return RenderReport(inputSeconds: Double(reader.frameCount) / Double(rate), outputSeconds: Double(total) / Double(rate), gainDB: gain,
-                            integratedLUFS: measured.integratedLUFS + gain, truePeakDBTP: measured.truePeakDBTP + gain,
-                            wallSeconds: Date().timeIntervalSince(start))
+        var done = report
+        done.wallSeconds = Date().timeIntervalSince(start)
+        return done
     }
 }

@@ -43,3 +43,8 @@ public final class Slots<T>: @unchecked Sendable {
 
 /// The number of CPU cores, the default for `--threads`.
 public var defaultThreadCount: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+/// A raw pointer handed to parallel work items that each touch their own part of the memory.
+struct SendablePointer: @unchecked Sendable {
+    let raw: UnsafeMutableRawPointer
+}

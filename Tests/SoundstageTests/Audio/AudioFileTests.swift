@@ -45,3 +45,31 @@ final class AudioFileTests: XCTestCase {
         }
     }
 }
+
+extension AudioFileTests {
+    func testFloatWAVGainInPlaceScalesEverySampleExactly() throws {
+        // Plain and WAVE_FORMAT_EXTENSIBLE float WAVs (the renderer's first pass writes the former),
+        // longer than one mapping window: every sample × gain, bit-exact (a power-of-two gain), and
+        // a 16-bit file is refused untouched.
+        let folder = TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var rng = SplitMix64(seed: 3)
+        let frames = FloatWAV.window / 8 + 1234 // > one window for two channels of 4 bytes
+        let channels = (0..<2).map { _ in (0..<frames).map { _ in Float.random(in: -1...1, using: &rng) } }
+        for (name, positions) in [("plain.wav", nil), ("extensible.wav", [ChannelPosition.frontLeft, .frontRight])] as [(String, [ChannelPosition]?)] {
+            let path = folder.appendingPathComponent(name).path
+            let writer = try AudioFileWriter(path, sampleRate: 48000, channels: 2, format: .wavFloat32, positions: positions)
+            try writer.write(channels)
+            try writer.finish()
+            try FloatWAV.scale(path: path, by: 0.25)
+            let back = try AudioFile.read(path)
+            XCTAssertEqual(back.channels[0], channels[0].map { $0 * 0.25 }, name)
+            XCTAssertEqual(back.channels[1], channels[1].map { $0 * 0.25 }, name)
+        }
+        let pcm = folder.appendingPathComponent("pcm.wav").path
+        try AudioFile.write(AudioBuffer(sampleRate: 48000, channels: [[0.5, -0.5]]), to: pcm, format: .wavPCM16)
+        let before = try Data(contentsOf: URL(fileURLWithPath: pcm))
+        XCTAssertThrowsError(try FloatWAV.scale(path: pcm, by: 0.25))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: pcm)), before)
+    }
+}
