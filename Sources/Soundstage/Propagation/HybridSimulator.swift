@@ -36,7 +36,7 @@ public enum HybridSimulator {
                                          seed: scene.simulation.seed, speakerIndex: speakerIndex)
         let specular = scene.specularPart
         var result = ImageSourceEngine.run(scene: specular, speakerIndex: speakerIndex, plan: plan)
-        var signal = tail.signal(sampleRate: Double(plan.sampleRate), frames: plan.frames)
+        var signal = tail.signal(sampleRate: Double(plan.sampleRate), frames: plan.frames, threads: plan.threads)
         if scene.simulation.highpassHertz > 0 {
             Biquad.highpass(cutoff: scene.simulation.highpassHertz, sampleRate: Double(plan.sampleRate)).process(&signal)
         }

@@ -87,17 +87,18 @@ public struct ReverbTail: Sendable {
             for b in 0..<bands { carry[b] += smoothBands[bin * bands + b] }
             guard !times.isEmpty, Double(bin + 1) * dt > start else { continue }
             let n = Double(times.count)
-            let amplitudes = carry.map { Float(($0 / n).squareRoot()) }
+            // One array per sign, shared by the bin's arrivals (no allocation per arrival).
+            let positive = carry.map { Float(($0 / n).squareRoot()) }, negative = positive.map { -$0 }
             carry = [Double](repeating: 0, count: bands)
             let frame = bin / field.binsPerFrame
             let weights = Array(smoothCells[(frame * cells)..<((frame + 1) * cells)])
             let total = weights.reduce(0, +)
             for time in times {
-                let sign: Float = rng.next() & 1 == 0 ? 1 : -1
+                let positiveSign = rng.next() & 1 == 0
                 let cell = pick(weights, total: total, rng.nextDouble())
                 let v = field.grid.direction(cell: cell, rng.nextDouble(), rng.nextDouble())
                 let azimuth = degrees(atan2(v.y, v.x)), elevation = degrees(asin(max(-1, min(1, v.z))))
-                arrivals.append(Arrival(delaySeconds: time, amplitudes: amplitudes.map { $0 * sign }, azimuth: azimuth, elevation: elevation))
+                arrivals.append(Arrival(delaySeconds: time, amplitudes: positiveSign ? positive : negative, azimuth: azimuth, elevation: elevation))
             }
         }
         return ReverbTail(arrivals: arrivals, envelope: smoothBands, binSeconds: dt, bandCount: bands)
@@ -112,7 +113,7 @@ public struct ReverbTail: Sendable {
     /// sequence keeps its fine structure; only its slow (Rayleigh-like) envelope fluctuations per
     /// band, which are not in the field, are removed (also for band-flat rooms, whose analysis in
     /// octave bands would otherwise see them).
-    public func signal(sampleRate fs: Double, frames: Int) -> [Float] {
+    public func signal(sampleRate fs: Double, frames: Int, threads: Int = defaultThreadCount) -> [Float] {
         let synthesisBands = bandCount
         let table = FractionalDelayTable.shared
         let pad = max(table.halfWidth + 1, Int(0.1 * fs))
@@ -125,12 +126,14 @@ public struct ReverbTail: Sendable {
         }
         let size = FFTSize.good(atLeast: length)
         let fft = RealFFT(size: size)
-        var out = [Float](repeating: 0, count: frames)
-        var input = [Float](repeating: 0, count: size)
-        var spectrum = [Float](repeating: 0, count: 2 * fft.binCount)
         let weights = BandFilterBank.weights(size: size, sampleRate: fs)
-        for b in 0..<synthesisBands {
-            for i in 0..<length { input[i] = acc.data[b * length + i] }
+        let data = acc.data
+        // Bands in parallel (each its own buffers), summed in band order: deterministic.
+        let slots = Slots<[Float]>(count: synthesisBands)
+        parallelFor(synthesisBands, threads: threads) { [fft] b in
+            var input = [Float](repeating: 0, count: size)
+            var spectrum = [Float](repeating: 0, count: 2 * fft.binCount)
+            for i in 0..<length { input[i] = data[b * length + i] }
             input.withUnsafeBufferPointer { i in spectrum.withUnsafeMutableBufferPointer { s in fft.forward(i.baseAddress!, s.baseAddress!) } }
             var filterEnergy = 0.0
             for k in 0..<fft.binCount {
@@ -140,10 +143,13 @@ public struct ReverbTail: Sendable {
                 filterEnergy += (k == 0 || 2 * k == size ? 1 : 2) * Double(w) * Double(w)
             }
             filterEnergy /= Double(size)
-            let band = Array(fft.inverse(spectrum)[pad..<(pad + frames)])
-            let gain = envelopeGain(band, band: b, filterEnergy: filterEnergy, fs: fs)
-            for i in 0..<frames { out[i] += band[i] * gain[i] }
+            var band = Array(fft.inverse(spectrum)[pad..<(pad + frames)])
+            let gain = self.envelopeGain(band, band: b, filterEnergy: filterEnergy, fs: fs)
+            for i in 0..<frames { band[i] *= gain[i] }
+            slots[b] = band
         }
+        var out = [Float](repeating: 0, count: frames)
+        for band in slots.all { for i in 0..<frames { out[i] += band[i] } }
         return out
     }
 
