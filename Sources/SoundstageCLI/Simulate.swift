@@ -124,7 +124,8 @@ func simulateRoom(_ scene: Scene, threads: Int, reflectionsOrder: Int, outDir: S
         let result = response.imageSources
         results.append(result)
         let counts = response.rays.map { r in
-            String(format: "%d image sources, %d rays (%.1f M reflections%@)", result.imageCount, r.rays, Double(r.reflections) / 1e6,
+            String(format: "%d image sources, %d rays%@ (%.1f M reflections%@)", result.imageCount, plan.rays,
+                   r.rays != plan.rays ? " (each band traced on its own: \(r.rays) ray paths)" : "", Double(r.reflections) / 1e6,
                    r.lostRays > 0 ? ", \(r.lostRays) lost through gaps in the geometry" : "")
         } ?? "\(result.imageCount) image sources"
         let path = folder.appendingPathComponent("rir-\(speaker.name).wav").path

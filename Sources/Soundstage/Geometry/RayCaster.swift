@@ -102,7 +102,8 @@ struct RayCaster: Sendable {
 
         deinit { for p in allocations { p.deallocate() } }
 
-        /// Whether `p` (on polygon i's plane) lies inside polygon i (even–odd rule in the plane).
+        /// Whether `p` (on polygon i's plane) lies inside polygon i: `PlanarGeometry.contains`'s
+        /// even–odd rule over the flat vertex store, so the hot loop builds no `[Vec2]`.
         @inline(__always)
         func contains(_ i: Int, _ p: Vec3) -> Bool {
             let qx = p.dot(u[i]), qy = p.dot(v[i])

@@ -115,7 +115,6 @@ extension RayTracer {
         let rayCount: Int
         let streamSeed: UInt64
         let airCoefficients: [Double]
-        let anyScattering: Bool
         /// Finite-surface (diffraction) scattering on (see `diffractionFactor`).
         let diffraction: Bool
         /// Bands traced together (lane masks). A ray carries all bands of its group in one direction,
@@ -172,7 +171,6 @@ extension RayTracer {
                 bandGroups = [mask]
                 raysPerGroup = plan.rays
             }
-            anyScattering = diffraction || surfaceData.contains { $0.meanScattering > 0 }
             surfaceTable = SurfaceTable(surfaceData)
             needsVisibility = !caster.isConvex
             source = speaker.position

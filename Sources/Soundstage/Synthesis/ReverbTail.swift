@@ -49,8 +49,7 @@ public struct ReverbTail: Sendable {
     public var binSeconds: Double
     public var bandCount: Int
 
-    public static func synthesize(field: EnergyField, volume: Double, speedOfSound c: Double, seed: UInt64, speakerIndex: Int,
-                                  onlyAfter start: Double = 0) -> ReverbTail {
+    public static func synthesize(field: EnergyField, volume: Double, speedOfSound c: Double, seed: UInt64, speakerIndex: Int) -> ReverbTail {
         let bands = field.bandCount, cells = field.grid.cellCount, dt = field.binSeconds
         // Per bin: band energies; per frame: broadband energy per direction cell.
         var bandEnergy = [Double](repeating: 0, count: field.binCount * bands)
@@ -72,7 +71,7 @@ public struct ReverbTail: Sendable {
         var rng = SplitMix64Generator(seed: RandomStream.derive(seed, UInt64(speakerIndex), 0x5441_494C)) // "TAIL"
         var arrivals: [Arrival] = []
         var carry = [Double](repeating: 0, count: bands)
-        var t = max(Double(first) * dt, start)
+        var t = Double(first) * dt
         var times: [Double] = []
         for bin in first..<field.binCount {
             let end = Double(bin + 1) * dt
@@ -85,7 +84,7 @@ public struct ReverbTail: Sendable {
                 times.append(t)
             }
             for b in 0..<bands { carry[b] += smoothBands[bin * bands + b] }
-            guard !times.isEmpty, Double(bin + 1) * dt > start else { continue }
+            guard !times.isEmpty else { continue }
             let n = Double(times.count)
             // One array per sign, shared by the bin's arrivals (no allocation per arrival).
             let positive = carry.map { Float(($0 / n).squareRoot()) }, negative = positive.map { -$0 }
