@@ -57,6 +57,13 @@ if CommandLine.arguments.count == 3 && CommandLine.arguments[1] == "hybrid" {
     exit(0)
 }
 
+// `SoundstageBench render [MINUTES]`: the rendering benchmark alone (for profiling).
+if CommandLine.arguments.count >= 2 && CommandLine.arguments[1] == "render" {
+    let minutes = CommandLine.arguments.count > 2 ? Double(CommandLine.arguments[2]) ?? 3 : 3
+    try renderBenchmark(minutes: minutes, label: "\(minutes) min stereo, 2 speakers × 1 s BRIRs")
+    exit(0)
+}
+
 let threads = defaultThreadCount
 print("Soundstage \(SoundstageVersion.string) image-source benchmark, \(threads) cores, best of 3")
 let small = try shoebox(width: 6, length: 4, height: 3, alpha: 0.2, duration: 1.0, speaker: [2, 3, 1.5], listener: [4, 1, 1.7])

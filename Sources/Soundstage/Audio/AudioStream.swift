@@ -40,19 +40,34 @@ public final class AudioFileReader {
 
     /// Up to `frames` frames as planar channels; empty at the end of the file.
     public func read(frames: Int) -> [[Float]] {
+        let channels = channelCount
+        var planar = [Float](repeating: 0, count: frames * channels)
+        let got = planar.withUnsafeMutableBufferPointer { b in read(frames: frames, into: (0..<channels).map { b.baseAddress! + $0 * frames }) }
+        return got > 0 ? (0..<channels).map { Array(planar[($0 * frames)..<($0 * frames + got)]) } : []
+    }
+
+    /// Reads up to `frames` frames straight into one buffer per channel (each with room for
+    /// `frames` samples); returns the number read, 0 at the end of the file.
+    public func read(frames: Int, into channels: [UnsafeMutablePointer<Float>]) -> Int {
+        precondition(channels.count == channelCount)
         if interleaved.count < frames * channelCount { interleaved = [Float](repeating: 0, count: frames * channelCount) }
         let got = Int(interleaved.withUnsafeMutableBufferPointer { sf_readf_float(file, $0.baseAddress, sf_count_t(frames)) })
-        guard got > 0 else { return [] }
-        let channels = channelCount
-        return interleaved.withUnsafeBufferPointer { src in
-            (0..<channels).map { c in
-                [Float](unsafeUninitializedCapacity: got) { dst, count in
-                    for f in 0..<got { dst[f] = src[f * channels + c] }
-                    count = got
-                }
-            }
+        guard got > 0 else { return 0 }
+        let count = channelCount
+        interleaved.withUnsafeBufferPointer { src in
+            for (c, dst) in channels.enumerated() { for f in 0..<got { dst[f] = src[f * count + c] } }
         }
+        return got
     }
+}
+
+/// Calls `body` with a read-only pointer to each array's storage (valid only inside `body`).
+func withPointers<R>(_ arrays: [[Float]], _ body: ([UnsafePointer<Float>]) throws -> R) rethrows -> R {
+    func nest(_ i: Int, _ pointers: [UnsafePointer<Float>]) throws -> R {
+        if i == arrays.count { return try body(pointers) }
+        return try arrays[i].withUnsafeBufferPointer { try nest(i + 1, pointers + [$0.baseAddress!]) }
+    }
+    return try nest(0, [])
 }
 
 /// Writes an audio file block by block into a temporary sibling, renamed into place by `finish`;
@@ -98,14 +113,19 @@ public final class AudioFileWriter {
     deinit { cancel() }
 
     public func write(_ channels: [[Float]]) throws {
-        guard let file else { return }
         let frames = channels.first?.count ?? 0
+        guard frames > 0 else { return }
+        try withPointers(channels) { try write(frames: frames, from: $0) }
+    }
+
+    /// Writes `frames` frames from one buffer per channel.
+    public func write(frames: Int, from channels: [UnsafePointer<Float>]) throws {
+        guard let file else { return }
+        precondition(channels.count == channelCount)
         if interleaved.count < frames * channelCount { interleaved = [Float](repeating: 0, count: frames * channelCount) }
         let count = channelCount
         interleaved.withUnsafeMutableBufferPointer { dst in
-            for c in 0..<count {
-                channels[c].withUnsafeBufferPointer { src in for f in 0..<frames { dst[f * count + c] = src[f] } }
-            }
+            for (c, src) in channels.enumerated() { for f in 0..<frames { dst[f * count + c] = src[f] } }
         }
         let written = interleaved.withUnsafeBufferPointer { sf_writef_float(file, $0.baseAddress, sf_count_t(frames)) }
         guard Int(written) == frames else { throw AudioFileError(path: path, reason: "write failed (disk full?)") }

@@ -2,12 +2,13 @@ import Foundation
 
 /// In-place gain for 32-bit float WAV files.
 public enum FloatWAV {
-    /// Bytes mapped at a time: the process's resident memory stays flat whatever the file's length.
-    static let window = 1 << 23
+    /// Samples scaled at a time (1 MiB).
+    static let chunk = 1 << 18
 
-    /// Multiplies every sample of the 32-bit float WAV at `path` by `gain`, in place through memory
-    /// maps of `window` bytes — for a gain known only once the whole file is written (loudness
-    /// matching), so the renderer does not read and write the file a second time. Throws when the
+    /// Multiplies every sample of the 32-bit float WAV at `path` by `gain`, in place, 1 MiB at a time
+    /// (memory stays flat whatever the file's length) — for a gain known only once the whole file
+    /// is written (loudness matching), so the renderer does not decode and encode the file a second
+    /// time. Throws when the
     /// file is not a float WAV (RIFF/WAVE, format 3 or WAVE_FORMAT_EXTENSIBLE with 32-bit float
     /// samples, a data chunk).
     public static func scale(path: String, by gain: Float) throws {
@@ -16,28 +17,23 @@ public enum FloatWAV {
         guard fd >= 0 else { throw fail(String(cString: strerror(errno))) }
         defer { close(fd) }
         let (start, count) = try dataChunk(fd: fd, fail: fail)
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        // Read, scale and write back a chunk at a time (1 MiB: fits the cache). Through the page
+        // cache this is 6× faster than a memory map, whose first write to each page faults
+        // (6 against 34 ms for 3 minutes of stereo here).
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
+        defer { buffer.deallocate() }
         var done = 0
         while done < count {
-            // Map whole pages around the next run of samples.
-            let first = start + 4 * done
-            let offset = first / page * page
-            let samples = min(count - done, (window - (first - offset)) / 4)
-            let length = first - offset + 4 * samples
-            guard let map = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off_t(offset)), map != MAP_FAILED else {
-                throw fail(String(cString: strerror(errno)))
+            let samples = min(chunk, count - done), bytes = 4 * samples, offset = off_t(start + 4 * done)
+            guard pread(fd, buffer, bytes, offset) == bytes else { throw fail("read failed") }
+            var i = 0
+            while i + 8 <= samples {
+                let p = UnsafeMutableRawPointer(buffer + i)
+                p.storeBytes(of: gain * p.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                i += 8
             }
-            let base = SendablePointer(raw: UnsafeMutableRawPointer(map) + (first - offset))
-            let halves = [0..<(samples / 2), (samples / 2)..<samples]
-            parallelFor(2, threads: 2) { half in
-                for i in halves[half] {
-                    let x = base.raw.loadUnaligned(fromByteOffset: 4 * i, as: Float.self)
-                    base.raw.storeBytes(of: x * gain, toByteOffset: 4 * i, as: Float.self)
-                }
-            }
-            let synced = msync(map, length, MS_SYNC)
-            munmap(map, length)
-            guard synced == 0 else { throw fail(String(cString: strerror(errno))) }
+            while i < samples { buffer[i] *= gain; i += 1 }
+            guard pwrite(fd, buffer, bytes, offset) == bytes else { throw fail(String(cString: strerror(errno))) }
             done += samples
         }
     }

@@ -94,6 +94,11 @@ public struct BiquadChain {
     var state: [(Double, Double)]
     public init(_ sections: [Biquad]) { self.sections = sections; state = Array(repeating: (0, 0), count: sections.count) }
     public mutating func process(_ x: inout [Float]) {
+        x.withUnsafeMutableBufferPointer { process($0) }
+    }
+
+    /// Filters `x` in place, continuing from the previous call.
+    public mutating func process(_ x: UnsafeMutableBufferPointer<Float>) {
         for s in sections.indices {
             var (z1, z2) = state[s]
             let b = sections[s]

@@ -22,7 +22,7 @@ public struct RenderReport: Sendable {
 /// Renders music through a room's BRIRs for IEMs: route → stream-convolve → EQ → level. The first
 /// pass writes a temporary float WAV beside the output and measures it, so the gain can follow the
 /// measured loudness while memory stays flat; for a float WAV output the gain is then applied in
-/// place (memory-mapped) and the file renamed into place, for FLAC a second pass converts it. The
+/// place (`FloatWAV.scale`) and the file renamed into place, for FLAC a second pass converts it. The
 /// output appears only when complete.
 public enum Renderer {
     public static let blockFrames = 1 << 16
@@ -39,13 +39,15 @@ public enum Renderer {
         guard let rate = brirs.first?.sampleRate, reader.sampleRate == rate else {
             throw AudioFileError(path: input, reason: "sample rate \(reader.sampleRate) Hz differs from the BRIRs' \(brirs.first?.sampleRate ?? 0) Hz")
         }
-        // One filter pair per input channel: the routed speakers' BRIRs summed with their gains.
+        // One filter pair per input channel: the routed speakers' BRIRs summed with their gains
+        // (and the EQ's preamp, a plain gain).
+        let preamp = Float(pow(10, (eq?.preampDB ?? 0) / 20))
         let routes = ChannelRouting.route(inputChannels: reader.channelCount, speakers: speakers, positions: reader.channelPositions)
         let length = brirs.map(\.frameCount).max() ?? 1
         let filters: [[[Float]]] = routes.map { route in
             (0..<2).map { ear in
                 var h = [Float](repeating: 0, count: length)
-                for (s, g) in route { for i in 0..<brirs[s].frameCount { h[i] += Float(g) * brirs[s].channels[ear][i] } }
+                for (s, g) in route { for i in 0..<brirs[s].frameCount { h[i] += Float(g) * preamp * brirs[s].channels[ear][i] } }
                 return h
             }
         }
@@ -55,29 +57,30 @@ public enum Renderer {
         AudioFileWriter.register(pass1)
         defer { unlink(pass1); AudioFileWriter.unregister(pass1) }
         let writer1 = try AudioFileWriter(pass1, sampleRate: rate, channels: 2, format: .wavFloat32)
-        var eqChains = (0..<2).map { _ in BiquadChain(eq?.biquads(sampleRate: Double(rate)) ?? []) }
-        let preamp = Float(pow(10, (eq?.preampDB ?? 0) / 20))
-        let meter = LoudnessAccumulator(channels: 2, sampleRate: rate)
+        // Each ear's EQ and meters run in the task that convolved it.
+        let ears = (0..<2).map { _ in Ear(eq: eq?.biquads(sampleRate: Double(rate)) ?? [], sampleRate: rate) }
         let total = reader.frameCount + length - 1
-        var produced = 0
-        let block = min(blockFrames, convolver.blockLength)
+        let inputs = (0..<reader.channelCount).map { convolver.input($0) }
+        let outputs = [convolver.output(0), convolver.output(1)]
+        var produced = 0, read = 0
         while produced < total {
-            var inputs = reader.read(frames: block)
-            if inputs.isEmpty { inputs = Array(repeating: [Float](repeating: 0, count: min(block, total - produced)), count: reader.channelCount) }
-            var out = convolver.process(inputs)
-            let keep = min(out[0].count, total - produced)
-            for ear in 0..<2 {
-                out[ear] = Array(out[ear].prefix(keep))
-                if preamp != 1 { out[ear].withUnsafeMutableBufferPointer { x in for i in x.indices { x[i] *= preamp } } }
-                eqChains[ear].process(&out[ear])
+            let count = min(convolver.blockLength, total - produced)
+            var got = 0
+            while got < count && read < reader.frameCount {
+                let n = reader.read(frames: count - got, into: inputs.map { $0 + got })
+                if n == 0 { break }
+                got += n
+                read += n
             }
-            meter?.add(out)
-            try writer1.write(out)
-            produced += keep
+            if got < count { for p in inputs { (p + got).update(repeating: 0, count: count - got) } } // the tail
+            convolver.process(count: count) { ear, y in ears[ear].process(y) }
+            try writer1.write(frames: count, from: outputs)
+            produced += count
             progress?(Double(produced) / Double(total) * 0.5)
         }
         try writer1.finish()
-        let measured = meter?.result ?? LoudnessMeter.Measurement(integratedLUFS: -.infinity, truePeakDBTP: -.infinity)
+        let measured = LoudnessMeter.Measurement(integratedLUFS: LoudnessMeter.integrated(ears.map(\.loudness)),
+                                                 truePeakDBTP: ears.map(\.peak.truePeakDBTP).max()!)
         let gain: Double
         switch level {
         case .gain(let db): gain = db
@@ -115,5 +118,21 @@ public enum Renderer {
         var done = report
         done.wallSeconds = Date().timeIntervalSince(start)
         return done
+    }
+}
+
+/// One ear's chain after the convolution: the IEM EQ, then the loudness and true-peak meters.
+private final class Ear: @unchecked Sendable {
+    var eq: BiquadChain
+    let loudness: LoudnessChannel
+    let peak = TruePeakMeter()
+    init(eq: [Biquad], sampleRate: Int) {
+        self.eq = BiquadChain(eq)
+        loudness = LoudnessChannel(sampleRate: sampleRate)
+    }
+    func process(_ y: UnsafeMutableBufferPointer<Float>) {
+        eq.process(y)
+        loudness.add(UnsafeBufferPointer(y))
+        peak.add(UnsafeBufferPointer(y))
     }
 }

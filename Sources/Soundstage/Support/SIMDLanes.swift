@@ -8,3 +8,9 @@
 @inline(__always) func lanesMin(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> SIMD3<Double> { a.replacing(with: b, where: b .< a) }
 @inline(__always) func largestLane(_ v: SIMD3<Double>) -> Double { max(max(v.x, v.y), v.z) }
 @inline(__always) func smallestLane(_ v: SIMD3<Double>) -> Double { min(min(v.x, v.y), v.z) }
+@inline(__always) func largestLane(_ v: SIMD8<Float>) -> Float {
+    let a = lanesMax(v.lowHalf, v.highHalf)
+    return max(max(a.x, a.y), max(a.z, a.w))
+}
+/// Lane-wise |v|, as a blend.
+@inline(__always) func lanesAbs(_ v: SIMD8<Float>) -> SIMD8<Float> { v.replacing(with: -v, where: v .< 0) }

@@ -49,12 +49,12 @@ final class AudioFileTests: XCTestCase {
 extension AudioFileTests {
     func testFloatWAVGainInPlaceScalesEverySampleExactly() throws {
         // Plain and WAVE_FORMAT_EXTENSIBLE float WAVs (the renderer's first pass writes the former),
-        // longer than one mapping window: every sample × gain, bit-exact (a power-of-two gain), and
+        // longer than one chunk and not a multiple of eight samples: every sample × gain, bit-exact (a power-of-two gain), and
         // a 16-bit file is refused untouched.
         let folder = TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         var rng = SplitMix64(seed: 3)
-        let frames = FloatWAV.window / 8 + 1234 // > one window for two channels of 4 bytes
+        let frames = FloatWAV.chunk / 2 + 1233 // > one chunk for two channels
         let channels = (0..<2).map { _ in (0..<frames).map { _ in Float.random(in: -1...1, using: &rng) } }
         for (name, positions) in [("plain.wav", nil), ("extensible.wav", [ChannelPosition.frontLeft, .frontRight])] as [(String, [ChannelPosition]?)] {
             let path = folder.appendingPathComponent(name).path

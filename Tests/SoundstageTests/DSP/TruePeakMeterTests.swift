@@ -3,9 +3,9 @@ import XCTest
 
 final class TruePeakMeterTests: XCTestCase {
     func meter(_ x: [Float], blocks: Int = 3) -> Double {
-        let m = TruePeakMeter(channels: 1)
+        let m = TruePeakMeter()
         let size = (x.count + blocks - 1) / blocks
-        for start in stride(from: 0, to: x.count, by: size) { m.add(channel: 0, Array(x[start..<min(x.count, start + size)])) }
+        for start in stride(from: 0, to: x.count, by: size) { m.add(Array(x[start..<min(x.count, start + size)])) }
         return m.truePeakDBTP
     }
 
