@@ -57,10 +57,11 @@ if CommandLine.arguments.count == 3 && CommandLine.arguments[1] == "hybrid" {
     exit(0)
 }
 
-// `SoundstageBench render [MINUTES]`: the rendering benchmark alone (for profiling).
+// `SoundstageBench render [MINUTES [REPEATS]]`: the rendering benchmark alone (for profiling).
 if CommandLine.arguments.count >= 2 && CommandLine.arguments[1] == "render" {
-    let minutes = CommandLine.arguments.count > 2 ? Double(CommandLine.arguments[2]) ?? 3 : 3
-    try renderBenchmark(minutes: minutes, label: "\(minutes) min stereo, 2 speakers × 1 s BRIRs")
+    let arguments = CommandLine.arguments
+    let minutes = arguments.count > 2 ? Double(arguments[2]) ?? 3 : 3
+    try renderBenchmark(minutes: minutes, label: "\(minutes) min stereo, 2 speakers × 1 s BRIRs", repeats: arguments.count > 3 ? Int(arguments[3]) ?? 1 : 1)
     exit(0)
 }
 
@@ -106,7 +107,7 @@ print(String(format: "peak memory (RSS) %.0f MiB", peakMemoryMiB()))
 
 // MARK: Rendering (issue #6): 3 minutes of stereo 48 kHz through two speakers' 1-s BRIR pairs,
 // then a 60-minute input to show that memory does not grow with the input's length.
-func renderBenchmark(minutes: Double, label: String) throws {
+func renderBenchmark(minutes: Double, label: String, repeats: Int = 1) throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("soundstage-bench-\(getpid())")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -125,10 +126,12 @@ func renderBenchmark(minutes: Double, label: String) throws {
     try writer.finish()
     let speakers = (0..<2).map { Speaker(name: "S\($0)", position: Vec3(Double($0), 1, 1), orientation: Orientation(facing: Vec3(0, -1, 0)),
                                          directivity: .omni, channel: $0, gainDB: 0, delaySeconds: 0) }
-    let report = try Renderer.render(input: input, output: output, speakers: speakers, brirs: brirs, eq: nil,
-                                     level: .loudness(lufs: -16, truePeakCeiling: -1), threads: defaultThreadCount)
-    print(String(format: "%-46@ %7.2f s wall  %7.0f× real time  peak RSS so far %.0f MiB", label as NSString,
-                 report.wallSeconds, report.realTimeFactor, peakMemoryMiB()))
+    for _ in 0..<repeats {
+        let report = try Renderer.render(input: input, output: output, speakers: speakers, brirs: brirs, eq: nil,
+                                         level: .loudness(lufs: -16, truePeakCeiling: -1), threads: defaultThreadCount)
+        print(String(format: "%-46@ %7.2f s wall  %7.0f× real time  peak RSS so far %.0f MiB", label as NSString,
+                     report.wallSeconds, report.realTimeFactor, peakMemoryMiB()))
+    }
 }
 print("\nRendering (convolve + loudness into a float WAV, then the gain in place)")
 try renderBenchmark(minutes: 3, label: "3 min stereo, 2 speakers × 1 s BRIRs")

@@ -70,7 +70,9 @@ public enum KWeighting {
 /// tests hold it to libebur128 within 0.01 LU and to EBU Tech 3341's reference signals.
 public final class LoudnessChannel: @unchecked Sendable {
     private let shelf: Biquad, highPass: Biquad
-    private var z1 = 0.0, z2 = 0.0, w1 = 0.0, w2 = 0.0
+    /// The cascade's state: the shelf's (z₁, z₂) and the high-pass's (w₁, w₂), transposed direct form II.
+    private var state = SIMD4<Double>(repeating: 0)
+    private let blocked: BlockedFilter
     let segmentLength: Int
     private var sum = 0.0, filled = 0
     /// The K-weighted mean square of each complete 100-ms segment so far.
@@ -78,39 +80,113 @@ public final class LoudnessChannel: @unchecked Sendable {
 
     public init(sampleRate: Int) {
         (shelf, highPass) = KWeighting.filters(sampleRate: Double(sampleRate))
+        blocked = BlockedFilter(shelf: shelf, highPass: highPass)
         segmentLength = (sampleRate + 5) / 10
     }
 
     public func add(_ x: UnsafeBufferPointer<Float>) {
-        let s = shelf, h = highPass
-        var z1 = self.z1, z2 = self.z2, w1 = self.w1, w2 = self.w2
+        guard let base = x.baseAddress else { return }
         var i = 0
         while i < x.count {
             let run = min(x.count - i, segmentLength - filled)
-            var sum = 0.0
-            for j in i..<(i + run) {
-                let input = Double(x[j])
-                let y = s.b0 * input + z1
-                z1 = s.b1 * input - s.a1 * y + z2
-                z2 = s.b2 * input - s.a2 * y
-                let v = y + w1 // the high-pass has b = (1, −2, 1)
-                w1 = -2 * y - h.a1 * v + w2
-                w2 = y - h.a2 * v
-                sum += v * v
-            }
-            self.sum += sum
+            let vectors = run / 8
+            sum += blocked.run(base + i, vectors: vectors, state: &state)
+            sum += scalar(base + i + 8 * vectors, count: run - 8 * vectors)
             filled += run
             i += run
             if filled == segmentLength {
-                segments.append(self.sum / Double(segmentLength))
-                self.sum = 0
+                segments.append(sum / Double(segmentLength))
+                sum = 0
                 filled = 0
             }
         }
-        (self.z1, self.z2, self.w1, self.w2) = (z1, z2, w1, w2)
+    }
+
+    /// Sample by sample (the definition; the blocked form's leftovers): Σ v² over `count` samples.
+    private func scalar(_ x: UnsafePointer<Float>, count: Int) -> Double {
+        let s = shelf, h = highPass
+        var (z1, z2, w1, w2) = (state[0], state[1], state[2], state[3])
+        var sum = 0.0
+        for j in 0..<count {
+            let input = Double(x[j])
+            let y = s.b0 * input + z1
+            z1 = s.b1 * input - s.a1 * y + z2
+            z2 = s.b2 * input - s.a2 * y
+            let v = y + w1 // the high-pass has b = (1, −2, 1)
+            w1 = -2 * y - h.a1 * v + w2
+            w2 = y - h.a2 * v
+            sum += v * v
+        }
+        state = SIMD4(z1, z2, w1, w2)
+        return sum
     }
 
     public func add(_ x: [Float]) { x.withUnsafeBufferPointer { add($0) } }
+}
+
+/// The K-weighting cascade eight samples at a time. A recursive filter costs its feedback latency
+/// per sample (≈ 8 cycles here), whatever the vector width; written in state space, s[n+1] =
+/// A s[n] + B x[n], v[n] = C s[n] + D x[n], eight outputs follow from the state and the eight inputs
+/// without recursion, v[n+j] = C Aʲ s[n] + Σ_{i≤j} g[j−i] x[n+i] (g the impulse response), and the
+/// state jumps ahead by s[n+8] = A⁸ s[n] + Σᵢ A⁷⁻ⁱ B x[n+i] — one short recursion per eight samples
+/// (the "look-ahead" or block state-space form of IIR filters; Parhi & Messerschmitt, IEEE Trans.
+/// ASSP 37(7), 1989). The outputs are formed in Float, the state kept in Double; about 3× faster.
+struct BlockedFilter: Sendable {
+    /// statePart[c][j] = (C Aʲ)_c; inputPart[i][j] = g[j − i] (0 for j < i).
+    let statePart: [SIMD8<Float>], inputPart: [SIMD8<Float>]
+    /// Columns of A⁸, and A⁷⁻ⁱ B for each input i.
+    let jump: [SIMD4<Double>], inject: [SIMD4<Double>]
+
+    init(shelf s: Biquad, highPass h: Biquad) {
+        // State (z₁, z₂, w₁, w₂); y = b₀x + z₁ (shelf), v = y + w₁ (high-pass, b = 1, −2, 1).
+        let a: [[Double]] = [[-s.a1, 1, 0, 0], [-s.a2, 0, 0, 0], [-2 - h.a1, 0, -h.a1, 1], [1 - h.a2, 0, -h.a2, 0]]
+        let b: [Double] = [s.b1 - s.a1 * s.b0, s.b2 - s.a2 * s.b0, (-2 - h.a1) * s.b0, (1 - h.a2) * s.b0]
+        let c: [Double] = [1, 0, 1, 0], d = s.b0
+        func times(_ m: [[Double]], _ n: [[Double]]) -> [[Double]] {
+            (0..<4).map { r in (0..<4).map { k in (0..<4).reduce(0.0) { $0 + m[r][$1] * n[$1][k] } } }
+        }
+        func apply(_ m: [[Double]], _ v: [Double]) -> [Double] { (0..<4).map { r in (0..<4).reduce(0.0) { $0 + m[r][$1] * v[$1] } } }
+        var powers = [(0..<4).map { r in (0..<4).map { k in r == k ? 1.0 : 0 } }] // A⁰ … A⁸
+        for _ in 0..<8 { powers.append(times(powers.last!, a)) }
+        // g[0] = D, g[m] = C Aᵐ⁻¹ B.
+        let g = [d] + (1..<8).map { m in zip(c, apply(powers[m - 1], b)).reduce(0.0) { $0 + $1.0 * $1.1 } }
+        statePart = (0..<4).map { col in SIMD8<Float>((0..<8).map { j in Float((0..<4).reduce(0.0) { $0 + c[$1] * powers[j][$1][col] }) }) }
+        inputPart = (0..<8).map { i in SIMD8<Float>((0..<8).map { j in j >= i ? Float(g[j - i]) : 0 }) }
+        jump = (0..<4).map { col in SIMD4<Double>((0..<4).map { r in powers[8][r][col] }) }
+        inject = (0..<8).map { i in SIMD4<Double>(apply(powers[7 - i], b)) }
+    }
+
+    /// Filters `vectors` × 8 samples from `state`, advancing it; returns Σ v².
+    func run(_ x: UnsafePointer<Float>, vectors: Int, state: inout SIMD4<Double>) -> Double {
+        guard vectors > 0 else { return 0 }
+        let p0 = statePart[0], p1 = statePart[1], p2 = statePart[2], p3 = statePart[3]
+        let j0 = jump[0], j1 = jump[1], j2 = jump[2], j3 = jump[3]
+        var s = state
+        var energy = SIMD8<Float>(repeating: 0)
+        inputPart.withUnsafeBufferPointer { t in
+            inject.withUnsafeBufferPointer { q in
+                for k in 0..<vectors {
+                    let xv = UnsafeRawPointer(x + 8 * k).loadUnaligned(as: SIMD8<Float>.self)
+                    var v: SIMD8<Float> = p0 * Float(s[0])
+                    v += p1 * Float(s[1])
+                    v += p2 * Float(s[2])
+                    v += p3 * Float(s[3])
+                    var next: SIMD4<Double> = j0 * s[0]
+                    next += j1 * s[1]
+                    next += j2 * s[2]
+                    next += j3 * s[3]
+                    for i in 0..<8 {
+                        v += t[i] * xv[i]
+                        next += q[i] * Double(xv[i])
+                    }
+                    energy += v * v
+                    s = next
+                }
+            }
+        }
+        state = s
+        return Double(energy.sum())
+    }
 }
 
 extension LoudnessMeter {

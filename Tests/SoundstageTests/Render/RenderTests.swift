@@ -47,6 +47,44 @@ final class RenderTests: XCTestCase {
         }
     }
 
+    func testStreamingConvolutionAcrossBlocksEqualsDirectSummation() {
+        // Two inputs, 700-tap filters, an input of 2.3 blocks fed in blocks of varying size (full,
+        // then shorter ones), then zeros for the tail: the outputs around every block boundary and
+        // at the very end equal direct summation, out_ear[n] = Σ_i Σ_k x_i[n − k] h_(i,ear)[k].
+        let filters = (0..<2).map { _ in (0..<2).map { _ in noise(700) } }
+        let convolver = StreamingConvolver(filters: filters, threads: 2)
+        let b = convolver.blockLength
+        let length = 2 * b + b / 3
+        let inputs = (0..<2).map { _ in noise(length) }
+        var outputs: [[Float]] = [[], []], fed = 0, boundaries: [Int] = []
+        let sizes = [b, b / 2, b / 3 + 17, b]
+        var step = 0
+        while fed < length + 699 {
+            let count = min(sizes[step % sizes.count], length + 699 - fed)
+            for i in 0..<2 {
+                let p = convolver.input(i)
+                for k in 0..<count { p[k] = fed + k < length ? inputs[i][fed + k] : 0 }
+            }
+            convolver.process(count: count)
+            for ear in 0..<2 { outputs[ear] += UnsafeBufferPointer(start: convolver.output(ear), count: count) }
+            fed += count
+            boundaries.append(fed)
+            step += 1
+        }
+        XCTAssertGreaterThanOrEqual(boundaries.count, 4)
+        let checked = Set(boundaries.flatMap { max(0, $0 - 300)..<min(fed, $0 + 300) } + Array((fed - 300)..<fed))
+        var error = 0.0, energy = 0.0
+        for n in checked {
+            for ear in 0..<2 {
+                var reference = 0.0
+                for i in 0..<2 { for k in 0..<700 where n - k >= 0 && n - k < length { reference += Double(inputs[i][n - k]) * Double(filters[i][ear][k]) } }
+                error += pow(Double(outputs[ear][n]) - reference, 2)
+                energy += reference * reference
+            }
+        }
+        XCTAssertLessThan(10 * log10(error / energy), -100)
+    }
+
     func testRoutingFollowsTheLayout() {
         let stereoRoom = speakers([0, 1])
         XCTAssertEqual(ChannelRouting.route(inputChannels: 1, speakers: stereoRoom).map { $0.map(\.speaker) }, [[0, 1]])
