@@ -129,7 +129,7 @@ func renderBenchmark(minutes: Double, label: String, repeats: Int = 1) throws {
     for _ in 0..<repeats {
         let report = try Renderer.render(input: input, output: output, speakers: speakers, brirs: brirs, eq: nil,
                                          level: .loudness(lufs: -16, truePeakCeiling: -1), threads: defaultThreadCount)
-        print(String(format: "%-46@ %7.2f s wall  %7.0f× real time  peak RSS so far %.0f MiB", label as NSString,
+        print(String(format: "%-46@ %7.3f s wall  %7.0f× real time  peak RSS so far %.0f MiB", label as NSString,
                      report.wallSeconds, report.realTimeFactor, peakMemoryMiB()))
     }
 }
