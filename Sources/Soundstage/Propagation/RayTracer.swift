@@ -136,7 +136,9 @@ extension RayTracer {
             let speaker = scene.speakers[speakerIndex]
             caster = RayCaster(polygons: scene.surfaces.map(\.polygon))
             let useScattering = scene.simulation.scattering
-            let surfaceData = scene.surfaces.map { s in
+            // Diffraction sees the flat wall a polygon belongs to, not the polygon (see PlanarRegions).
+            let rectangles = PlanarRegions.equivalentRectangles(scene.surfaces.map(\.polygon))
+            let surfaceData = zip(scene.surfaces, rectangles).map { s, rectangle in
                 let (u, v) = s.polygon.planeAxes
                 var keep = BandEnergy(repeating: 0), scat = BandEnergy(repeating: 0)
                 for b in 0..<bands {
@@ -149,13 +151,8 @@ extension RayTracer {
                     dw[b] = mean > 0 ? scat[b] / mean : 0
                     sw[b] = mean < 1 ? (1 - scat[b]) / (1 - mean) : 0
                 }
-                // Equivalent rectangle: w + l = P/2, w·l = A.
-                let area = s.polygon.area
-                let perimeter = s.polygon.vertices.indices.reduce(0.0) { $0 + s.polygon.vertices[$1].distance(to: s.polygon.vertices[($1 + 1) % s.polygon.vertices.count]) }
-                let q = perimeter / 4, disc = q * q - area
-                let w = disc > 0 ? q - disc.squareRoot() : area.squareRoot()
                 return SurfaceData(normal: s.polygon.normal, u: u, v: v, keep: keep, scattering: scat, meanScattering: mean,
-                                   diffuseWeight: dw, specularWeight: sw, width: w, length: area / max(w, 1e-9))
+                                   diffuseWeight: dw, specularWeight: sw, width: rectangle.width, length: rectangle.length)
             }
             // With every image source within the duration (plain shoebox, "auto") the image sources
             // carry all specular paths and diffraction would only touch already-diffuse rays.

@@ -1,0 +1,69 @@
+import Foundation
+
+/// The physical flat surfaces behind a mesh's polygons. A modeller splits one wall into many
+/// polygons (BRAS CR2's 49 m² floor is 29 of them, its ceiling plane 134); what diffracts is the
+/// wall, not the pieces, so size-dependent physics must not change with the tessellation.
+enum PlanarRegions {
+    /// For each polygon, the equivalent rectangle of the connected coplanar region it belongs to:
+    /// polygons are joined when they share a vertex (1 mm grid) and lie in the same plane (normals
+    /// within 1°, offsets within 5 mm). The rectangle keeps the region's area, with the aspect ratio
+    /// of its smallest bounding rectangle (exact for a rectangle).
+    static func equivalentRectangles(_ polygons: [Polygon]) -> [(width: Double, length: Double)] {
+        var parent = Array(polygons.indices)
+        func root(_ i: Int) -> Int {
+            var i = i
+            while parent[i] != i { parent[i] = parent[parent[i]]; i = parent[i] }
+            return i
+        }
+        let normals = polygons.map(\.normal)
+        let offsets = polygons.indices.map { normals[$0].dot(polygons[$0].vertices[0]) }
+        var owners: [SIMD3<Int64>: [Int]] = [:]
+        for (i, p) in polygons.enumerated() {
+            for v in p.vertices {
+                owners[SIMD3(Int64((v.x * 1000).rounded()), Int64((v.y * 1000).rounded()), Int64((v.z * 1000).rounded())), default: []].append(i)
+            }
+        }
+        let sameDirection = cos(Double.pi / 180)
+        for group in owners.values where group.count > 1 {
+            for a in group {
+                for b in group where b > a && normals[a].dot(normals[b]) > sameDirection && abs(offsets[a] - offsets[b]) < 0.005 {
+                    let ra = root(a), rb = root(b)
+                    if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
+                }
+            }
+        }
+        var members: [Int: [Int]] = [:]
+        for i in polygons.indices { members[root(i), default: []].append(i) }
+        var result = Array(repeating: (width: 0.0, length: 0.0), count: polygons.count)
+        for (first, group) in members {
+            let area = group.reduce(0.0) { $0 + polygons[$1].area }
+            let (u, v) = polygons[first].planeAxes
+            let points = group.flatMap { polygons[$0].vertices }.map { SIMD2($0.dot(u), $0.dot(v)) }
+            // The smallest bounding rectangle has a side along an edge of the region's hull, so
+            // try the direction of every polygon edge.
+            var e1 = 0.0, e2 = 0.0, best = Double.infinity
+            for i in group {
+                let vs = polygons[i].vertices
+                for k in vs.indices {
+                    let d3 = vs[(k + 1) % vs.count] - vs[k]
+                    let d = SIMD2(d3.dot(u), d3.dot(v))
+                    let n = (d * d).sum().squareRoot()
+                    guard n > 1e-6 else { continue }
+                    let axis = d / n, across = SIMD2(-axis.y, axis.x)
+                    var lo = SIMD2(Double.infinity, Double.infinity), hi = -lo
+                    for p in points {
+                        let q = SIMD2((p * axis).sum(), (p * across).sum())
+                        lo = lo.replacing(with: q, where: q .< lo)
+                        hi = hi.replacing(with: q, where: q .> hi)
+                    }
+                    let size = hi - lo
+                    if size.x * size.y < best { best = size.x * size.y; (e1, e2) = (size.x, size.y) }
+                }
+            }
+            let ratio = max(e1, e2) / max(min(e1, e2), 1e-9)
+            let width = (area / ratio).squareRoot(), length = (area * ratio).squareRoot()
+            for i in group { result[i] = (width, length) }
+        }
+        return result
+    }
+}
