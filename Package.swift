@@ -12,7 +12,7 @@ func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
 /// The engine is built for the CPU it is built on when that CPU has AVX2 and FMA (x86-64, "haswell"
 /// and later): Swift has no run-time dispatch, and its SIMD types otherwise compile to SSE2 — half
 /// the width, no fused multiply-add (FFTW and glibc's libm choose their code at run time already).
-/// Measured: `render` 1 100 → ≈ 1 300× real time. `SOUNDSTAGE_PORTABLE=1 swift build` makes a
+/// Measured: `render` ≈ 1 100 → 1 200× real time (+≈ 8 %). `SOUNDSTAGE_PORTABLE=1 swift build` makes a
 /// binary for any x86-64.
 let cpuSettings: [SwiftSetting] = {
     #if arch(x86_64) && os(Linux)

@@ -1,7 +1,8 @@
 import CEBUR128
 import Foundation
 
-/// Loudness after ITU-R BS.1770-4 / EBU R128 through libebur128.
+/// Loudness after ITU-R BS.1770-4 / EBU R128: `measure` through libebur128 (whole buffers; the
+/// tests' independent reference), `integrated` from streaming `LoudnessChannel`s (the renderer).
 public enum LoudnessMeter {
     public struct Measurement: Sendable {
         /// Integrated (gated) loudness in LUFS; −∞ for silence.
@@ -130,7 +131,8 @@ public final class LoudnessChannel: @unchecked Sendable {
 /// without recursion, v[n+j] = C Aʲ s[n] + Σ_{i≤j} g[j−i] x[n+i] (g the impulse response), and the
 /// state jumps ahead by s[n+8] = A⁸ s[n] + Σᵢ A⁷⁻ⁱ B x[n+i] — one short recursion per eight samples
 /// (the "look-ahead" or block state-space form of IIR filters; Parhi & Messerschmitt, IEEE Trans.
-/// ASSP 37(7), 1989). The outputs are formed in Float, the state kept in Double; about 3× faster.
+/// ASSP 37(7), 1989). The outputs are formed in Float, the state kept in Double; 1.6× faster than the
+/// sample-by-sample loop here (perf: 13.7 → 8.7 % of a render's CPU).
 struct BlockedFilter: Sendable {
     /// statePart[c][j] = (C Aʲ)_c; inputPart[i][j] = g[j − i] (0 for j < i).
     let statePart: [SIMD8<Float>], inputPart: [SIMD8<Float>]

@@ -39,31 +39,48 @@ enum PlanarRegions {
             let area = group.reduce(0.0) { $0 + polygons[$1].area }
             let (u, v) = polygons[first].planeAxes
             let points = group.flatMap { polygons[$0].vertices }.map { SIMD2($0.dot(u), $0.dot(v)) }
-            // The smallest bounding rectangle has a side along an edge of the region's hull, so
-            // try the direction of every polygon edge.
+            // The smallest bounding rectangle has a side along an edge of the region's convex hull
+            // (Freeman & Shapira 1975): try each hull edge's direction, over the hull's points only
+            // (a region of thousands of triangles has a hull of a few points).
+            let hull = convexHull(points)
             var e1 = 0.0, e2 = 0.0, best = Double.infinity
-            for i in group {
-                let vs = polygons[i].vertices
-                for k in vs.indices {
-                    let d3 = vs[(k + 1) % vs.count] - vs[k]
-                    let d = SIMD2(d3.dot(u), d3.dot(v))
-                    let n = (d * d).sum().squareRoot()
-                    guard n > 1e-6 else { continue }
-                    let axis = d / n, across = SIMD2(-axis.y, axis.x)
-                    var lo = SIMD2(Double.infinity, Double.infinity), hi = -lo
-                    for p in points {
-                        let q = SIMD2((p * axis).sum(), (p * across).sum())
-                        lo = lo.replacing(with: q, where: q .< lo)
-                        hi = hi.replacing(with: q, where: q .> hi)
-                    }
-                    let size = hi - lo
-                    if size.x * size.y < best { best = size.x * size.y; (e1, e2) = (size.x, size.y) }
+            for k in hull.indices {
+                let d = hull[(k + 1) % hull.count] - hull[k]
+                let n = (d * d).sum().squareRoot()
+                guard n > 1e-9 else { continue }
+                let axis = d / n, across = SIMD2(-axis.y, axis.x)
+                var lo = SIMD2(Double.infinity, Double.infinity), hi = -lo
+                for p in hull {
+                    let q = SIMD2((p * axis).sum(), (p * across).sum())
+                    lo = lo.replacing(with: q, where: q .< lo)
+                    hi = hi.replacing(with: q, where: q .> hi)
                 }
+                let size = hi - lo
+                if size.x * size.y < best { best = size.x * size.y; (e1, e2) = (size.x, size.y) }
             }
             let ratio = max(e1, e2) / max(min(e1, e2), 1e-9)
             let width = (area / ratio).squareRoot(), length = (area * ratio).squareRoot()
             for i in group { result[i] = (width, length) }
         }
         return result
+    }
+
+    /// Andrew's monotone chain: the convex hull's corners, counter-clockwise (collinear points dropped).
+    static func convexHull(_ points: [SIMD2<Double>]) -> [SIMD2<Double>] {
+        let sorted = points.sorted { $0.x != $1.x ? $0.x < $1.x : $0.y < $1.y }
+        guard sorted.count > 2 else { return sorted }
+        func cross(_ o: SIMD2<Double>, _ a: SIMD2<Double>, _ b: SIMD2<Double>) -> Double {
+            (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x)
+        }
+        var lower: [SIMD2<Double>] = [], upper: [SIMD2<Double>] = []
+        for p in sorted {
+            while lower.count >= 2 && cross(lower[lower.count - 2], lower[lower.count - 1], p) <= 0 { lower.removeLast() }
+            lower.append(p)
+        }
+        for p in sorted.reversed() {
+            while upper.count >= 2 && cross(upper[upper.count - 2], upper[upper.count - 1], p) <= 0 { upper.removeLast() }
+            upper.append(p)
+        }
+        return Array(lower.dropLast() + upper.dropLast())
     }
 }

@@ -94,8 +94,8 @@ extension RayTracer {
             var meanScattering: Float     // p̄
             var diffuseWeight: BandEnergy  // s / p̄
             var specularWeight: BandEnergy // (1 − s)/(1 − p̄)
-            /// Sides of the rectangle with the polygon's area and perimeter (metres), for the
-            /// diffraction of a finite surface.
+            /// Sides of the equivalent rectangle of the flat wall the polygon belongs to (metres,
+            /// `PlanarRegions`), for the diffraction of a finite surface.
             var width: Double, length: Double
         }
         let caster: RayCaster

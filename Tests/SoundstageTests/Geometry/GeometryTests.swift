@@ -18,8 +18,8 @@ final class GeometryTests: XCTestCase {
     }
 
     func testDiffractingSizeIsTheWallNotItsPolygons() {
-        // A 5 × 4 m floor as one polygon, as a 5 × 4 grid of 1-m quads, and as triangles (with a
-        // 0.2-mm sliver of welding error), next to a wall at right angles and a separate 1 × 0.5 m
+        // A 5 × 4 m floor as one polygon, as a 5 × 4 grid of 1-m quads, as two triangles (with a
+        // 0.2-mm sliver of welding error) and as 640 small triangles, next to a wall at right angles and a separate 1 × 0.5 m
         // panel in the floor's plane that touches nothing: every floor piece sees the 4 × 5 m
         // floor; the wall and the panel keep their own sizes (to 10⁻⁹ m).
         func quad(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) -> Polygon {
@@ -30,7 +30,15 @@ final class GeometryTests: XCTestCase {
         var grid: [Polygon] = []
         for i in 0..<5 { for j in 0..<4 { grid.append(quad(Double(i), Double(j), Double(i + 1), Double(j + 1))) } }
         let triangles = [Polygon([Vec3(0, 0, 0), Vec3(5, 0, 0), Vec3(5, 4, 0.0002)])!, Polygon([Vec3(0, 0, 0), Vec3(5, 4, 0), Vec3(0, 4, 0)])!]
-        for floor in [[quad(0, 0, 5, 4)], grid, triangles] {
+        var fine: [Polygon] = [] // 20 × 16 cells of 0.25 m, each split into two triangles
+        for i in 0..<20 {
+            for j in 0..<16 {
+                let (x0, y0, x1, y1) = (0.25 * Double(i), 0.25 * Double(j), 0.25 * Double(i + 1), 0.25 * Double(j + 1))
+                fine.append(Polygon([Vec3(x0, y0, 0), Vec3(x1, y0, 0), Vec3(x1, y1, 0)])!)
+                fine.append(Polygon([Vec3(x0, y0, 0), Vec3(x1, y1, 0), Vec3(x0, y1, 0)])!)
+            }
+        }
+        for floor in [[quad(0, 0, 5, 4)], grid, triangles, fine] {
             let r = PlanarRegions.equivalentRectangles(floor + [wall, panel])
             for piece in r.prefix(floor.count) {
                 XCTAssertEqual(piece.width, 4, accuracy: 1e-3)
