@@ -12,32 +12,80 @@ import Foundation
 public enum BandFilterBank {
     /// Weight of band `band` at `hertz`.
     public static func weight(band: Int, hertz f: Double, bands: FrequencyBands = .octaves) -> Double {
+        complementaryWeight(band, count: bands.count, hertz: f, spacingOctaves: 1) { bands.centres[$0] }
+    }
+
+    /// The construction behind every weight: band `i` of `count` bands whose centres
+    /// `centre(0) < centre(1) < …` lie `spacingOctaves` apart is H_i − H_{i−1}, H_e a low-pass
+    /// falling as a raised cosine in log frequency from 1 at centre(e) to 0 at centre(e + 1).
+    static func complementaryWeight(_ i: Int, count: Int, hertz f: Double, spacingOctaves: Double,
+                                    centre: (Int) -> Double) -> Double {
         func lowpass(_ edge: Int) -> Double { // crossover between band `edge` and `edge + 1`
             if edge < 0 { return 0 }
-            if edge >= bands.count - 1 { return 1 }
+            if edge >= count - 1 { return 1 }
             guard f > 0 else { return 1 }
-            let u = log2(f / (bands.centres[edge] * 2.0.squareRoot())) + 0.5
+            let u = log2(f / centre(edge)) / spacingOctaves
             if u <= 0 { return 1 }
             if u >= 1 { return 0 }
             return 0.5 * (1 + cos(.pi * u))
         }
-        return lowpass(band) - lowpass(band - 1)
+        return lowpass(i) - lowpass(i - 1)
+    }
+
+    /// A finer grid for the reverberant tail (`ReverbTail.signal`): `perOctave` sub-bands per
+    /// octave with centres c₀·2^(k/perOctave) from the lowest octave centre c₀ to the highest,
+    /// weighted like the octaves (complementary raised cosines, now 1/perOctave octave apart;
+    /// the lowest reaches down to DC, the highest up to Nyquist). Sub-band k = perOctave·b is
+    /// centred on octave b.
+    public struct SubBands: Sendable, Equatable {
+        public let perOctave: Int
+        public let count: Int
+        public let centres: [Double]
+
+        public init(perOctave: Int, bands: FrequencyBands = .octaves) {
+            precondition(perOctave >= 1)
+            self.perOctave = perOctave
+            count = (bands.count - 1) * perOctave + 1
+            centres = (0..<count).map { bands.centres[0] * pow(2, Double($0) / Double(perOctave)) }
+        }
+
+        public func weight(_ k: Int, hertz f: Double) -> Double {
+            BandFilterBank.complementaryWeight(k, count: count, hertz: f, spacingOctaves: 1 / Double(perOctave)) { centres[$0] }
+        }
+
+        /// The octave whose centre is nearest to sub-band k's.
+        public func nearestOctave(_ k: Int) -> Int { (k + perOctave / 2) / perOctave }
+
+        /// Sub-band k lies between octaves `lower` and `lower + 1` at fraction `u` of the octave
+        /// (log frequency): u = 0 on octave `lower`'s centre.
+        public func position(_ k: Int) -> (lower: Int, u: Double) { (k / perOctave, Double(k % perOctave) / Double(perOctave)) }
     }
 
     /// Every band's weight at the bins of a real FFT of `size` points: table[b][k] at k·fs/size Hz.
     /// Computed once per (size, rate) and cached: the synthesis asks for the same few sizes.
     public static func weights(size: Int, sampleRate: Double) -> [[Float]] {
-        let key = WeightKey(size: size, sampleRate: sampleRate)
+        table(size: size, sampleRate: sampleRate, perOctave: 0, count: FrequencyBands.octaves.count) { weight(band: $0, hertz: $1) }
+    }
+
+    /// Every sub-band's weight at the bins of a real FFT of `size` points (cached like `weights`).
+    public static func weights(_ grid: SubBands, size: Int, sampleRate: Double) -> [[Float]] {
+        table(size: size, sampleRate: sampleRate, perOctave: grid.perOctave, count: grid.count) { grid.weight($0, hertz: $1) }
+    }
+
+    private static func table(size: Int, sampleRate: Double, perOctave: Int, count: Int,
+                              weight: (Int, Double) -> Double) -> [[Float]] {
+        let key = WeightKey(size: size, sampleRate: sampleRate, perOctave: perOctave)
         if let cached = weightCache.value(for: key) { return cached }
         let bins = size / 2 + 1
-        let table = FrequencyBands.octaves.indices.map { b in
-            (0..<bins).map { k in Float(weight(band: b, hertz: Double(k) * sampleRate / Double(size))) }
+        let table = (0..<count).map { b in
+            (0..<bins).map { k in Float(weight(b, Double(k) * sampleRate / Double(size))) }
         }
         weightCache.store(table, for: key)
         return table
     }
 
-    struct WeightKey: Hashable { let size: Int; let sampleRate: Double }
+    /// perOctave 0: the octave bands themselves.
+    struct WeightKey: Hashable { let size: Int; let sampleRate: Double; let perOctave: Int }
     static let weightCache = LockedCache<WeightKey, [[Float]]>(limit: 16)
 
     /// Sums `accumulator`'s bands through the filter bank; returns `accumulator.length` samples.
