@@ -32,8 +32,11 @@ public enum HybridSimulator {
                                    tail: ReverbTail(arrivals: [], envelope: [], binSeconds: plan.binSeconds, bandCount: 1))
         }
         let traced = RayTracer.run(scene: scene, speakerIndex: speakerIndex, plan: plan, progress: progress)
-        let tail = ReverbTail.synthesize(field: traced.field, volume: scene.volume, speedOfSound: scene.air.speedOfSound,
+        var tail = ReverbTail.synthesize(field: traced.field, volume: scene.volume, speedOfSound: scene.air.speedOfSound,
                                          seed: scene.simulation.seed, speakerIndex: speakerIndex)
+        if scene.simulation.airAbsorption {
+            tail.air = ReverbTail.AirPath(air: scene.air, delaySeconds: scene.speakers[speakerIndex].delaySeconds)
+        }
         let specular = scene.specularPart
         var result = ImageSourceEngine.run(scene: specular, speakerIndex: speakerIndex, plan: plan)
         var signal = tail.signal(sampleRate: Double(plan.sampleRate), frames: plan.frames, threads: plan.threads)
