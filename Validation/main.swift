@@ -220,13 +220,20 @@ for r in rows {
 try AtomicFile.write(Data(csv.utf8), to: folder.appendingPathComponent("comparison.csv").path)
 
 let canvas = Canvas(width: 1600, height: 1000)
-canvas.text("BRAS CR2 — simulated (mean of \(pairs) pairs × \(options.realizations) realizations) vs measured; shaded: ±1 JND around the measurement", x: 60, y: 40, size: 22)
+canvas.text("BRAS CR2 — simulated (\(pairs) pairs × \(options.realizations) realizations) vs measured; shaded: ±1 JND around the mean of thirds",
+            x: 60, y: 36, size: 20)
+let blue = Color(0.15, 0.3, 0.75), green = Color(0.1, 0.55, 0.3), orange = Color(0.85, 0.35, 0.1)
+/// An open circle (the octave-filter reading), drawn as a closed polyline.
+@MainActor func ring(_ x: Double, _ y: Double, radius: Double, color: Color) {
+    canvas.polyline((0..<24).map { k in (x + radius * cos(Double(k) * .pi / 12), y + radius * sin(Double(k) * .pi / 12)) },
+                    color: color, width: 2.5, closed: true)
+}
 for (k, q) in quantities.enumerated() {
     let r = rows.filter { $0.quantity == q.name }
-    let values = r.flatMap { [$0.simulated, $0.measured] }
+    let values = r.flatMap { [$0.simulated, $0.measured] + ($0.octaveFilter.map { [$0] } ?? []) }
     let pad = q.relativeJND ? 0.15 * (values.max()! ) : q.jnd * 1.5
     let lo = values.min()! - pad, hi = values.max()! + pad
-    let panel = PlotPanel(x: 110 + Double(k % 2) * 780, y: 100 + Double(k / 2) * 450, width: 640, height: 330,
+    let panel = PlotPanel(x: 110 + Double(k % 2) * 780, y: 120 + Double(k / 2) * 440, width: 640, height: 320,
                           xRange: 88...5657, yRange: lo...hi, logX: true)
     panel.drawAxes(on: canvas, title: q.name, xLabel: "octave band (Hz)", yLabel: q.unit.isEmpty ? q.name : "\(q.name) (\(q.unit))")
     for (i, row) in r.enumerated() {
@@ -234,13 +241,24 @@ for (k, q) in quantities.enumerated() {
         let band = q.relativeJND ? row.measured * q.jnd : q.jnd
         canvas.fillRect(x: x - 14, y: panel.py(min(hi, row.measured + band)), width: 28,
                         height: panel.py(max(lo, row.measured - band)) - panel.py(min(hi, row.measured + band)), color: Color(0.2, 0.4, 0.8, 0.18))
-        canvas.fillCircle(x: x, y: panel.py(row.measured), radius: 6, color: Color(0.15, 0.3, 0.75))
+        canvas.fillCircle(x: x, y: panel.py(row.measured), radius: 6, color: blue)
+        if let o = row.octaveFilter { ring(x, panel.py(o), radius: 7, color: green) }
     }
-    canvas.polyline(r.enumerated().map { (panel.px(bands[$0.offset].hertz), panel.py($0.element.simulated)) }, color: Color(0.85, 0.35, 0.1), width: 3)
-    for (i, row) in r.enumerated() { canvas.fillCircle(x: panel.px(bands[i].hertz), y: panel.py(row.simulated), radius: 5, color: Color(0.85, 0.35, 0.1)) }
+    canvas.polyline(r.enumerated().map { (panel.px(bands[$0.offset].hertz), panel.py($0.element.simulated)) }, color: orange, width: 3)
+    for (i, row) in r.enumerated() { canvas.fillCircle(x: panel.px(bands[i].hertz), y: panel.py(row.simulated), radius: 5, color: orange) }
 }
-canvas.fillCircle(x: 1330, y: 34, radius: 6, color: Color(0.15, 0.3, 0.75)); canvas.text("measured", x: 1342, y: 40, size: 16)
-canvas.fillRect(x: 1440, y: 32, width: 26, height: 4, color: Color(0.85, 0.35, 0.1)); canvas.text("simulated", x: 1472, y: 40, size: 16)
+// Legend, item after item.
+var legendX = 66.0
+for (label, mark) in [("measured (mean of its three third-octaves)", 0), ("what an octave filter reads from the measured third-octave decays", 1),
+                      ("simulated", 2)] {
+    switch mark {
+    case 0: canvas.fillCircle(x: legendX, y: 64, radius: 6, color: blue)
+    case 1: ring(legendX, 64, radius: 7, color: green)
+    default: canvas.fillRect(x: legendX - 10, y: 62, width: 22, height: 4, color: orange)
+    }
+    canvas.text(label, x: legendX + 14, y: 70, size: 16)
+    legendX += 14 + canvas.textWidth(label, size: 16) + 40
+}
 try canvas.image(text: ["Title": "BRAS CR2 validation", "Software": "Soundstage \(SoundstageVersion.string)"]).write(to: folder.appendingPathComponent("comparison.png").path)
 print("wrote \(folder.path)/comparison.csv and comparison.png")
 exit(failures.isEmpty ? 0 : 1)
