@@ -9,6 +9,8 @@ public struct RayTracingResult: Sendable {
     public var reflections: Int
     /// Rays that escaped through a gap in the geometry (should be 0 for a closed room).
     public var lostRays: Int
+    /// Extra rays made by splitting (see `RayTracer`).
+    public var splitRays: Int = 0
 }
 
 /// Stochastic ray tracing of the energy that the image sources do not carry (Krokstad, Strøm &
@@ -29,6 +31,14 @@ public struct RayTracingResult: Sendable {
 ///   (the image sources carry those paths exactly). Energy is converted to SPEC §2's units by 1/(4π).
 /// - Termination: at the end of the response, or by Russian roulette once the energy is below
 ///   10⁻⁶ of the emitted (survivors continue with 10× the energy: unbiased).
+/// - Splitting (the weight windows of Monte Carlo transport): where absorption is uneven (an
+///   audience floor, a treated ceiling) the late decay rides on the few rays that keep missing the
+///   absorbing surfaces, and one such ray could swing a hall's T30 by 70 % between seeds. A ray
+///   carrying more than 4× what the strongest emitted ray keeps after as many reflections of the
+///   room's mean absorption, e₀(1 − ᾱ)ⁿ, becomes up to 4 rays sharing its energy that continue
+///   independently (at most 15 extra per emitted ray; unbiased: each copy's expectation is 1/k of
+///   the ray's). Rooms with even absorption hardly split (BRAS CR2: no change in time or result).
+///   Specular-only rooms never do: their copies would retrace one path.
 /// - Air absorption exp(−m_b·c·t) depends only on the arrival time, so it is applied per time bin.
 /// - Determinism: ray i's random stream is derived from (seed, speaker, i); rays are split into fixed
 ///   slots merged in a fixed order, so the field is bit-identical for any thread count.
@@ -36,41 +46,58 @@ public enum RayTracer {
     static let slotCount = 8
     static let rouletteThreshold: Float = 1e-6
     static let rouletteSurvival: Float = 0.1
+    /// Splitting: a ray carrying more than 2^splitExcess times what the strongest emitted ray keeps
+    /// after as many reflections of the room's mean absorption becomes up to `maximumCopies` rays
+    /// sharing its energy, at most `splitBudget` extra copies per emitted ray (see above).
+    static let splitExcess = 2.0
+    static let maximumCopies = 4
+    static let splitBudget = 15
 
     /// Traces `plan.rays` rays from speaker `speakerIndex`. `progress` is called with the number of
     /// rays finished so far (from any thread).
     public static func run(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation,
                            progress: (@Sendable (Int) -> Void)? = nil) -> RayTracingResult {
-        let setup = Setup(scene: scene, speakerIndex: speakerIndex, plan: plan)
+        run(scene: scene, speakerIndex: speakerIndex, plan: plan, progress: progress, splitting: nil)
+    }
+
+    /// `splitting` overrides the splitting rule (threshold in log₂ above the reference, extra copies
+    /// per emitted ray; budget 0 turns it off): for tests.
+    static func run(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation, progress: (@Sendable (Int) -> Void)?,
+                    splitting: (excess: Double, budget: Int)?) -> RayTracingResult {
+        var configured = Setup(scene: scene, speakerIndex: speakerIndex, plan: plan)
+        if let splitting { (configured.splitExcess, configured.splitBudget) = splitting }
+        let setup = configured
         let n = setup.raysPerGroup
         let shape = EnergyField(bandCount: setup.bandCount, binSeconds: plan.binSeconds, binCount: setup.binCount)
         // One pass per band group (see `Setup.bandGroups`), each split into fixed slots.
         let groups = setup.bandGroups
         let items = groups.count * slotCount
-        let slots = Slots<(EnergyFieldAccumulator, Int, Int)>(count: items)
+        let slots = Slots<(EnergyFieldAccumulator, Int, Int, Int)>(count: items)
         let done = Counter()
         parallelFor(items, threads: plan.threads) { item in
             let group = groups[item / slotCount], slot = item % slotCount
             let field = EnergyFieldAccumulator(shape: shape)
-            var reflections = 0, lost = 0
+            var reflections = 0, lost = 0, copies = 0
             var ray = slot
             var sinceReport = 0
             while ray < n {
                 let r = setup.trace(ray: ray, group: group, into: field)
                 reflections += r.reflections
+                copies += r.copies
                 if r.lost { lost += 1 }
                 ray += slotCount
                 sinceReport += 1
                 if sinceReport == 256, let progress { progress(done.add(sinceReport) / groups.count); sinceReport = 0 }
             }
             if sinceReport > 0, let progress { progress(done.add(sinceReport) / groups.count) }
-            slots[item] = (field, reflections, lost)
+            slots[item] = (field, reflections, lost, copies)
         }
         let all = slots.all
         var field = shape
         for s in all { field.add(s.0) }
         setup.applyAir(&field)
-        return RayTracingResult(field: field, rays: n * groups.count, reflections: all.reduce(0) { $0 + $1.1 }, lostRays: all.reduce(0) { $0 + $1.2 })
+        return RayTracingResult(field: field, rays: n * groups.count, reflections: all.reduce(0) { $0 + $1.1 }, lostRays: all.reduce(0) { $0 + $1.2 },
+                                splitRays: all.reduce(0) { $0 + $1.3 })
     }
 }
 
@@ -192,8 +219,25 @@ extension RayTracer {
             airCoefficients = scene.simulation.airAbsorption ? AirAbsorption.energyCoefficients(air: scene.air).values
                 : Array(repeating: 0, count: bands)
             emitter = Emitter(scene: scene, speaker: speaker, bands: bands, rays: raysPerGroup, turn: 2 * .pi * rng.nextDouble())
+            let area = scene.surfaceArea
+            let absorptionArea = scene.absorptionArea
+            var decay = BandEnergy(repeating: 0)
+            for b in 0..<bands {
+                let alpha = min(0.999, max(0, absorptionArea[b] / max(area, 1e-9)))
+                decay[b] = Float(-log2(1 - alpha))
+            }
+            splitDecay = decay
+            splitBudget = diffraction || surfaceData.contains { $0.meanScattering > 0 } ? RayTracer.splitBudget : 0
         }
         let emitter: Emitter
+        /// What an average reflection takes from a ray, per band, in log₂: −log₂(1 − ᾱ_b), ᾱ_b the
+        /// area-weighted mean absorption. The splitting reference: a ray with n reflections behind
+        /// it that carries much more than e₀(1 − ᾱ)ⁿ has kept missing the absorbing surfaces.
+        let splitDecay: BandEnergy
+        /// Splitting threshold (log₂ above the reference) and extra copies allowed per emitted ray;
+        /// budget 0 where no surface scatters (copies of a specular ray would retrace one path).
+        var splitExcess = RayTracer.splitExcess
+        var splitBudget: Int
 
         /// Air absorption exp(−m_b·c·(t − speaker delay)) at each bin's (and frame's) centre.
         func applyAir(_ field: inout EnergyField) {
@@ -215,13 +259,31 @@ extension RayTracer {
         }
 
         /// Traces ray `i`, adding what the listener receives to `field`.
-        func trace(ray i: Int, group: BandEnergy, into field: EnergyFieldAccumulator) -> (reflections: Int, lost: Bool) {
+        /// A ray waiting to be traced further: a copy made by splitting (see `trace`).
+        struct PendingRay {
+            var o: Vec3, d: Vec3, e: BandEnergy
+            var travelled: Double
+            var order: Int
+            var specularHistory: Bool, countSegment: Bool
+            var from: Int
+            var rng: SplitMix64Generator
+        }
+
+        func trace(ray i: Int, group: BandEnergy, into field: EnergyFieldAccumulator) -> (reflections: Int, lost: Bool, copies: Int) {
             let grouped = group != bandMask
             let groupCount = group.sum()
             var rng = SplitMix64Generator(seed: RandomStream.derive(streamSeed, UInt64(i), grouped ? UInt64(1 + group.indices.first { group[$0] > 0 }!) : 1))
             var (d, e) = emitter.ray(i)
             e *= group
             let reference = emitter.referenceEnergy * RayTracer.rouletteThreshold
+            // Splitting reference: log₂ of what the strongest emitted ray carries after n average
+            // reflections at the group's least absorbing band, log₂ e₀ − n·λ.
+            let splitOrigin = Double(log2(emitter.referenceEnergy))
+            var slowest = Float.greatestFiniteMagnitude
+            for b in 0..<bandCount where group[b] > 0 { slowest = min(slowest, splitDecay[b]) }
+            let splitSlope = Double(slowest)
+            var budget = splitBudget
+            var pending: [PendingRay] = []
             var o = source
             var travelled = 0.0
             var order = 0
@@ -231,48 +293,67 @@ extension RayTracer {
             var countSegment = transitionOrder < 0
             var from = -1
             var reflections = 0
+            var lost = false
             while true {
-                guard let hit = caster.firstHit(origin: o, direction: d, skip: from) else { return (reflections, true) }
-                if countSegment { receive(origin: o, direction: d, length: hit.t, travelled: travelled, energy: e, into: field) }
-                travelled += hit.t
-                if travelled >= maxLength { break }
-                let p = o + hit.t * d
-                let s = surfaces + hit.surface
-                order += 1
-                reflections += 1
-                e *= s.pointee.keep
-                var scattering = s.pointee.scattering, scatter = s.pointee.meanScattering
-                var diffuseWeight = s.pointee.diffuseWeight, specularWeight = s.pointee.specularWeight
-                let n = s.pointee.normal
-                // Beyond the image sources' share, a finite surface also scatters by diffraction.
-                if diffraction && !(specularHistory && order <= transitionOrder) {
-                    let k = diffractionFactor(s, incidence: hit.t, cosine: abs(d.dot(n)))
-                    scattering = bandMask - (bandMask - scattering) * k
+                while true {
+                    guard let hit = caster.firstHit(origin: o, direction: d, skip: from) else { lost = true; break }
+                    if countSegment { receive(origin: o, direction: d, length: hit.t, travelled: travelled, energy: e, into: field) }
+                    travelled += hit.t
+                    if travelled >= maxLength { break }
+                    let p = o + hit.t * d
+                    let s = surfaces + hit.surface
+                    order += 1
+                    reflections += 1
+                    e *= s.pointee.keep
+                    var scattering = s.pointee.scattering, scatter = s.pointee.meanScattering
+                    var diffuseWeight = s.pointee.diffuseWeight, specularWeight = s.pointee.specularWeight
+                    let n = s.pointee.normal
+                    // Beyond the image sources' share, a finite surface also scatters by diffraction.
+                    if diffraction && !(specularHistory && order <= transitionOrder) {
+                        let k = diffractionFactor(s, incidence: hit.t, cosine: abs(d.dot(n)))
+                        scattering = bandMask - (bandMask - scattering) * k
+                    }
+                    if grouped || diffraction {
+                        scatter = (scattering * group).sum() / groupCount
+                        diffuseWeight = scatter > 0 ? scattering * group / scatter : .zero
+                        specularWeight = scatter < 1 ? (bandMask - scattering) * group / (1 - scatter) : .zero
+                    }
+                    if scatter > 0 { rain(from: p, surface: s, index: hit.surface, travelled: travelled, energy: e * scattering, into: field) }
+                    if scatter > 0 && rng.nextFloat() < scatter {
+                        d = lambert(s, &rng)
+                        e *= diffuseWeight
+                        specularHistory = false
+                        countSegment = false
+                    } else {
+                        d = d - 2 * d.dot(n) * n
+                        e *= specularWeight
+                        countSegment = !(specularHistory && order <= transitionOrder)
+                    }
+                    o = p
+                    from = hit.surface
+                    let strongest = largest(e)
+                    if strongest < reference {
+                        if rng.nextFloat() >= RayTracer.rouletteSurvival { break }
+                        e *= 1 / RayTracer.rouletteSurvival
+                    } else if budget > 0 {
+                        // log₂ of the energy from the float's exponent and mantissa (within 0.09).
+                        let excess = Double(strongest.exponent) + Double(strongest.significand) - 1 - (splitOrigin - splitSlope * Double(order))
+                        if excess > splitExcess {
+                            let copies = min(RayTracer.maximumCopies, budget + 1, max(2, Int(exp2(excess))))
+                            e *= 1 / Float(copies)
+                            for _ in 1..<copies {
+                                pending.append(PendingRay(o: o, d: d, e: e, travelled: travelled, order: order, specularHistory: specularHistory,
+                                                          countSegment: countSegment, from: from, rng: SplitMix64Generator(seed: rng.next())))
+                            }
+                            budget -= copies - 1
+                        }
+                    }
                 }
-                if grouped || diffraction {
-                    scatter = (scattering * group).sum() / groupCount
-                    diffuseWeight = scatter > 0 ? scattering * group / scatter : .zero
-                    specularWeight = scatter < 1 ? (bandMask - scattering) * group / (1 - scatter) : .zero
-                }
-                if scatter > 0 { rain(from: p, surface: s, index: hit.surface, travelled: travelled, energy: e * scattering, into: field) }
-                if scatter > 0 && rng.nextFloat() < scatter {
-                    d = lambert(s, &rng)
-                    e *= diffuseWeight
-                    specularHistory = false
-                    countSegment = false
-                } else {
-                    d = d - 2 * d.dot(n) * n
-                    e *= specularWeight
-                    countSegment = !(specularHistory && order <= transitionOrder)
-                }
-                o = p
-                from = hit.surface
-                if largest(e) < reference {
-                    if rng.nextFloat() >= RayTracer.rouletteSurvival { break }
-                    e *= 1 / RayTracer.rouletteSurvival
-                }
+                guard let next = pending.popLast() else { break }
+                (o, d, e, travelled, order) = (next.o, next.d, next.e, next.travelled, next.order)
+                (specularHistory, countSegment, from, rng) = (next.specularHistory, next.countSegment, next.from, next.rng)
             }
-            return (reflections, false)
+            return (reflections, lost, splitBudget - budget)
         }
 
         /// The specular share K_b left by diffraction at a finite surface (Rindel 1986, "Attenuation
