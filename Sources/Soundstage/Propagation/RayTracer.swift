@@ -33,7 +33,8 @@ public struct RayTracingResult: Sendable {
 ///   10⁻⁶ of the emitted (survivors continue with 10× the energy: unbiased).
 /// - Splitting (the weight windows of Monte Carlo transport): where absorption is uneven (an
 ///   audience floor, a treated ceiling) the late decay rides on the few rays that keep missing the
-///   absorbing surfaces, and one such ray could swing a hall's T30 by 70 % between seeds. A ray
+///   absorbing surfaces: in the example hall at 50 000 rays one seed's 1 kHz T30 read 2.84 s
+///   against ≈ 1.6–1.8 s for the others. A ray
 ///   carrying more than 4× what the strongest emitted ray keeps after as many reflections of the
 ///   room's mean absorption, e₀(1 − ᾱ)ⁿ, becomes up to 4 rays sharing its energy that continue
 ///   independently (at most 15 extra per emitted ray; unbiased: each copy's expectation is 1/k of
