@@ -34,11 +34,10 @@ public struct RayTracingResult: Sendable {
 /// - Splitting (the weight windows of Monte Carlo transport): where absorption is uneven (an
 ///   audience floor, a treated ceiling) the late decay rides on the few rays that keep missing the
 ///   absorbing surfaces: in the example hall at 50 000 rays one seed's 1 kHz T30 read 2.84 s
-///   against ≈ 1.6–1.8 s for the others. A ray
-///   carrying more than 4× what the strongest emitted ray keeps after as many reflections of the
-///   room's mean absorption, e₀(1 − ᾱ)ⁿ, becomes up to 4 rays sharing its energy that continue
-///   independently (at most 15 extra per emitted ray; unbiased: each copy's expectation is 1/k of
-///   the ray's). Rooms with even absorption hardly split (BRAS CR2: no change in time or result).
+///   against ≈ 1.6–1.8 s for the others. A ray carrying more than 4× what the strongest emitted
+///   ray keeps after as many reflections of the room's mean absorption, e₀(1 − ᾱ)ⁿ, becomes up to
+///   4 rays sharing its energy that continue independently (at most 15 extra per emitted ray;
+///   unbiased: each copy's expectation is 1/k of the ray's). Rooms with even absorption hardly split (BRAS CR2: no change in time or result).
 ///   Specular-only rooms never do: their copies would retrace one path.
 /// - Air absorption exp(−m_b·c·t) depends only on the arrival time, so it is applied per time bin.
 /// - Determinism: ray i's random stream is derived from (seed, speaker, i); rays are split into fixed
