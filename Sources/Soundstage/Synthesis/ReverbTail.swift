@@ -175,27 +175,33 @@ public struct ReverbTail: Sendable {
         let spectrum = spectra.all
         let grid = BandFilterBank.SubBands(perOctave: ReverbTail.subBandsPerOctave)
         let weights = BandFilterBank.weights(grid, size: size, sampleRate: fs)
-        // Sub-bands in parallel, summed in order: deterministic.
-        let slots = Slots<[Float]>(count: grid.count)
-        parallelFor(grid.count, threads: threads) { [fft] k in
-            let octave = grid.nearestOctave(k)
-            var s = spectrum[octave]
-            var filterEnergy = 0.0
-            for i in 0..<fft.binCount {
-                let w = weights[k][i]
-                s[2 * i] *= w
-                s[2 * i + 1] *= w
-                filterEnergy += (i == 0 || 2 * i == size ? 1 : 2) * Double(w) * Double(w)
+        // Sub-bands summed into `partials` running sums (sub-band k into sum k mod partials, in
+        // order of k), the sums added in order: the same additions in the same order for any
+        // thread count, and a few signals in memory instead of one per sub-band.
+        let partials = 4
+        let sums = Slots<[Float]>(count: partials)
+        parallelFor(partials, threads: threads) { [fft] p in
+            var sum = [Float](repeating: 0, count: frames)
+            for k in stride(from: p, to: grid.count, by: partials) {
+                let octave = grid.nearestOctave(k)
+                var s = spectrum[octave]
+                var filterEnergy = 0.0
+                for i in 0..<fft.binCount {
+                    let w = weights[k][i]
+                    s[2 * i] *= w
+                    s[2 * i + 1] *= w
+                    filterEnergy += (i == 0 || 2 * i == size ? 1 : 2) * Double(w) * Double(w)
+                }
+                filterEnergy /= Double(size)
+                let band = fft.inverse(s)
+                let gain = self.envelopeGain(Array(band[pad..<(pad + frames)]), envelope: self.subBandEnvelope(grid, k),
+                                             window: ReverbTail.windowSeconds(band: octave), filterEnergy: filterEnergy, fs: fs)
+                for i in 0..<frames { sum[i] += band[pad + i] * gain[i] }
             }
-            filterEnergy /= Double(size)
-            var band = Array(fft.inverse(s)[pad..<(pad + frames)])
-            let gain = self.envelopeGain(band, envelope: self.subBandEnvelope(grid, k), window: ReverbTail.windowSeconds(band: octave),
-                                         filterEnergy: filterEnergy, fs: fs)
-            for i in 0..<frames { band[i] *= gain[i] }
-            slots[k] = band
+            sums[p] = sum
         }
         var out = [Float](repeating: 0, count: frames)
-        for band in slots.all { for i in 0..<frames { out[i] += band[i] } }
+        for sum in sums.all { for i in 0..<frames { out[i] += sum[i] } }
         return out
     }
 
