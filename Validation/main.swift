@@ -133,8 +133,10 @@ let start = Date()
 var scene = try RoomFile.load(path: options.room)
 if let r = options.rays { scene.simulation.rays = .value(r) }
 let baseSeed = scene.simulation.seed
-/// results[realization][pair]
-var results: [[[String: BandParameters]]] = Array(repeating: [], count: options.realizations)
+/// results[realization][pair]: the octave-band and the third-octave-band analyses of one response.
+var results: [[(octaves: [String: BandParameters], thirds: [String: BandParameters])]] = Array(repeating: [], count: options.realizations)
+/// The ray-traced field's own T20 per engine band (Schroeder integral of its energy histogram), summed over all responses.
+var fieldT20 = [Double](repeating: 0, count: FrequencyBands.octaves.count), fieldCount = 0
 for realization in 0..<options.realizations {
     scene.simulation.seed = baseSeed &+ UInt64(realization)
     for (name, position) in receivers {
@@ -143,8 +145,16 @@ for realization in 0..<options.realizations {
         for (i, speaker) in scene.speakers.enumerated() {
             let t0 = Date()
             let response = HybridSimulator.run(scene: scene, speakerIndex: i, plan: plan)
-            let analysis = ImpulseResponseAnalyzer.analyze(AudioBuffer(sampleRate: plan.sampleRate, channels: [response.rir]))
-            results[realization].append(analysis.bands)
+            let buffer = AudioBuffer(sampleRate: plan.sampleRate, channels: [response.rir])
+            if let field = response.rays?.field {
+                for b in 0..<field.bandCount {
+                    let e = (0..<field.binCount).map { field.energy(band: b, bin: $0) }
+                    fieldT20[b] += DecayCurve(energy: e, sampleRate: 1 / field.binSeconds).reverberationTime(upper: -5, lower: -25).value ?? .nan
+                }
+                fieldCount += 1
+            }
+            results[realization].append((ImpulseResponseAnalyzer.analyze(buffer).bands,
+                                         ImpulseResponseAnalyzer.analyze(buffer, bands: .thirdOctaves).bands))
             FileHandle.standardError.write(Data(String(format: "seed %llu %@–%@: %d rays, %.1f s\n", scene.simulation.seed, speaker.name, name,
                                                        plan.rays, Date().timeIntervalSince(t0)).utf8))
         }
@@ -154,6 +164,8 @@ let pairs = results[0].count
 
 struct Row {
     let quantity: String, band: String, simulated: Double, measured: Double, centreThird: Double, difference: Double, jnds: Double
+    /// The simulation read like the measurement: mean of its three third-octave values.
+    let simulatedThirds: Double
     /// Standard deviation of the realizations' means (the simulation's own randomness).
     let spread: Double
     /// EDT, T20: what an octave filter would read from decays like the measured third-octaves.
@@ -164,31 +176,59 @@ for q in quantities {
     let measured = try readMeasured("\(options.measured)/\(q.file)")
     let filtered = q.relativeJND ? octaveFilterEquivalent(measured, pick: q.pick) : [:]
     for band in bands {
+        // The octave filter's reading (graded, as the issue asks: `analyze`'s octave bands), and
+        // the simulation read like the measurement: the mean of its three third-octave values.
+        let thirds = FrequencyBands.thirdOctaves.indices(within: FrequencyBands.octaves.labels.firstIndex(of: band.label)!, of: .octaves)
+            .map { FrequencyBands.thirdOctaves.labels[$0] }
         let means = results.map { pairs in
-            let values = pairs.compactMap { $0[band.label].flatMap(q.pick) }
+            let values = pairs.compactMap { $0.octaves[band.label].flatMap(q.pick) }
             return values.reduce(0, +) / Double(max(1, values.count))
         }
+        let thirdMeans = results.map { pairs in
+            let values = pairs.compactMap { p -> Double? in
+                let v = thirds.compactMap { p.thirds[$0].flatMap(q.pick) }
+                return v.count == thirds.count ? v.reduce(0, +) / Double(v.count) : nil
+            }
+            return values.reduce(0, +) / Double(max(1, values.count))
+        }
+        let simThirds = thirdMeans.reduce(0, +) / Double(thirdMeans.count)
         let sim = means.reduce(0, +) / Double(means.count)
         let spread = means.count > 1 ? (means.map { ($0 - sim) * ($0 - sim) }.reduce(0, +) / Double(means.count - 1)).squareRoot() : 0
         let m = octave(measured, band.hertz)
         let meas = m.mean * q.scale
         let diff = q.relativeJND ? (sim / meas - 1) : (sim - meas)
         rows.append(Row(quantity: q.name, band: band.label, simulated: sim, measured: meas, centreThird: m.centre * q.scale,
-                        difference: diff, jnds: diff / q.jnd, spread: spread, octaveFilter: filtered[band.label]))
+                        difference: diff, jnds: diff / q.jnd, simulatedThirds: simThirds, spread: spread, octaveFilter: filtered[band.label]))
     }
 }
 
+/// Third-octave comparison: the simulated third-octave values (mean over pairs and realizations)
+/// beside the measured ones, for the thirds 100 Hz – 5 kHz.
+var thirdRows: [(quantity: String, band: String, simulated: Double, measured: Double)] = []
+for q in quantities {
+    let measured = try readMeasured("\(options.measured)/\(q.file)")
+    for (k, label) in FrequencyBands.thirdOctaves.labels.enumerated() {
+        let f = FrequencyBands.thirdOctaves.centres[k]
+        guard f > 88, f < 5657, let m = measured.min(by: { abs(log2($0.hertz / f)) < abs(log2($1.hertz / f)) }),
+              abs(log2(m.hertz / f)) < 1.0 / 6 else { continue }
+        let values = results.flatMap { $0.compactMap { $0.thirds[label].flatMap(q.pick) } }
+        thirdRows.append((q.name, label, values.reduce(0, +) / Double(max(1, values.count)), m.value * q.scale))
+    }
+}
 // The table.
 print("BRAS CR2 (seminar room, RWTH Aachen): simulated (mean of \(pairs) source–receiver pairs × \(options.realizations) realizations) vs measured")
 print("measured octave = mean of its three third-octaves (centre third-octave alone in brackets); JND: EDT, T20 5 %, C80 1 dB, D50 0.05")
-print("σ: standard deviation of the realizations' means; (oct.filter): what an octave filter reads from decays like the measured")
-print("third-octaves (white noise per third-octave at its measured EDT or T20), JND (o.f.) against it; graded: JND against the mean")
+print("simulated: `analyze`'s octave filters (graded: JND against the measured mean of thirds); (sim. ⅓): the simulation read like the")
+print("measurement, mean of its three third-octaves, JND (⅓) against the measured mean; σ: standard deviation of the realizations' means;")
+print("(oct.filter): what an octave filter reads from decays like the measured third-octaves (white noise per third-octave at its")
+print("measured EDT or T20), JND (o.f.) against it")
 for q in quantities {
     print("")
     print("\(q.name)" + (q.unit.isEmpty ? "" : " (\(q.unit))").padding(toLength: 14 - q.name.count, withPad: " ", startingAt: 0) + bands.map { $0.label.padding(toLength: 9, withPad: " ", startingAt: 0) }.joined())
     let r = rows.filter { $0.quantity == q.name }
     let fmt = q.name == "D50" ? "%-9.2f" : (q.name == "C80" ? "%-9.1f" : "%-9.2f")
     print("  simulated   " + r.map { String(format: fmt, $0.simulated) }.joined())
+    print("  (sim. ⅓)    " + r.map { String(format: fmt, $0.simulatedThirds) }.joined())
     if options.realizations > 1 { print("  σ           " + r.map { String(format: fmt, $0.spread) }.joined()) }
     print("  measured    " + r.map { String(format: fmt, $0.measured) }.joined())
     print("  (centre ⅓)  " + r.map { String(format: fmt, $0.centreThird) }.joined())
@@ -198,11 +238,29 @@ for q in quantities {
     print("  difference  " + r.map { (q.relativeJND ? String(format: "%+.1f %%", $0.difference * 100)
                                                : String(format: q.name == "D50" ? "%+.3f" : "%+.2f", $0.difference)).padding(toLength: 9, withPad: " ", startingAt: 0) }.joined())
     print("  JND         " + r.map { String(format: "%+.2f", $0.jnds).padding(toLength: 9, withPad: " ", startingAt: 0) }.joined())
+    print("  JND (⅓)     " + r.map { String(format: "%+.2f", (q.relativeJND ? $0.simulatedThirds / $0.measured - 1 : $0.simulatedThirds - $0.measured) / q.jnd)
+        .padding(toLength: 9, withPad: " ", startingAt: 0) }.joined())
     if r.contains(where: { $0.octaveFilter != nil }) {
         print("  JND (o.f.)  " + r.map { row in row.octaveFilter.map { String(format: "%+.2f", (row.simulated / $0 - 1) / q.jnd) } ?? "-" }
             .map { $0.padding(toLength: 9, withPad: " ", startingAt: 0) }.joined())
     }
 }
+print("")
+print("Third-octaves, simulated / measured (the simulation's materials are octave values: within an octave it interpolates)")
+print("  band      " + quantities.map { ($0.name + ($0.unit.isEmpty ? "" : " (\($0.unit))")).padding(toLength: 14, withPad: " ", startingAt: 0) }.joined())
+for label in thirdRows.filter({ $0.quantity == "EDT" }).map(\.band) {
+    print("  " + label.padding(toLength: 8, withPad: " ", startingAt: 0) + quantities.map { q in
+        let r = thirdRows.first { $0.quantity == q.name && $0.band == label }!
+        return String(format: q.name == "C80" ? "%.1f / %.1f" : "%.2f / %.2f", r.simulated, r.measured).padding(toLength: 14, withPad: " ", startingAt: 0)
+    }.joined())
+}
+let eyring = scene.statisticalRT60().eyring
+print("")
+print("T20 of the ray-traced field (its own energy histogram) and Eyring's RT60 from the same materials:")
+print("  band        " + bands.map { $0.label.padding(toLength: 9, withPad: " ", startingAt: 0) }.joined())
+let bandIndex = bands.map { b in FrequencyBands.octaves.labels.firstIndex(of: b.label)! }
+print("  field T20   " + bandIndex.map { String(format: "%-9.2f", fieldT20[$0] / Double(max(1, fieldCount))) }.joined())
+print("  Eyring      " + bandIndex.map { String(format: "%-9.2f", eyring[$0]) }.joined())
 let failures = rows.filter { abs($0.jnds) > ($0.band == "125" ? 2 : 1) }
 let seconds = Date().timeIntervalSince(start)
 print("")
@@ -213,11 +271,14 @@ print(String(format: "run time %.1f s (%d pairs × %d realizations, %d threads)"
 // CSV and plot.
 let folder = URL(fileURLWithPath: options.out).appendingPathComponent("bras-cr2")
 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-var csv = "parameter,band_hz,simulated,simulated_sd_realizations,measured,measured_centre_third,measured_octave_filter,difference,difference_jnd\n"
+var csv = "parameter,band_hz,simulated,simulated_sd_realizations,simulated_mean_of_thirds,measured,measured_centre_third,measured_octave_filter,difference,difference_jnd\n"
 for r in rows {
-    csv += "\(r.quantity),\(r.band),\(r.simulated),\(r.spread),\(r.measured),\(r.centreThird),\(r.octaveFilter.map { String($0) } ?? ""),\(r.difference),\(r.jnds)\n"
+    csv += "\(r.quantity),\(r.band),\(r.simulated),\(r.spread),\(r.simulatedThirds),\(r.measured),\(r.centreThird),\(r.octaveFilter.map { String($0) } ?? ""),\(r.difference),\(r.jnds)\n"
 }
 try AtomicFile.write(Data(csv.utf8), to: folder.appendingPathComponent("comparison.csv").path)
+var thirdsCSV = "parameter,third_octave_hz,simulated,measured\n"
+for r in thirdRows { thirdsCSV += "\(r.quantity),\(r.band),\(r.simulated),\(r.measured)\n" }
+try AtomicFile.write(Data(thirdsCSV.utf8), to: folder.appendingPathComponent("third-octaves.csv").path)
 
 let canvas = Canvas(width: 1600, height: 1000)
 canvas.text("BRAS CR2 — simulated (\(pairs) pairs × \(options.realizations) realizations) vs measured; shaded: ±1 JND around the mean of thirds",
@@ -260,5 +321,5 @@ for (label, mark) in [("measured (mean of its three third-octaves)", 0), ("what 
     legendX += 14 + canvas.textWidth(label, size: 16) + 40
 }
 try canvas.image(text: ["Title": "BRAS CR2 validation", "Software": "Soundstage \(SoundstageVersion.string)"]).write(to: folder.appendingPathComponent("comparison.png").path)
-print("wrote \(folder.path)/comparison.csv and comparison.png")
+print("wrote \(folder.path)/comparison.csv, third-octaves.csv and comparison.png")
 exit(failures.isEmpty ? 0 : 1)

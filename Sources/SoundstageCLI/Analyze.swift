@@ -10,11 +10,18 @@ struct Analyze: ParsableCommand {
         ITDG (ms) and the strongest reflection within 20 ms (dB re direct). For a two-channel file (left ear, \
         right ear) also IACC_E (0–80 ms), IACC_L (80 ms–end), the direct sound's ITD (µs, + = left ear leads) and \
         ILD (dB, + = left louder). Measured responses with a noise floor are handled after Lundeby et al. (1995); \
-        a parameter that cannot be computed is shown as — with the reason in --json.
+        a parameter that cannot be computed is shown as — with the reason in --json. With --bands third: the 24 \
+        third-octave bands 50 Hz – 10 kHz instead (one line per band), as measured data are often published.
         """)
 
     @Argument(help: "Impulse response (any format libsndfile reads).") var file: String
     @Flag(help: "Print JSON instead of a table.") var json = false
+    @Option(help: "Analysis bands: octave (63 Hz – 8 kHz) or third (third-octaves 50 Hz – 10 kHz).") var bands: BandChoice = .octave
+
+    enum BandChoice: String, ExpressibleByArgument, CaseIterable {
+        case octave, third
+        var bands: FrequencyBands { self == .octave ? .octaves : .thirdOctaves }
+    }
 
     func run() throws {
         let buffer: AudioBuffer
@@ -30,7 +37,7 @@ struct Analyze: ParsableCommand {
             printError("\(file): shorter than 50 ms; an impulse response is needed")
             throw ExitCode(1)
         }
-        let a = ImpulseResponseAnalyzer.analyze(buffer)
+        let a = ImpulseResponseAnalyzer.analyze(buffer, bands: bands.bands)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -40,17 +47,19 @@ struct Analyze: ParsableCommand {
         print(table(a))
     }
 
+    static let rows: [(String, @Sendable (BandParameters) -> Parameter, String)] = [
+        ("EDT s", { $0.EDT }, "%.2f"), ("T20 s", { $0.T20 }, "%.2f"), ("T30 s", { $0.T30 }, "%.2f"),
+        ("C50 dB", { $0.C50 }, "%.1f"), ("C80 dB", { $0.C80 }, "%.1f"), ("D50", { $0.D50 }, "%.2f"),
+        ("Ts ms", { $0.Ts }, "%.0f"), ("DRR dB", { $0.DRR }, "%.1f"),
+    ]
+
     func table(_ a: ImpulseResponseAnalysis) -> String {
-        let labels = FrequencyBands.octaves.labels + ["broadband"]
+        let labels = bands.bands.labels + ["broadband"]
         var lines = ["\(file): \(a.channels == 2 ? "binaural" : "mono"), \(a.sampleRate) Hz, onset at \(String(format: "%.2f", a.onsetSeconds * 1000)) ms"
                      + (a.noiseFloorDB.map { String(format: ", noise floor %.1f dB", $0) } ?? "")]
+        if bands == .third { return (lines + thirdOctaveTable(a, labels: labels)).joined(separator: "\n") }
         lines.append("band     " + labels.map { $0.padding(toLength: 9, withPad: " ", startingAt: 0) }.joined())
-        let rows: [(String, (BandParameters) -> Parameter, String)] = [
-            ("EDT s", { $0.EDT }, "%.2f"), ("T20 s", { $0.T20 }, "%.2f"), ("T30 s", { $0.T30 }, "%.2f"),
-            ("C50 dB", { $0.C50 }, "%.1f"), ("C80 dB", { $0.C80 }, "%.1f"), ("D50", { $0.D50 }, "%.2f"),
-            ("Ts ms", { $0.Ts }, "%.0f"), ("DRR dB", { $0.DRR }, "%.1f"),
-        ]
-        for (name, get, fmt) in rows {
+        for (name, get, fmt) in Self.rows {
             lines.append(name.padding(toLength: 9, withPad: " ", startingAt: 0)
                          + labels.map { get(a.bands[$0]!).formatted(fmt).padding(toLength: 9, withPad: " ", startingAt: 0) }.joined())
         }
@@ -64,5 +73,25 @@ struct Analyze: ParsableCommand {
         }
         lines.append("ITDG \(a.ITDG.formatted("%.1f")) ms, strongest reflection within 20 ms \(a.firstReflectionLevel.formatted("%.1f")) dB re direct")
         return lines.joined(separator: "\n")
+    }
+
+    /// One line per band (24 third-octaves do not fit across a terminal); binaural rows as columns.
+    func thirdOctaveTable(_ a: ImpulseResponseAnalysis, labels: [String]) -> [String] {
+        func cell(_ s: String) -> String { s.padding(toLength: 9, withPad: " ", startingAt: 0) }
+        var header = "band      " + Self.rows.map { cell($0.0) }.joined()
+        if a.binaural != nil { header += ["IACC_E", "IACC_L", "ILD dB"].map(cell).joined() }
+        var lines = [header]
+        for label in labels {
+            var line = label.padding(toLength: 10, withPad: " ", startingAt: 0)
+                + Self.rows.map { cell($0.1(a.bands[label]!).formatted($0.2)) }.joined()
+            if let b = a.binaural {
+                line += [(b.IACC_E[label], "%.2f"), (b.IACC_L[label], "%.2f"), (b.ILD[label], "%.1f")]
+                    .map { cell(($0.0 ?? .missing("")).formatted($0.1)) }.joined()
+            }
+            lines.append(line)
+        }
+        if let b = a.binaural { lines.append("ITD \(b.ITD.formatted("%.0f")) µs (+ = left ear leads)") }
+        lines.append("ITDG \(a.ITDG.formatted("%.1f")) ms, strongest reflection within 20 ms \(a.firstReflectionLevel.formatted("%.1f")) dB re direct")
+        return lines
     }
 }

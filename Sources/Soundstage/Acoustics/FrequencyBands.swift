@@ -1,30 +1,59 @@
 import Foundation
 
-/// The engine's frequency bands: octaves after IEC 61260-1, nominal centres 63 Hz … 8 kHz.
+/// Frequency bands after IEC 61260-1: the engine's octaves (nominal centres 63 Hz … 8 kHz) and,
+/// for analysis, third-octaves (50 Hz … 10 kHz).
 ///
-/// Band edges lie at `fc · 2^(±1/2)`, except that the lowest band reaches down to DC and the
-/// highest up to Nyquist (SPEC §2), so the bands together cover the whole spectrum.
-/// Exact centres are `1000 · 2^k` Hz (base-2 octaves), nominal centres the rounded labels.
+/// Band edges lie at `fc · 2^(±1/(2N))` for 1/N-octave bands, except that the lowest band reaches
+/// down to DC and the highest up to Nyquist (SPEC §2), so the bands together cover the whole spectrum.
+/// Exact centres are `1000 · 2^(k/N)` Hz (base-2), nominal centres the rounded labels.
 public struct FrequencyBands: Sendable, Equatable {
-    /// Exact mid-band frequencies in Hz (`1000 · 2^k`).
+    /// Exact mid-band frequencies in Hz (`1000 · 2^(k/N)`).
     public let centres: [Double]
-    /// Nominal labels as printed in tables ("63", "125", … "8k").
+    /// Nominal labels as printed in tables ("63", "125", … "8k"; "1.25k", "3.15k" for thirds).
     public let labels: [String]
+    /// N of 1/N-octave bands: 1 for octaves, 3 for third-octaves.
+    public let bandsPerOctave: Int
+
+    public init(centres: [Double], labels: [String], bandsPerOctave: Int = 1) {
+        precondition(centres.count == labels.count && bandsPerOctave >= 1)
+        self.centres = centres
+        self.labels = labels
+        self.bandsPerOctave = bandsPerOctave
+    }
 
     /// The eight octave bands 63 Hz – 8 kHz the engine works in.
     public static let octaves = FrequencyBands(
         centres: (-4...3).map { 1000 * pow(2, Double($0)) },
         labels: ["63", "125", "250", "500", "1k", "2k", "4k", "8k"])
 
+    /// The 24 third-octave bands 50 Hz – 10 kHz: the three thirds of each engine octave, for
+    /// analysis (ISO 3382-1 allows octave or third-octave bands; measured data such as BRAS are
+    /// published in thirds). Nominal labels after IEC 61260-1 Annex E.
+    public static let thirdOctaves = FrequencyBands(
+        centres: (-13...10).map { 1000 * pow(2, Double($0) / 3) },
+        labels: ["50", "63", "80", "100", "125", "160", "200", "250", "315", "400", "500", "630", "800",
+                 "1k", "1.25k", "1.6k", "2k", "2.5k", "3.15k", "4k", "5k", "6.3k", "8k", "10k"],
+        bandsPerOctave: 3)
+
     public var count: Int { centres.count }
     public var indices: Range<Int> { centres.indices }
 
+    /// Ratio of a band's upper edge to its centre, `2^(1/(2N))`.
+    public var halfBandRatio: Double { pow(2, 0.5 / Double(bandsPerOctave)) }
+
     /// Lower edge of band `i` in Hz (0 for the lowest band).
-    public func lowerEdge(_ i: Int) -> Double { i == 0 ? 0 : centres[i] / 2.0.squareRoot() }
+    public func lowerEdge(_ i: Int) -> Double { i == 0 ? 0 : centres[i] / halfBandRatio }
 
     /// Upper edge of band `i` in Hz (`.infinity` for the highest band: up to Nyquist).
     public func upperEdge(_ i: Int) -> Double {
-        i == count - 1 ? .infinity : centres[i] * 2.0.squareRoot()
+        i == count - 1 ? .infinity : centres[i] * halfBandRatio
+    }
+
+    /// The indices of these bands whose centres lie within band `i` of `coarser` (e.g. the three
+    /// third-octaves of an octave).
+    public func indices(within i: Int, of coarser: FrequencyBands) -> [Int] {
+        let half = 0.5 / Double(coarser.bandsPerOctave)
+        return indices.filter { abs(log2(centres[$0] / coarser.centres[i])) < half - 1e-9 }
     }
 
     /// Index of the octave band whose exact centre is nearest to `hertz` on a log scale,

@@ -29,7 +29,8 @@ public struct ImpulseResponseAnalysis: Codable, Sendable {
     public var channels: Int
     /// Time of the direct sound's onset (ISO 3382-1 A.3.4), seconds from the file's start.
     public var onsetSeconds: Double
-    /// Per octave band ("63" … "8k") and "broadband"; for two channels, the energy sum of the ears.
+    /// Per band ("63" … "8k" for octaves, "50" … "10k" for third-octaves) and "broadband"; for two
+    /// channels, the energy sum of the ears.
     public var bands: [String: BandParameters]
     /// Initial time-delay gap: direct sound to the first reflection (ms).
     public var ITDG: Parameter
@@ -45,9 +46,9 @@ public enum ImpulseResponseAnalyzer {
     /// Half-width of the direct-sound window for DRR, ITD/ILD and reflection levels (seconds).
     public static let directWindow = 0.00125
 
-    public static func analyze(_ buffer: AudioBuffer) -> ImpulseResponseAnalysis {
+    /// `bands`: `.octaves` (default) or `.thirdOctaves`; the per-band results are keyed by their labels.
+    public static func analyze(_ buffer: AudioBuffer, bands: FrequencyBands = .octaves) -> ImpulseResponseAnalysis {
         let fs = Double(buffer.sampleRate)
-        let bands = FrequencyBands.octaves
         // Onset: where the broadband energy first rises to within 20 dB of its maximum.
         let energy = sumOfSquares(buffer.channels)
         let peak = energy.max() ?? 0
@@ -56,7 +57,7 @@ public enum ImpulseResponseAnalyzer {
         result["broadband"] = parameters(energy: energy, onset: onset, fs: fs)
         var filtered: [[[Float]]] = [] // [band][channel]
         for (b, label) in bands.labels.enumerated() {
-            let filter = OctaveFilter(centreHertz: bands.centres[b], sampleRate: fs)
+            let filter = OctaveFilter(centreHertz: bands.centres[b], sampleRate: fs, bandsPerOctave: bands.bandsPerOctave)
             let channels = buffer.channels.map { filter.apply($0) }
             filtered.append(channels)
             result[label] = parameters(energy: sumOfSquares(channels), onset: onset, fs: fs)
@@ -64,7 +65,7 @@ public enum ImpulseResponseAnalyzer {
         let (itdg, firstLevel) = reflectionGap(energy: energy, onset: onset, fs: fs)
         var binaural: BinauralParameters?
         if buffer.channelCount == 2 {
-            binaural = binauralParameters(broadband: buffer.channels, bands: filtered, onset: onset, fs: fs)
+            binaural = binauralParameters(broadband: buffer.channels, bands: filtered, labels: bands.labels, onset: onset, fs: fs)
         }
         return ImpulseResponseAnalysis(sampleRate: buffer.sampleRate, channels: buffer.channelCount, onsetSeconds: Double(onset) / fs,
                                        bands: result, ITDG: itdg, firstReflectionLevel: firstLevel, binaural: binaural,
@@ -157,8 +158,7 @@ public enum ImpulseResponseAnalyzer {
         return (.of((centroid(f) - centroid(p)) / fs * 1000), level)
     }
 
-    static func binauralParameters(broadband: [[Float]], bands: [[[Float]]], onset: Int, fs: Double) -> BinauralParameters {
-        let labels = FrequencyBands.octaves.labels
+    static func binauralParameters(broadband: [[Float]], bands: [[[Float]]], labels: [String], onset: Int, fs: Double) -> BinauralParameters {
         let e80 = onset + Int(0.08 * fs)
         var early: [String: Parameter] = [:], late: [String: Parameter] = [:], ild: [String: Parameter] = [:]
         let w = Int(directWindow * fs)

@@ -1,16 +1,19 @@
 import Foundation
 
-/// Octave-band filters for analysis: 6th-order Butterworth band-passes (a 3rd-order low-pass
-/// prototype through the band-pass transform and the bilinear transform with pre-warped edges),
-/// band edges at f_c·2^(±1/2) — the design IEC 61260-1 class 1 octave filters are usually built
-/// on (ANSI S1.11 Annex; the same design pyfar/pyrato use).
+/// Octave- and fractional-octave-band filters for analysis: 6th-order Butterworth band-passes (a
+/// 3rd-order low-pass prototype through the band-pass transform and the bilinear transform with
+/// pre-warped edges), band edges at f_c·2^(±1/(2N)) for 1/N-octave bands — the design IEC 61260-1
+/// class 1 octave and third-octave filters are usually built on (ANSI S1.11 Annex; the same design
+/// pyfar/pyrato use).
 public struct OctaveFilter: Sendable {
     public let centre: Double
     let sections: [Biquad]
 
-    public init(centreHertz fc: Double, sampleRate fs: Double, order n: Int = 3) {
+    /// `bandsPerOctave`: 1 for an octave filter, 3 for a third-octave filter.
+    public init(centreHertz fc: Double, sampleRate fs: Double, bandsPerOctave: Int = 1, order n: Int = 3) {
         centre = fc
-        let lo = fc / 2.0.squareRoot(), hi = min(fc * 2.0.squareRoot(), 0.49 * fs)
+        let ratio = pow(2, 0.5 / Double(max(1, bandsPerOctave)))
+        let lo = fc / ratio, hi = min(fc * ratio, 0.49 * fs)
         // Pre-warp the edges; the analog band-pass is centred at ω0 = √(ωl ωh) with width B.
         let wl = 2 * fs * tan(.pi * lo / fs), wh = 2 * fs * tan(.pi * hi / fs)
         let w0 = (wl * wh).squareRoot(), bw = wh - wl

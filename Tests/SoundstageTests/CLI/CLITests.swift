@@ -130,6 +130,15 @@ final class CLITests: XCTestCase {
         XCTAssertNotNil((broadband["EDT"] as! [String: Any])["value"])
         let iacc = ((object["binaural"] as! [String: Any])["IACC_E"] as! [String: Any])["broadband"] as! [String: Any]
         XCTAssertEqual(iacc["value"] as! Double, 1, accuracy: 1e-9)
+        // Third-octave bands: one line per band, 50 Hz … 10 kHz, and keyed by their labels in JSON.
+        let thirds = try soundstage(["analyze", path, "--bands", "third"])
+        XCTAssertEqual(thirds.status, 0, thirds.stderr)
+        let rows = thirds.stdout.split(separator: "\n").map { $0.split(separator: " ").first.map(String.init) ?? "" }
+        XCTAssertEqual(Array(rows.drop { $0 != "50" }.prefix(25)), FrequencyBands.thirdOctaves.labels + ["broadband"])
+        let thirdsJSON = try JSONSerialization.jsonObject(with: Data(try soundstage(["analyze", path, "--bands", "third", "--json"]).stdout.utf8)) as! [String: Any]
+        let third = ((thirdsJSON["bands"] as! [String: Any])["1.25k"] as! [String: Any])["T20"] as! [String: Any]
+        XCTAssertEqual(third["value"] as! Double, 0.5, accuracy: 0.025)
+        XCTAssertNotEqual(try soundstage(["analyze", path, "--bands", "fifth"]).status, 0)
         // Bad input: a missing file and a non-audio file are one-line errors with status 1.
         let missing = try soundstage(["analyze", folder.appendingPathComponent("none.wav").path])
         XCTAssertEqual(missing.status, 1)

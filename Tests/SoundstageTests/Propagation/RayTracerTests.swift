@@ -24,25 +24,34 @@ final class RayTracerTests: XCTestCase {
     }
 
     /// The exact expected energy of every image source of a shoebox within `duration`, per sample:
-    /// Σ β^{2k} / (16π² r²) at r/c (Allen & Berkley's lattice, enumerated here independently).
+    /// Σ Π β_w^{2k_w} / (16π² r²) at r/c, k_w reflections on wall w (Allen & Berkley's lattice,
+    /// enumerated here independently; each wall's β² = 1 − α of its material's first band).
     func imageSourceEnergy(_ s: Scene, duration: Double, minimumOrder: Int = 0) -> [Double] {
         guard case .shoebox(let w, let l, let h) = s.shape else { fatalError() }
         let size = [w, l, h], src = s.speakers[0].position, rcv = s.listener.position
         let c = s.air.speedOfSound, fs = 48000.0, n = Int(duration * fs)
-        let beta2 = 1 - s.surfaces[0].material.absorption[0]
+        func beta2(_ name: String) -> Double { 1 - s.surfaces.first { $0.name == name }!.material.absorption[0] }
+        // Per axis: the wall at 0 and the wall at the room's size (x: left/right, y: back/front, z: floor/ceiling).
+        let walls = [("left", "right"), ("back", "front"), ("floor", "ceiling")].map { (beta2($0.0), beta2($0.1)) }
         var energy = [Double](repeating: 0, count: n)
         let reach = c * duration
         let m = (0..<3).map { Int(reach / (2 * size[$0])) + 2 }
+        /// Image coordinate, reflection factor and order along one axis for lattice index k, mirror q.
+        func axis(_ a: Int, _ k: Int, _ q: Int, _ source: Double) -> (Double, Double, Int) {
+            let atZero = abs(k - q), atSize = abs(k)
+            return (2 * Double(k) * size[a] + (q == 0 ? source : -source),
+                    pow(walls[a].0, Double(atZero)) * pow(walls[a].1, Double(atSize)), atZero + atSize)
+        }
         for nx in -m[0]...m[0] { for qx in 0...1 {
-            let x = 2 * Double(nx) * size[0] + (qx == 0 ? src.x : -src.x), kx = abs(nx - qx) + abs(nx)
+            let (x, gx, kx) = axis(0, nx, qx, src.x)
             for ny in -m[1]...m[1] { for qy in 0...1 {
-                let y = 2 * Double(ny) * size[1] + (qy == 0 ? src.y : -src.y), ky = abs(ny - qy) + abs(ny)
+                let (y, gy, ky) = axis(1, ny, qy, src.y)
                 for nz in -m[2]...m[2] { for qz in 0...1 {
-                    let z = 2 * Double(nz) * size[2] + (qz == 0 ? src.z : -src.z), kz = abs(nz - qz) + abs(nz)
-                    let r = Vec3(x, y, z).distance(to: rcv), order = kx + ky + kz
+                    let (z, gz, kz) = axis(2, nz, qz, src.z)
+                    let r = Vec3(x, y, z).distance(to: rcv)
                     let i = Int((r / c * fs).rounded())
-                    guard i < n, order >= minimumOrder else { continue }
-                    energy[i] += pow(beta2, Double(order)) / (16 * .pi * .pi * r * r)
+                    guard i < n, kx + ky + kz >= minimumOrder else { continue }
+                    energy[i] += gx * gy * gz / (16 * .pi * .pi * r * r)
                 } }
             } }
         } }
@@ -75,6 +84,32 @@ final class RayTracerTests: XCTestCase {
     }
 }
 
+
+extension RayTracerTests {
+    func testSpecularRoomWithUnevenAbsorptionDecaysAsItsImageSourcesNotAsEyring() throws {
+        // Absorbing floor and ceiling, hard walls, no scattering: sound travelling nearly parallel
+        // to the floor keeps hitting only the walls, so the late decay is far slower than Eyring's
+        // diffuse-field formula predicts (the non-diffuse case; Kuttruff, Room Acoustics, §5.6). The
+        // exact answer is the image-source energy with each wall's own reflection factor; the hybrid
+        // (image sources to order 3, specular rays above) must reproduce it, not Eyring.
+        let s = try RoomFile.parse("""
+        {"room": \(Self.box), "surfaces": {"floor": "absorbing", "ceiling": "ceiling", "walls": "hard"},
+         "materials": {"absorbing": {"absorption": 0.5, "scattering": 0}, "ceiling": {"absorption": 0.4, "scattering": 0},
+                       "hard": {"absorption": 0.1, "scattering": 0}},
+         "speakers": [{"name": "S", "position": [1.9, 1.3, 1.55], "directivity": "omni"}],
+         "listener": {"position": [4.45, 2.75, 1.2]},
+         "simulation": {"airAbsorption": false, "duration": 1.1, "maxOrder": 3, "rays": 20000, "diffraction": false}}
+        """)
+        let hybrid = parameters(HybridSimulator.run(scene: s, speakerIndex: 0, plan: s.resolve(threads: 2)).rir.map { Double($0) * Double($0) })
+        let exact = parameters(imageSourceEnergy(s, duration: 1.1))
+        let mean = s.surfaces.reduce(0.0) { $0 + $1.polygon.area * $1.material.absorption[0] } / s.surfaceArea
+        let eyring = 0.161 * s.volume / (-s.surfaceArea * log(1 - mean))
+        XCTAssertGreaterThan(exact.t30, 1.4 * eyring, "the room is far from diffuse (otherwise the test shows nothing)")
+        XCTAssertEqual(hybrid.t30, exact.t30, accuracy: 0.05 * exact.t30, "T30 vs the exact image-source energy")
+        XCTAssertEqual(hybrid.edt, exact.edt, accuracy: 0.05 * exact.edt, "EDT vs the exact image-source energy")
+        XCTAssertEqual(hybrid.c80, exact.c80, accuracy: 1, "C80 vs the exact image-source energy")
+    }
+}
 
 extension RayTracerTests {
     /// Energy in [from, to) seconds of a per-sample energy curve.
