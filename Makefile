@@ -4,7 +4,7 @@ BIN := .build/release/soundstage
 ROOMS := $(wildcard rooms/*.json)
 OUT ?= Renders
 
-.PHONY: deps build demo test bench validate validate-ism validate-rays crosscheck-analysis peers-env clean help
+.PHONY: deps build demo test bench validate validate-ism validate-rays validate-diffuse crosscheck-analysis peers-env clean help
 
 help:
 	@echo "make demo   install what is missing, build (release), validate every example room"
@@ -13,6 +13,7 @@ help:
 	@echo "make validate      BRAS CR2: the simulation against a measured seminar room (EDT, T20, C80, D50 per octave)"
 	@echo "make validate-ism  broadband RIR agreement with pyroomacoustics (installed from PyPI into .venv-bench)"
 	@echo "make validate-rays T30 per octave of the hybrid vs pyroomacoustics' hybrid on an L-shaped room"
+	@echo "make validate-diffuse  T20 in the BRAS CR2 mesh (diffuse, uniform absorption) vs an independent random walk"
 	@echo "make crosscheck-analysis  analyze vs pyrato (T30, EDT, C80) on simulated and measured-style IRs"
 
 deps:
@@ -65,6 +66,10 @@ validate: deps
 validate-rays: deps peers-env
 	$(SWIFT) build -c release
 	$(VENV)/bin/python scripts/peers_rays.py validate
+
+validate-diffuse: deps peers-env
+	$(SWIFT) build -c release
+	$(VENV)/bin/python scripts/diffuse_decay.py
 
 crosscheck-analysis: deps peers-env
 	$(SWIFT) build -c release

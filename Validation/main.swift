@@ -23,6 +23,8 @@ struct Options {
     var threads = defaultThreadCount
     /// Independent realizations of the stochastic parts (ray directions, tail) per pair.
     var realizations = 3
+    /// Sensitivity study only (not the validation): every surface scatters at least this much.
+    var minimumScattering: Double?
 }
 
 func parseOptions() -> Options {
@@ -36,8 +38,9 @@ func parseOptions() -> Options {
         case "--rays": o.rays = args.next().flatMap(Int.init)
         case "--threads": o.threads = args.next().flatMap(Int.init) ?? o.threads
         case "--realizations": o.realizations = max(1, args.next().flatMap(Int.init) ?? o.realizations)
+        case "--minimum-scattering": o.minimumScattering = args.next().flatMap(Double.init)
         default:
-            FileHandle.standardError.write(Data("usage: SoundstageValidate [--room FILE] [--measured DIR] [-o DIR] [--rays N] [--threads N] [--realizations N]\n".utf8))
+            FileHandle.standardError.write(Data("usage: SoundstageValidate [--room FILE] [--measured DIR] [-o DIR] [--rays N] [--threads N] [--realizations N] [--minimum-scattering S]\n".utf8))
             exit(2)
         }
     }
@@ -132,6 +135,11 @@ let options = parseOptions()
 let start = Date()
 var scene = try RoomFile.load(path: options.room)
 if let r = options.rays { scene.simulation.rays = .value(r) }
+if let floor = options.minimumScattering {
+    // A what-if, not the validation: how diffuse the room must be for the measured decay.
+    for i in scene.surfaces.indices { scene.surfaces[i].material.scattering = scene.surfaces[i].material.scattering.map { max($0, floor) } }
+    print(String(format: "SENSITIVITY STUDY: every surface's scattering raised to at least %.2f (not the BRAS data)", floor))
+}
 let baseSeed = scene.simulation.seed
 /// results[realization][pair]: the octave-band and the third-octave-band analyses of one response.
 var results: [[(octaves: [String: BandParameters], thirds: [String: BandParameters])]] = Array(repeating: [], count: options.realizations)
@@ -215,6 +223,31 @@ for q in quantities {
         thirdRows.append((q.name, label, values.reduce(0, +) / Double(max(1, values.count)), m.value * q.scale))
     }
 }
+/// Eyring's RT60 per third-octave from the room file's own third-octave absorption (the materials
+/// before their reduction to octaves) and the mesh's areas: BRAS fitted its absorption so that this
+/// reproduces the measured decay. Keyed by the nominal frequency as written in the room file.
+@MainActor func eyringPerThird() throws -> [Double: Double] {
+    let root = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: options.room))) as? [String: Any] ?? [:]
+    let materials = root["materials"] as? [String: Any] ?? [:], surfaceMap = root["surfaces"] as? [String: String] ?? [:]
+    var areaByMaterial: [String: Double] = [:]
+    for surface in scene.surfaces { areaByMaterial[surfaceMap[surface.name] ?? surface.name, default: 0] += surface.polygon.area }
+    var absorptionArea: [Double: Double] = [:]
+    for (name, area) in areaByMaterial {
+        guard let table = (materials[name] as? [String: Any])?["absorption"] as? [String: Double] else { return [:] }
+        for (hertz, alpha) in table { if let f = Double(hertz) { absorptionArea[f, default: 0] += area * alpha } }
+    }
+    let total = scene.surfaceArea
+    return absorptionArea.reduce(into: [:]) { result, entry in
+        let m = AirAbsorption.energyCoefficient(hertz: entry.key, air: scene.air)
+        result[entry.key] = ReverberationFormula.eyring(volume: scene.volume, area: total, meanAbsorption: entry.value / total,
+                                                        airCoefficient: m, speedOfSound: scene.air.speedOfSound)
+    }
+}
+let thirdEyring = try eyringPerThird()
+@MainActor func eyringNear(_ f: Double) -> Double? {
+    thirdEyring.min { abs(log2($0.key / f)) < abs(log2($1.key / f)) }.flatMap { abs(log2($0.key / f)) < 1.0 / 6 ? $0.value : nil }
+}
+
 // The table.
 print("BRAS CR2 (seminar room, RWTH Aachen): simulated (mean of \(pairs) source–receiver pairs × \(options.realizations) realizations) vs measured")
 print("measured octave = mean of its three third-octaves (centre third-octave alone in brackets); JND: EDT, T20 5 %, C80 1 dB, D50 0.05")
@@ -246,13 +279,14 @@ for q in quantities {
     }
 }
 print("")
-print("Third-octaves, simulated / measured (the simulation's materials are octave values: within an octave it interpolates)")
-print("  band      " + quantities.map { ($0.name + ($0.unit.isEmpty ? "" : " (\($0.unit))")).padding(toLength: 14, withPad: " ", startingAt: 0) }.joined())
-for label in thirdRows.filter({ $0.quantity == "EDT" }).map(\.band) {
+print("Third-octaves, simulated / measured (the simulation's materials are octave values: within an octave it interpolates);")
+print("Eyring: RT60 from the room file's third-octave absorption, the mesh's areas and ISO 9613-1 air")
+print("  band      " + quantities.map { ($0.name + ($0.unit.isEmpty ? "" : " (\($0.unit))")).padding(toLength: 14, withPad: " ", startingAt: 0) }.joined() + "Eyring (s)")
+for (k, label) in FrequencyBands.thirdOctaves.labels.enumerated() where thirdRows.contains(where: { $0.band == label }) {
     print("  " + label.padding(toLength: 8, withPad: " ", startingAt: 0) + quantities.map { q in
         let r = thirdRows.first { $0.quantity == q.name && $0.band == label }!
         return String(format: q.name == "C80" ? "%.1f / %.1f" : "%.2f / %.2f", r.simulated, r.measured).padding(toLength: 14, withPad: " ", startingAt: 0)
-    }.joined())
+    }.joined() + (eyringNear(FrequencyBands.thirdOctaves.centres[k]).map { String(format: "%.2f", $0) } ?? "-"))
 }
 let eyring = scene.statisticalRT60().eyring
 print("")
@@ -276,8 +310,11 @@ for r in rows {
     csv += "\(r.quantity),\(r.band),\(r.simulated),\(r.spread),\(r.simulatedThirds),\(r.measured),\(r.centreThird),\(r.octaveFilter.map { String($0) } ?? ""),\(r.difference),\(r.jnds)\n"
 }
 try AtomicFile.write(Data(csv.utf8), to: folder.appendingPathComponent("comparison.csv").path)
-var thirdsCSV = "parameter,third_octave_hz,simulated,measured\n"
-for r in thirdRows { thirdsCSV += "\(r.quantity),\(r.band),\(r.simulated),\(r.measured)\n" }
+var thirdsCSV = "parameter,third_octave_hz,simulated,measured,eyring_rt60\n"
+for r in thirdRows {
+    let k = FrequencyBands.thirdOctaves.labels.firstIndex(of: r.band)!
+    thirdsCSV += "\(r.quantity),\(r.band),\(r.simulated),\(r.measured),\(eyringNear(FrequencyBands.thirdOctaves.centres[k]).map { String($0) } ?? "")\n"
+}
 try AtomicFile.write(Data(thirdsCSV.utf8), to: folder.appendingPathComponent("third-octaves.csv").path)
 
 let canvas = Canvas(width: 1600, height: 1000)
