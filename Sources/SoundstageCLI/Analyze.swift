@@ -9,7 +9,8 @@ struct Analyze: ParsableCommand {
         Per octave band 63 Hz – 8 kHz and broadband: EDT, T20, T30 (s), C50, C80 (dB), D50, Ts (ms), DRR (dB); \
         ITDG (ms) and the strongest reflection within 20 ms (dB re direct). For a two-channel file (left ear, \
         right ear) also IACC_E (0–80 ms), IACC_L (80 ms–end), the direct sound's ITD (µs, + = left ear leads) and \
-        ILD (dB, + = left louder). Measured responses with a noise floor are handled after Lundeby et al. (1995); \
+        ILD (dB, + = left louder), and how straight each decay is (ISO 3382-2 Annex B: non-linearity ξ20, ξ30 in ‰, \
+        curvature 100 (T30/T20 − 1) in %; T20/T30 of a decay curved beyond 10 ‰ are marked *). Measured responses with a noise floor are handled after Lundeby et al. (1995); \
         a parameter that cannot be computed is shown as — with the reason in --json. With --bands third: the 24 \
         third-octave bands 50 Hz – 10 kHz instead (one line per band), as measured data are often published.
         """)
@@ -51,7 +52,18 @@ struct Analyze: ParsableCommand {
         ("EDT s", { $0.EDT }, "%.2f"), ("T20 s", { $0.T20 }, "%.2f"), ("T30 s", { $0.T30 }, "%.2f"),
         ("C50 dB", { $0.C50 }, "%.1f"), ("C80 dB", { $0.C80 }, "%.1f"), ("D50", { $0.D50 }, "%.2f"),
         ("Ts ms", { $0.Ts }, "%.0f"), ("DRR dB", { $0.DRR }, "%.1f"),
+        ("ξ20 ‰", { $0.xi20 }, "%.1f"), ("ξ30 ‰", { $0.xi30 }, "%.1f"), ("curv. %", { $0.curvature }, "%.0f"),
     ]
+
+    /// A row's cell; T20 and T30 from a curved decay (ξ > 10 ‰) are marked with *.
+    static func cell(_ row: (String, @Sendable (BandParameters) -> Parameter, String), _ p: BandParameters) -> String {
+        let text = row.1(p).formatted(row.2)
+        let curved = (row.0 == "T20 s" && p.isCurved(20)) || (row.0 == "T30 s" && p.isCurved(30))
+        return curved ? text + "*" : text
+    }
+
+    static let curvedNote = "* the decay is curved over this range (ISO 3382-2 non-linearity ξ > 10 ‰): a double slope, or a direct sound "
+        + "that dominates its start — the reverberation time is doubtful"
 
     func table(_ a: ImpulseResponseAnalysis) -> String {
         let labels = bands.bands.labels + ["broadband"]
@@ -59,9 +71,9 @@ struct Analyze: ParsableCommand {
                      + (a.noiseFloorDB.map { String(format: ", noise floor %.1f dB", $0) } ?? "")]
         if bands == .third { return (lines + thirdOctaveTable(a, labels: labels)).joined(separator: "\n") }
         lines.append("band     " + labels.map { $0.padding(toLength: 9, withPad: " ", startingAt: 0) }.joined())
-        for (name, get, fmt) in Self.rows {
-            lines.append(name.padding(toLength: 9, withPad: " ", startingAt: 0)
-                         + labels.map { get(a.bands[$0]!).formatted(fmt).padding(toLength: 9, withPad: " ", startingAt: 0) }.joined())
+        for row in Self.rows {
+            lines.append(row.0.padding(toLength: 9, withPad: " ", startingAt: 0)
+                         + labels.map { Self.cell(row, a.bands[$0]!).padding(toLength: 9, withPad: " ", startingAt: 0) }.joined())
         }
         if let b = a.binaural {
             for (name, dict) in [("IACC_E", b.IACC_E), ("IACC_L", b.IACC_L)] {
@@ -72,6 +84,7 @@ struct Analyze: ParsableCommand {
             lines.append("ITD \(b.ITD.formatted("%.0f")) µs (+ = left ear leads)")
         }
         lines.append("ITDG \(a.ITDG.formatted("%.1f")) ms, strongest reflection within 20 ms \(a.firstReflectionLevel.formatted("%.1f")) dB re direct")
+        if a.bands.values.contains(where: { $0.isCurved(20) || $0.isCurved(30) }) { lines.append(Self.curvedNote) }
         return lines.joined(separator: "\n")
     }
 
@@ -83,7 +96,7 @@ struct Analyze: ParsableCommand {
         var lines = [header]
         for label in labels {
             var line = label.padding(toLength: 10, withPad: " ", startingAt: 0)
-                + Self.rows.map { cell($0.1(a.bands[label]!).formatted($0.2)) }.joined()
+                + Self.rows.map { cell(Self.cell($0, a.bands[label]!)) }.joined()
             if let b = a.binaural {
                 line += [(b.IACC_E[label], "%.2f"), (b.IACC_L[label], "%.2f"), (b.ILD[label], "%.1f")]
                     .map { cell(($0.0 ?? .missing("")).formatted($0.1)) }.joined()
@@ -92,6 +105,7 @@ struct Analyze: ParsableCommand {
         }
         if let b = a.binaural { lines.append("ITD \(b.ITD.formatted("%.0f")) µs (+ = left ear leads)") }
         lines.append("ITDG \(a.ITDG.formatted("%.1f")) ms, strongest reflection within 20 ms \(a.firstReflectionLevel.formatted("%.1f")) dB re direct")
+        if a.bands.values.contains(where: { $0.isCurved(20) || $0.isCurved(30) }) { lines.append(Self.curvedNote) }
         return lines
     }
 }

@@ -52,6 +52,27 @@ public struct DecayCurve: Sendable {
         return .of(-60 / line.slope)
     }
 
+    /// ISO 3382-2:2008 Annex B.2's non-linearity parameter ξ = 1000 (1 − r²) in per mille, r the
+    /// correlation coefficient of the regression `reverberationTime(upper:lower:)` uses: 0 for a
+    /// straight decay; values above 10 ‰ mean the decay is curved over the range (a double slope, or
+    /// a direct sound that dominates its start) and the reverberation time is doubtful.
+    public func nonLinearity(upper: Double, lower: Double) -> Parameter {
+        let t = reverberationTime(upper: upper, lower: lower)
+        guard t.value != nil else { return t }
+        guard let start = levels.firstIndex(where: { $0 <= upper }), let end = levels.firstIndex(where: { $0 <= lower }) else {
+            return .missing("no decay")
+        }
+        var sx = 0.0, sy = 0.0, sxx = 0.0, syy = 0.0, sxy = 0.0
+        for i in start..<end {
+            let x = Double(i - start), y = levels[i]
+            sx += x; sy += y; sxx += x * x; syy += y * y; sxy += x * y
+        }
+        let n = Double(end - start)
+        let vx = sxx - sx * sx / n, vy = syy - sy * sy / n, cxy = sxy - sx * sy / n
+        guard vx > 0, vy > 0 else { return .missing("flat decay") }
+        return .of(1000 * (1 - cxy * cxy / (vx * vy)))
+    }
+
     /// Least-squares line (dB = intercept + slope · t, t in s from the onset) through the decay
     /// between `upper` and `lower` dB, or nil when the decay does not span that range.
     public func regression(upper: Double, lower: Double) -> (slope: Double, intercept: Double)? {

@@ -10,6 +10,14 @@ public struct BandParameters: Codable, Sendable, Equatable {
     public var Ts: Parameter
     /// Direct-to-reverberant ratio (dB): the direct sound within ±`directWindow` of its peak against the rest.
     public var DRR: Parameter
+    /// How straight the decay is over T20's and T30's ranges (ISO 3382-2:2008 Annex B): the
+    /// non-linearity ξ = 1000 (1 − r²) in ‰ (typically 0–5 ‰; above 10 ‰ the decay is curved) and
+    /// the curvature C = 100 (T30/T20 − 1) in % (typically 0–5 %; above 10 % a bent decay).
+    public var xi20, xi30, curvature: Parameter
+
+    /// Whether T20 or T30 (whichever `range` names: 20 or 30) came from a decay too curved to trust
+    /// (ξ above 10 ‰, ISO 3382-2 Annex B).
+    public func isCurved(_ range: Int) -> Bool { ((range == 20 ? xi20 : xi30).value ?? 0) > 10 }
 }
 
 /// Binaural parameters of a two-channel (left ear, right ear) response.
@@ -116,14 +124,20 @@ public enum ImpulseResponseAnalyzer {
         let w = Int(directWindow * fs)
         let direct = e[max(0, p - w)..<min(e.count, p + w + 1)].reduce(0, +)
         let reverberant = total - direct
+        let t20 = decay.reverberationTime(upper: -5, lower: -25), t30 = decay.reverberationTime(upper: -5, lower: -35)
+        let curvature: Parameter = {
+            guard let a = t20.value, let b = t30.value else { return .missing(t20.missing ?? t30.missing ?? "no decay") }
+            return .of(100 * (b / a - 1))
+        }()
         return BandParameters(
             EDT: decay.reverberationTime(upper: 0, lower: -10),
-            T20: decay.reverberationTime(upper: -5, lower: -25),
-            T30: decay.reverberationTime(upper: -5, lower: -35),
+            T20: t20,
+            T30: t30,
             C50: clarity(0.05), C80: clarity(0.08),
             D50: total > 0 ? .of(energy(0, 0.05) / total) : .missing("no energy"),
             Ts: ts.isFinite ? .of(ts * 1000) : .missing("no energy"),
-            DRR: reverberant > 0 && direct > 0 ? .of(10 * log10(direct / reverberant)) : .missing("no reverberant energy"))
+            DRR: reverberant > 0 && direct > 0 ? .of(10 * log10(direct / reverberant)) : .missing("no reverberant energy"),
+            xi20: decay.nonLinearity(upper: -5, lower: -25), xi30: decay.nonLinearity(upper: -5, lower: -35), curvature: curvature)
     }
 
     /// ITDG and the strongest reflection within 20 ms, from the energy in ±0.25 ms windows: the first

@@ -32,6 +32,11 @@ final class AnalysisTests: XCTestCase {
             XCTAssertEqual(b.T30.value!, t60, accuracy: 0.01 * t60, "T30 for \(t60)")
             XCTAssertEqual(b.T20.value!, t60, accuracy: 0.01 * t60, "T20 for \(t60)")
             XCTAssertEqual(b.EDT.value!, t60, accuracy: 0.01 * t60, "EDT for \(t60)")
+            // A straight decay: ISO 3382-2's non-linearity ξ near 0 ‰, curvature near 0 %, nothing flagged.
+            XCTAssertLessThan(b.xi20.value!, 0.5)
+            XCTAssertLessThan(b.xi30.value!, 0.5)
+            XCTAssertEqual(b.curvature.value!, 0, accuracy: 1)
+            XCTAssertFalse(b.isCurved(20) || b.isCurved(30))
         }
     }
 
@@ -63,6 +68,37 @@ final class AnalysisTests: XCTestCase {
         let n80 = Int(0.08 * fs)
         let exact = 10 * log10(energy[..<n80].reduce(0, +) / energy[n80...].reduce(0, +))
         XCTAssertEqual(a.bands["broadband"]!.C80.value!, exact, accuracy: 0.02)
+    }
+
+    func testNonLinearityAndCurvatureOfADoubleSlopeDecay() {
+        // A fast decay (T = 0.5 s) and a slow one (T = 2 s) 15 dB down: the Schroeder curve is the
+        // analytic S(t) = (1/k1) e^(−k1 t) + (a2/k2) e^(−k2 t). The reference ξ (ISO 3382-2 B.2) is
+        // the regression's 1000 (1 − r²) over S's own −5…−25 and −5…−35 dB ranges, the curvature
+        // 100 (T30/T20 − 1) from the slopes of those regressions.
+        var rng = SplitMix64(seed: 5)
+        let k1 = 6 * log(10.0) / 0.5, k2 = 6 * log(10.0) / 2.0, a2 = pow(10, -15.0 / 10)
+        let n = Int(3.0 * fs)
+        let x = (0..<n).map { i -> Float in
+            let t = Double(i) / fs
+            return Float((exp(-k1 * t) + a2 * exp(-k2 * t)).squareRoot() * (Bool.random(using: &rng) ? 1 : -1))
+        }
+        let b = ImpulseResponseAnalyzer.analyze(AudioBuffer(sampleRate: Int(fs), channels: [x])).bands["broadband"]!
+        func schroeder(_ t: Double) -> Double { exp(-k1 * t) / k1 + a2 * exp(-k2 * t) / k2 }
+        let level = (0..<n).map { 10 * log10(schroeder(Double($0) / fs) / schroeder(0)) }
+        func fit(_ lower: Double) -> (xi: Double, t: Double) {
+            let range = level.firstIndex { $0 <= -5 }!..<level.firstIndex { $0 <= lower }!
+            let xs = range.map { Double($0) / fs }, ys = range.map { level[$0] }
+            let mx = xs.reduce(0, +) / Double(xs.count), my = ys.reduce(0, +) / Double(ys.count)
+            let sxy = zip(xs, ys).reduce(0.0) { $0 + ($1.0 - mx) * ($1.1 - my) }
+            let sxx = xs.reduce(0.0) { $0 + ($1 - mx) * ($1 - mx) }, syy = ys.reduce(0.0) { $0 + ($1 - my) * ($1 - my) }
+            return (1000 * (1 - sxy * sxy / (sxx * syy)), -60 / (sxy / sxx))
+        }
+        let r20 = fit(-25), r30 = fit(-35)
+        XCTAssertGreaterThan(r30.xi, 10, "the reference decay must be curved for this test to mean anything")
+        XCTAssertEqual(b.xi20.value!, r20.xi, accuracy: 0.05 * r20.xi + 0.2)
+        XCTAssertEqual(b.xi30.value!, r30.xi, accuracy: 0.05 * r30.xi + 0.2)
+        XCTAssertEqual(b.curvature.value!, 100 * (r30.t / r20.t - 1), accuracy: 1)
+        XCTAssertTrue(b.isCurved(30))
     }
 
     func testClarityDefinitionAndCentreTimeOfKnownEnergySplits() {
