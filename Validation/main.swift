@@ -358,5 +358,30 @@ for (label, mark) in [("measured (mean of its three third-octaves)", 0), ("what 
     legendX += 14 + canvas.textWidth(label, size: 16) + 40
 }
 try canvas.image(text: ["Title": "BRAS CR2 validation", "Software": "Soundstage \(SoundstageVersion.string)"]).write(to: folder.appendingPathComponent("comparison.png").path)
-print("wrote \(folder.path)/comparison.csv, third-octaves.csv and comparison.png")
+// Third-octave figure: measured, simulated and (for T20) Eyring from the room file's own
+// third-octave absorption — BRAS's fitted absorption makes Eyring reproduce the measured decay.
+let thirdsCanvas = Canvas(width: 1600, height: 560)
+thirdsCanvas.text("BRAS CR2 per third-octave — measured (dots), simulated (orange), Eyring from the fitted absorption (grey, T20)", x: 60, y: 36, size: 20)
+for (k, name) in ["T20", "EDT"].enumerated() {
+    let q = quantities.first { $0.name == name }!
+    let r = thirdRows.filter { $0.quantity == name }
+    let centres = r.map { FrequencyBands.thirdOctaves.centres[FrequencyBands.thirdOctaves.labels.firstIndex(of: $0.band)!] }
+    let eyr = name == "T20" ? centres.map { eyringNear($0) } : []
+    let values = r.flatMap { [$0.simulated, $0.measured] } + eyr.compactMap { $0 }
+    let pad = q.relativeJND ? 0.1 * values.max()! : 1.0
+    let panel = PlotPanel(x: 110 + Double(k) * 780, y: 90, width: 640, height: 360,
+                          xRange: 88...5657, yRange: (values.min()! - pad)...(values.max()! + pad), logX: true)
+    panel.drawAxes(on: thirdsCanvas, title: name, xLabel: "third-octave band (Hz)", yLabel: "\(q.name) (\(q.unit))")
+    if name == "T20" {
+        let points = zip(centres, eyr).compactMap { c, e in e.map { (panel.px(c), panel.py($0)) } }
+        thirdsCanvas.polyline(points, color: Color(0.5, 0.5, 0.5), width: 2)
+    }
+    thirdsCanvas.polyline(zip(centres, r).map { (panel.px($0), panel.py($1.simulated)) }, color: orange, width: 3)
+    for (c, row) in zip(centres, r) {
+        thirdsCanvas.fillCircle(x: panel.px(c), y: panel.py(row.measured), radius: 5, color: blue)
+    }
+}
+try thirdsCanvas.image(text: ["Title": "BRAS CR2 third-octaves", "Software": "Soundstage \(SoundstageVersion.string)"])
+    .write(to: folder.appendingPathComponent("third-octaves.png").path)
+print("wrote \(folder.path)/comparison.csv, third-octaves.csv, comparison.png and third-octaves.png")
 exit(failures.isEmpty ? 0 : 1)
