@@ -12,6 +12,11 @@
 // third-octave ones by averaging); the value of the centre third-octave alone is shown beside it,
 // and for EDT and T20 also what an octave filter would read from decays like the measured
 // third-octaves (`octaveFilterEquivalent`): where T jumps within an octave the two differ widely.
+// The simulation is also read like the measurement (`analyze --bands third`, mean of the thirds),
+// a third-octave table and figure compare simulation, measurement and Eyring's formula from the room
+// file's own third-octave absorption (which BRAS fitted to reproduce the measured decay), and the
+// ray-traced field's own T20 is printed beside Eyring's. `--minimum-scattering S` is a sensitivity
+// study (every surface scatters at least S), written to its own folder.
 import Foundation
 import Soundstage
 
@@ -303,7 +308,9 @@ print(failures.isEmpty ? "PASS: every parameter within 1 JND at 250 Hz – 4 kHz
 print(String(format: "run time %.1f s (%d pairs × %d realizations, %d threads)", seconds, pairs, options.realizations, options.threads))
 
 // CSV and plot.
-let folder = URL(fileURLWithPath: options.out).appendingPathComponent("bras-cr2")
+// A sensitivity study writes beside the validation, never over it.
+let folder = URL(fileURLWithPath: options.out).appendingPathComponent(
+    options.minimumScattering.map { String(format: "bras-cr2-minimum-scattering-%.2f", $0) } ?? "bras-cr2")
 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
 var csv = "parameter,band_hz,simulated,simulated_sd_realizations,simulated_mean_of_thirds,measured,measured_centre_third,measured_octave_filter,difference,difference_jnd\n"
 for r in rows {
