@@ -15,6 +15,12 @@ public struct BandParameters: Codable, Sendable, Equatable {
     /// the curvature C = 100 (T30/T20 − 1) in % (typically 0–5 %; above 10 % a bent decay).
     public var xi20, xi30, curvature: Parameter
 
+    /// Every parameter missing, for the same reason.
+    public static func missing(_ reason: String) -> BandParameters {
+        let m = Parameter.missing(reason)
+        return BandParameters(EDT: m, T20: m, T30: m, C50: m, C80: m, D50: m, Ts: m, DRR: m, xi20: m, xi30: m, curvature: m)
+    }
+
     /// Whether T20 or T30 (whichever `range` names: 20 or 30) came from a decay too curved to trust
     /// (ξ above 10 ‰, ISO 3382-2 Annex B).
     public func isCurved(_ range: Int) -> Bool { ((range == 20 ? xi20 : xi30).value ?? 0) > 10 }
@@ -63,8 +69,15 @@ public enum ImpulseResponseAnalyzer {
         let onset = energy.firstIndex { $0 >= peak * 0.01 } ?? 0
         var result = [String: BandParameters]()
         result["broadband"] = parameters(energy: energy, onset: onset, fs: fs)
-        var filtered: [[[Float]]] = [] // [band][channel]
+        var filtered: [[[Float]]?] = [] // [band][channel]; nil above the usable bandwidth
         for (b, label) in bands.labels.enumerated() {
+            // A band centred at or above the filters' limit (0.49 fs, where a band-pass can still be
+            // realized) does not exist in this file: every parameter is missing, never a filter artefact.
+            guard bands.centres[b] < OctaveFilter.limit(sampleRate: fs) else {
+                filtered.append(nil)
+                result[label] = .missing(String(format: "band above the file's bandwidth (%.0f Hz sampling)", fs))
+                continue
+            }
             let filter = OctaveFilter(centreHertz: bands.centres[b], sampleRate: fs, bandsPerOctave: bands.bandsPerOctave)
             let channels = buffer.channels.map { filter.apply($0) }
             filtered.append(channels)
@@ -172,12 +185,17 @@ public enum ImpulseResponseAnalyzer {
         return (.of((centroid(f) - centroid(p)) / fs * 1000), level)
     }
 
-    static func binauralParameters(broadband: [[Float]], bands: [[[Float]]], labels: [String], onset: Int, fs: Double) -> BinauralParameters {
+    static func binauralParameters(broadband: [[Float]], bands: [[[Float]]?], labels: [String], onset: Int, fs: Double) -> BinauralParameters {
         let e80 = onset + Int(0.08 * fs)
         var early: [String: Parameter] = [:], late: [String: Parameter] = [:], ild: [String: Parameter] = [:]
         let w = Int(directWindow * fs)
         let directRange = max(0, onset - w)..<min(broadband[0].count, onset + 2 * w + Int(0.001 * fs))
-        for (label, ears) in [("broadband", broadband)] + zip(labels, bands).map({ ($0, $1) }) {
+        for (label, band) in [("broadband", broadband)] + zip(labels, bands).map({ ($0, $1) }) {
+            guard let ears = band else {
+                let reason = Parameter.missing("band above the file's bandwidth")
+                (early[label], late[label], ild[label]) = (reason, reason, reason)
+                continue
+            }
             early[label] = iacc(ears[0], ears[1], max(0, onset - Int(0.001 * fs))..<min(ears[0].count, e80), fs: fs)
             late[label] = iacc(ears[0], ears[1], min(ears[0].count, e80)..<ears[0].count, fs: fs)
             let el = directRange.reduce(0.0) { $0 + Double(ears[0][$1] * ears[0][$1]) }

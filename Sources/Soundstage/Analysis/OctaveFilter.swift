@@ -9,11 +9,15 @@ public struct OctaveFilter: Sendable {
     public let centre: Double
     let sections: [Biquad]
 
+    /// The highest frequency a band edge may reach at `fs` (just below Nyquist); bands centred above
+    /// it are not analysed.
+    public static func limit(sampleRate fs: Double) -> Double { 0.49 * fs }
+
     /// `bandsPerOctave`: 1 for an octave filter, 3 for a third-octave filter.
     public init(centreHertz fc: Double, sampleRate fs: Double, bandsPerOctave: Int = 1, order n: Int = 3) {
         centre = fc
         let ratio = pow(2, 0.5 / Double(max(1, bandsPerOctave)))
-        let lo = fc / ratio, hi = min(fc * ratio, 0.49 * fs)
+        let lo = fc / ratio, hi = min(fc * ratio, OctaveFilter.limit(sampleRate: fs))
         // Pre-warp the edges; the analog band-pass is centred at ω0 = √(ωl ωh) with width B.
         let wl = 2 * fs * tan(.pi * lo / fs), wh = 2 * fs * tan(.pi * hi / fs)
         let w0 = (wl * wh).squareRoot(), bw = wh - wl

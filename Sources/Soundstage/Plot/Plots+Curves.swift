@@ -52,17 +52,24 @@ extension Plots {
         let e0 = rir.map { Double($0) * Double($0) }
         let onset = e0.firstIndex { $0 >= (e0.max() ?? 0) * 0.01 } ?? 0
         let bands = FrequencyBands.octaves
-        let curves = bands.indices.map { b -> DecayCurve in
+        // Bands centred above what the sample rate carries are not drawn (`OctaveFilter.limit`).
+        let curves = bands.indices.map { b -> DecayCurve? in
+            guard bands.centres[b] < OctaveFilter.limit(sampleRate: fs) else { return nil }
             let y = OctaveFilter(centreHertz: bands.centres[b], sampleRate: fs).apply(rir)
             return DecayCurve(energy: Array(y[onset...].map { Double($0) * Double($0) }), sampleRate: fs)
         }
         // Time axis: to where the slowest band has fallen 70 dB (or the response ends).
-        let ends = curves.map { c in Double(c.levels.firstIndex { $0 <= -70 } ?? c.levels.count) / fs }
+        let ends = curves.compactMap { $0 }.map { c in Double(c.levels.firstIndex { $0 <= -70 } ?? c.levels.count) / fs }
         let seconds = max(0.01, min(Double(max(1, rir.count - onset)) / fs, 1.1 * (ends.max() ?? 1)))
         let panel = PlotPanel(x: 110, y: 90, width: 1120, height: 780, xRange: 0...seconds, yRange: -70...0)
         panel.drawAxes(on: c, title: "Schroeder decay per octave band — speaker \(sp.name) (\(input.scene.name))", xLabel: "time after the onset (s)", yLabel: "level (dB)")
-        for (b, curve) in curves.enumerated() {
+        for (b, band) in curves.enumerated() {
             let col = Viridis.color(Double(b) / Double(bands.count - 1))
+            guard let curve = band else {
+                c.fillRect(x: 1260, y: 110 + Double(b) * 28, width: 24, height: 4, color: col)
+                c.text("\(bands.labels[b]) Hz: above the bandwidth", x: 1292, y: 117 + Double(b) * 28, size: 15)
+                continue
+            }
             let step = max(1, curve.levels.count / 1500)
             let pts = stride(from: 0, to: curve.levels.count, by: step).filter { curve.levels[$0] > -70 && Double($0) / fs <= seconds }
                 .map { (panel.px(Double($0) / fs), panel.py(curve.levels[$0])) }
@@ -102,10 +109,12 @@ extension Plots {
         }
         let hz = { (k: Int) in Double(k) * fs / Double(size) }
         let smoothed = spectra.map { p -> [(Double, Double)] in
-            NiceTicks.logTicks(20, 20000).isEmpty ? [] : (0..<200).map { i -> (Double, Double) in
+            // Up to 20 kHz or the file's Nyquist frequency, whichever is lower (a room may be simulated at 8 kHz).
+            (0..<200).compactMap { i -> (Double, Double)? in
                 let f = 20 * pow(1000, Double(i) / 199)
+                guard f < fs / 2 else { return nil }
                 let lo = Int(f * pow(2, -1.0 / 6) * Double(size) / fs), hi = max(lo + 1, Int(f * pow(2, 1.0 / 6) * Double(size) / fs))
-                let range = max(0, lo)..<min(p.count, hi)
+                let range = max(0, lo)..<max(max(0, lo), min(p.count, hi))
                 let mean = range.isEmpty ? 1e-30 : range.reduce(0.0) { $0 + p[$1] } / Double(range.count)
                 return (f, 10 * log10(max(mean, 1e-30)))
             }

@@ -70,6 +70,26 @@ final class AnalysisTests: XCTestCase {
         XCTAssertEqual(a.bands["broadband"]!.C80.value!, exact, accuracy: 0.02)
     }
 
+    func testBandsAboveTheFilesBandwidthAreMissingNotFiltered() {
+        // At 8 kHz sampling the 4 and 8 kHz octaves (and the thirds from 4 kHz up) do not exist: a
+        // band-pass there would pass whatever the design left of it. They are missing, with the
+        // reason; the bands below still read the decay (T = 0.5 s).
+        let rate = 8000.0
+        var rng = SplitMix64(seed: 3)
+        let k = 3 * log(10.0) / 0.5
+        let x = (0..<Int(rate)).map { i in Float((Bool.random(using: &rng) ? 1.0 : -1.0) * exp(-k * Double(i) / rate)) }
+        let buffer = AudioBuffer(sampleRate: Int(rate), channels: [x, x])
+        let octaves = ImpulseResponseAnalyzer.analyze(buffer)
+        for label in ["4k", "8k"] {
+            XCTAssertNil(octaves.bands[label]!.T20.value, label)
+            XCTAssertTrue(octaves.bands[label]!.T20.missing!.contains("bandwidth"), label)
+            XCTAssertNil(octaves.binaural!.IACC_E[label]!.value, label)
+        }
+        XCTAssertEqual(octaves.bands["1k"]!.T20.value!, 0.5, accuracy: 0.025)
+        let thirds = ImpulseResponseAnalyzer.analyze(buffer, bands: .thirdOctaves)
+        XCTAssertEqual(FrequencyBands.thirdOctaves.labels.filter { thirds.bands[$0]!.T20.value == nil }, ["4k", "5k", "6.3k", "8k", "10k"])
+    }
+
     func testNonLinearityAndCurvatureOfADoubleSlopeDecay() {
         // A fast decay (T = 0.5 s) and a slow one (T = 2 s) 15 dB down: the Schroeder curve is the
         // analytic S(t) = (1/k1) e^(−k1 t) + (a2/k2) e^(−k2 t). The reference ξ (ISO 3382-2 B.2) is

@@ -200,6 +200,30 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(none.stderr.contains("run `soundstage simulate"), none.stderr)
     }
 
+    func testSimulateAtALowSampleRateDrawsEveryPlot() throws {
+        // The room format allows 8 kHz sampling: the 4 and 8 kHz octaves do not exist then. Simulate
+        // must still finish (the response plot once indexed past Nyquist and crashed) and report
+        // those bands as missing.
+        let out = TestPaths.temporaryFolder()
+        let room = out.appendingPathComponent("low.json")
+        try Data(#"""
+        {"name": "low", "room": {"shoebox": {"width": 4, "length": 5, "height": 2.6}}, "surfaces": {"all": "painted-brick"},
+         "speakers": [{"name": "L", "position": [1.5, 4, 1.2]}, {"name": "R", "position": [2.5, 4, 1.2]}],
+         "listener": {"position": [2, 2, 1.2]}, "simulation": {"sampleRate": 8000, "duration": 0.3, "rays": 2000}}
+        """#.utf8).write(to: room)
+        let sim = try soundstage(["simulate", room.path, "-o", out.path])
+        XCTAssertEqual(sim.status, 0, sim.stderr)
+        let folder = out.appendingPathComponent("low")
+        for p in ["reflection-map.png", "echogram.png", "decay.png", "response.png", "arrivals.png"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent(p).path), p)
+        }
+        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("metrics.json"))) as! [String: Any]
+        let speaker = (metrics["speakers"] as! [[String: Any]])[0]
+        let bands = (speaker["omni"] as! [String: Any])["bands"] as! [String: Any]
+        XCTAssertNotNil(((bands["1k"] as! [String: Any])["T30"] as! [String: Any])["value"])
+        XCTAssertNotNil(((bands["8k"] as! [String: Any])["T30"] as! [String: Any])["missing"])
+    }
+
     func testRenderCommandReuseAndSafety() throws {
         let out = TestPaths.temporaryFolder()
         let music = out.appendingPathComponent("demo.wav").path
