@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Soundstage
 
+extension BandFiltering: ExpressibleByArgument {}
+
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Room-acoustic parameters of any impulse response (ISO 3382-1), mono or binaural.",
@@ -12,12 +14,16 @@ struct Analyze: ParsableCommand {
         ILD (dB, + = left louder), and how straight each decay is (ISO 3382-2 Annex B: non-linearity ξ20, ξ30 in ‰, \
         curvature 100 (T30/T20 − 1) in %; T20/T30 of a decay curved beyond 10 ‰ are marked *). Measured responses with a noise floor are handled after Lundeby et al. (1995); \
         a parameter that cannot be computed is shown as — with the reason in --json. With --bands third: the 24 \
-        third-octave bands 50 Hz – 10 kHz instead (one line per band), as measured data are often published.
+        third-octave bands 50 Hz – 10 kHz instead (one line per band), as measured data are often published. \
+        --filtering zero-phase applies the band filters without group delay (the ITA-Toolbox's way), which matters \
+        for C50/C80/D50 in narrow low bands.
         """)
 
     @Argument(help: "Impulse response (any format libsndfile reads).") var file: String
     @Flag(help: "Print JSON instead of a table.") var json = false
     @Option(help: "Analysis bands: octave (63 Hz – 8 kHz) or third (third-octaves 50 Hz – 10 kHz).") var bands: BandChoice = .octave
+    @Option(help: "Band filtering: causal (forward, the default) or zero-phase (no group delay, as the ITA-Toolbox filters).")
+    var filtering: BandFiltering = .causal
 
     enum BandChoice: String, ExpressibleByArgument, CaseIterable {
         case octave, third
@@ -38,7 +44,7 @@ struct Analyze: ParsableCommand {
             printError("\(file): shorter than 50 ms; an impulse response is needed")
             throw ExitCode(1)
         }
-        let a = ImpulseResponseAnalyzer.analyze(buffer, bands: bands.bands)
+        let a = ImpulseResponseAnalyzer.analyze(buffer, bands: bands.bands, filtering: filtering)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

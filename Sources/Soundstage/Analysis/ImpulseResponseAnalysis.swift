@@ -55,13 +55,24 @@ public struct ImpulseResponseAnalysis: Codable, Sendable {
     public var noiseFloorDB: Double?
 }
 
+/// How the band filters are applied.
+public enum BandFiltering: String, Sendable, CaseIterable {
+    /// The recursive filters run forward (as a real-time analyzer does): each band's energy arrives
+    /// later by the filter's group delay (≈ 8 ms for the 125 Hz octave, 31 ms for the 100 Hz third).
+    case causal
+    /// The filters' magnitude response with zero phase (applied in the frequency domain): no group
+    /// delay, the ringing spread evenly before and after each arrival; energy that would precede the
+    /// response's start is dropped. The ITA-Toolbox's `ita_roomacoustics` filters this way by default.
+    case zeroPhase = "zero-phase"
+}
+
 /// ISO 3382-1 analysis of any impulse response, simulated or measured, mono or binaural.
 public enum ImpulseResponseAnalyzer {
     /// Half-width of the direct-sound window for DRR, ITD/ILD and reflection levels (seconds).
     public static let directWindow = 0.00125
 
     /// `bands`: `.octaves` (default) or `.thirdOctaves`; the per-band results are keyed by their labels.
-    public static func analyze(_ buffer: AudioBuffer, bands: FrequencyBands = .octaves) -> ImpulseResponseAnalysis {
+    public static func analyze(_ buffer: AudioBuffer, bands: FrequencyBands = .octaves, filtering: BandFiltering = .causal) -> ImpulseResponseAnalysis {
         let fs = Double(buffer.sampleRate)
         // Onset: where the broadband energy first rises to within 20 dB of its maximum.
         let energy = sumOfSquares(buffer.channels)
@@ -70,6 +81,7 @@ public enum ImpulseResponseAnalyzer {
         var result = [String: BandParameters]()
         result["broadband"] = parameters(energy: energy, onset: onset, fs: fs)
         var filtered: [[[Float]]?] = [] // [band][channel]; nil above the usable bandwidth
+        let zeroPhase = filtering == .zeroPhase ? ZeroPhaseBands(buffer.channels, sampleRate: fs) : nil
         for (b, label) in bands.labels.enumerated() {
             // A band centred at or above the filters' limit (0.49 fs, where a band-pass can still be
             // realized) does not exist in this file: every parameter is missing, never a filter artefact.
@@ -79,7 +91,7 @@ public enum ImpulseResponseAnalyzer {
                 continue
             }
             let filter = OctaveFilter(centreHertz: bands.centres[b], sampleRate: fs, bandsPerOctave: bands.bandsPerOctave)
-            let channels = buffer.channels.map { filter.apply($0) }
+            let channels = zeroPhase?.filtered(by: filter) ?? buffer.channels.map { filter.apply($0) }
             filtered.append(channels)
             result[label] = parameters(energy: sumOfSquares(channels), onset: onset, fs: fs)
         }
@@ -235,5 +247,34 @@ public enum ImpulseResponseAnalyzer {
         let denom = ym - 2 * y0 + yp
         let refined = Double(best.0) + (denom != 0 ? 0.5 * (ym - yp) / denom : 0)
         return .of(refined / fs * 1e6)
+    }
+}
+
+/// Zero-phase band filtering in the frequency domain: each channel's spectrum (zero-padded by half a
+/// second so that the acausal ringing around the start wraps into the padding, not onto the
+/// response) times the filter's magnitude response, back to the time domain, cut to the response's
+/// length.
+struct ZeroPhaseBands {
+    let fft: RealFFT
+    let spectra: [[Float]]
+    let frames: Int
+    let sampleRate: Double
+
+    init(_ channels: [[Float]], sampleRate fs: Double) {
+        frames = channels.first?.count ?? 0
+        let transform = RealFFT(size: FFTSize.good(atLeast: frames + Int(0.5 * fs)))
+        fft = transform
+        spectra = channels.map { transform.forward($0) }
+        sampleRate = fs
+    }
+
+    func filtered(by filter: OctaveFilter) -> [[Float]] {
+        let step = sampleRate / Double(fft.size)
+        let gains = (0..<fft.binCount).map { Float(filter.magnitude(hertz: Double($0) * step, sampleRate: sampleRate)) }
+        return spectra.map { spectrum in
+            var s = spectrum
+            for k in 0..<fft.binCount { s[2 * k] *= gains[k]; s[2 * k + 1] *= gains[k] }
+            return Array(fft.inverse(s).prefix(frames))
+        }
     }
 }

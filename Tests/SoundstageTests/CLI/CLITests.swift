@@ -139,6 +139,9 @@ final class CLITests: XCTestCase {
         let third = ((thirdsJSON["bands"] as! [String: Any])["1.25k"] as! [String: Any])["T20"] as! [String: Any]
         XCTAssertEqual(third["value"] as! Double, 0.5, accuracy: 0.025)
         XCTAssertNotEqual(try soundstage(["analyze", path, "--bands", "fifth"]).status, 0)
+        let zeroPhase = try soundstage(["analyze", path, "--filtering", "zero-phase", "--json"])
+        XCTAssertEqual(zeroPhase.status, 0, zeroPhase.stderr)
+        XCTAssertNotEqual(try soundstage(["analyze", path, "--filtering", "linear"]).status, 0)
         // Bad input: a missing file and a non-audio file are one-line errors with status 1.
         let missing = try soundstage(["analyze", folder.appendingPathComponent("none.wav").path])
         XCTAssertEqual(missing.status, 1)
