@@ -135,7 +135,7 @@ func octaveFilterEquivalent(_ rows: [(hertz: Double, value: Double)], pick: (Ban
             let r = 6.9078 * rate(grid.centres[k]) / fs // amplitude: 60 dB per T
             for i in 0..<frames { signal[i] += band[i] * Float(exp(-r * Double(i))) }
         }
-        let analysis = ImpulseResponseAnalyzer.analyze(AudioBuffer(sampleRate: Int(fs), channels: [signal]))
+        let analysis = ImpulseResponseAnalyzer.analyze(AudioBuffer(sampleRate: Int(fs), channels: [signal]), filtering: options.filtering)
         for (label, p) in analysis.bands {
             if let t = pick(p) { sums[label, default: 0] += t; counts[label, default: 0] += 1 }
         }
