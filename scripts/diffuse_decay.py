@@ -9,7 +9,7 @@ does that walk itself (numpy, its own ear clipping and ray-triangle tests; nothi
 then runs `soundstage simulate` on the same mesh with the same material and compares T20.
 
 It also prints Eyring's formula and Kuttruff's correction for the spread of free paths (Room
-Acoustics, 5th ed., §5.5: T = T_Eyring / (1 + gamma^2 ln(1 - alpha) / 2), gamma^2 the relative variance
+Acoustics, chapter 5: T = T_Eyring / (1 + gamma^2 ln(1 - alpha) / 2), gamma^2 the relative variance
 of the free path length), with gamma^2 measured on the same walks: in a room with recesses and boxes
 (BRAS CR2) the decay is measurably slower than Eyring's, which matters when a room's absorption was
 fitted with Eyring's formula.
