@@ -96,16 +96,16 @@ struct Analyze: ParsableCommand {
 
     /// One line per band (24 third-octaves do not fit across a terminal); binaural rows as columns.
     func thirdOctaveTable(_ a: ImpulseResponseAnalysis, labels: [String]) -> [String] {
-        func cell(_ s: String) -> String { s.padding(toLength: 9, withPad: " ", startingAt: 0) }
-        var header = "band      " + Self.rows.map { cell($0.0) }.joined()
-        if a.binaural != nil { header += ["IACC_E", "IACC_L", "ILD dB"].map(cell).joined() }
+        func pad(_ s: String) -> String { s.padding(toLength: 9, withPad: " ", startingAt: 0) }
+        var header = "band      " + Self.rows.map { pad($0.0) }.joined()
+        if a.binaural != nil { header += ["IACC_E", "IACC_L", "ILD dB"].map(pad).joined() }
         var lines = [header]
         for label in labels {
             var line = label.padding(toLength: 10, withPad: " ", startingAt: 0)
-                + Self.rows.map { cell(Self.cell($0, a.bands[label]!)) }.joined()
+                + Self.rows.map { pad(Self.cell($0, a.bands[label]!)) }.joined()
             if let b = a.binaural {
                 line += [(b.IACC_E[label], "%.2f"), (b.IACC_L[label], "%.2f"), (b.ILD[label], "%.1f")]
-                    .map { cell(($0.0 ?? .missing("")).formatted($0.1)) }.joined()
+                    .map { pad(($0.0 ?? .missing("")).formatted($0.1)) }.joined()
             }
             lines.append(line)
         }

@@ -36,42 +36,38 @@ public struct DecayCurve: Sendable {
     }
 
     /// Reverberation time from the regression of the decay between `upper` and `lower` dB,
-    /// extrapolated to 60 dB (ISO 3382-1 §5.3.3). Missing when the decay does not reach `lower`
-    /// with 10 dB to spare above the noise floor (ISO 3382-1 §5.3.2 / Table 1).
-    public func reverberationTime(upper: Double, lower: Double) -> Parameter {
-        guard let start = levels.firstIndex(where: { $0 <= upper }) else { return .missing("no decay") }
+    /// extrapolated to 60 dB (ISO 3382-1 §5.3.3), and ISO 3382-2:2008 Annex B.2's non-linearity
+    /// ξ = 1000 (1 − r²) in per mille of that regression (r its correlation coefficient): 0 for a
+    /// straight decay; above 10 ‰ the decay is curved over the range (a double slope, or a direct
+    /// sound that dominates its start) and the reverberation time is doubtful. Both missing when
+    /// the decay does not reach `lower` with 10 dB to spare above the noise floor (ISO 3382-1
+    /// §5.3.2 / Table 1).
+    public func decayFit(upper: Double, lower: Double) -> (time: Parameter, nonLinearity: Parameter) {
+        func missing(_ reason: String) -> (Parameter, Parameter) { (.missing(reason), .missing(reason)) }
+        guard let start = levels.firstIndex(where: { $0 <= upper }) else { return missing("no decay") }
         guard let end = levels.firstIndex(where: { $0 <= lower }) else {
             let reached = levels.last.map { String(format: "%.1f", $0) } ?? "-inf"
-            return .missing("decay range too small (the decay curve reaches \(reached) dB, \(format(lower)) dB needed)")
+            return missing("decay range too small (the decay curve reaches \(reached) dB, \(format(lower)) dB needed)")
         }
         if let noise = noiseFloorDB, lower < noise + 10 {
-            return .missing(String(format: "decay range too small (noise floor at %.1f dB, %@ dB needed)", noise, format(lower - 10)))
+            return missing(String(format: "decay range too small (noise floor at %.1f dB, %@ dB needed)", noise, format(lower - 10)))
         }
-        guard end - start >= 3 else { return .missing("too few samples in the evaluation range") }
-        guard let line = regression(upper: upper, lower: lower), line.slope < 0 else { return .missing("the decay does not fall") }
-        return .of(-60 / line.slope)
+        guard end - start >= 3 else { return missing("too few samples in the evaluation range") }
+        let points = (start..<end).map { (x: Double($0) / sampleRate, y: levels[$0]) }
+        guard let line = leastSquaresLine(points), line.slope < 0 else { return missing("the decay does not fall") }
+        // r² = 1 − residual / total sum of squares about the mean.
+        let mean = points.reduce(0.0) { $0 + $1.y } / Double(points.count)
+        var residual = 0.0, total = 0.0
+        for p in points {
+            let r = p.y - (line.intercept + line.slope * p.x), d = p.y - mean
+            residual += r * r
+            total += d * d
+        }
+        return (.of(-60 / line.slope), total > 0 ? .of(1000 * residual / total) : .missing("flat decay"))
     }
 
-    /// ISO 3382-2:2008 Annex B.2's non-linearity parameter ξ = 1000 (1 − r²) in per mille, r the
-    /// correlation coefficient of the regression `reverberationTime(upper:lower:)` uses: 0 for a
-    /// straight decay; values above 10 ‰ mean the decay is curved over the range (a double slope, or
-    /// a direct sound that dominates its start) and the reverberation time is doubtful.
-    public func nonLinearity(upper: Double, lower: Double) -> Parameter {
-        let t = reverberationTime(upper: upper, lower: lower)
-        guard t.value != nil else { return t }
-        guard let start = levels.firstIndex(where: { $0 <= upper }), let end = levels.firstIndex(where: { $0 <= lower }) else {
-            return .missing("no decay")
-        }
-        var sx = 0.0, sy = 0.0, sxx = 0.0, syy = 0.0, sxy = 0.0
-        for i in start..<end {
-            let x = Double(i - start), y = levels[i]
-            sx += x; sy += y; sxx += x * x; syy += y * y; sxy += x * y
-        }
-        let n = Double(end - start)
-        let vx = sxx - sx * sx / n, vy = syy - sy * sy / n, cxy = sxy - sx * sy / n
-        guard vx > 0, vy > 0 else { return .missing("flat decay") }
-        return .of(1000 * (1 - cxy * cxy / (vx * vy)))
-    }
+    /// The reverberation time of `decayFit(upper:lower:)`.
+    public func reverberationTime(upper: Double, lower: Double) -> Parameter { decayFit(upper: upper, lower: lower).time }
 
     /// Least-squares line (dB = intercept + slope · t, t in s from the onset) through the decay
     /// between `upper` and `lower` dB, or nil when the decay does not span that range.

@@ -149,7 +149,7 @@ public enum ImpulseResponseAnalyzer {
         let w = Int(directWindow * fs)
         let direct = e[max(0, p - w)..<min(e.count, p + w + 1)].reduce(0, +)
         let reverberant = total - direct
-        let t20 = decay.reverberationTime(upper: -5, lower: -25), t30 = decay.reverberationTime(upper: -5, lower: -35)
+        let (t20, xi20) = decay.decayFit(upper: -5, lower: -25), (t30, xi30) = decay.decayFit(upper: -5, lower: -35)
         let curvature: Parameter = {
             guard let a = t20.value, let b = t30.value else { return .missing(t20.missing ?? t30.missing ?? "no decay") }
             return .of(100 * (b / a - 1))
@@ -162,7 +162,7 @@ public enum ImpulseResponseAnalyzer {
             D50: total > 0 ? .of(energy(0, 0.05) / total) : .missing("no energy"),
             Ts: ts.isFinite ? .of(ts * 1000) : .missing("no energy"),
             DRR: reverberant > 0 && direct > 0 ? .of(10 * log10(direct / reverberant)) : .missing("no reverberant energy"),
-            xi20: decay.nonLinearity(upper: -5, lower: -25), xi30: decay.nonLinearity(upper: -5, lower: -35), curvature: curvature)
+            xi20: xi20, xi30: xi30, curvature: curvature)
     }
 
     /// ITDG and the strongest reflection within 20 ms, from the energy in ±0.25 ms windows: the first
