@@ -9,14 +9,16 @@ func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
     .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt([apt])])
 }
 
-/// The engine is built for the CPU it is built on when that CPU has AVX2 and FMA (x86-64, "haswell"
-/// and later): Swift has no run-time dispatch, and its SIMD types otherwise compile to SSE2 — half
-/// the width, no fused multiply-add (FFTW and glibc's libm choose their code at run time already).
-/// Measured: `render` ≈ 1 100 → 1 200× real time (+≈ 8 %). `SOUNDSTAGE_PORTABLE=1 swift build` makes a
-/// binary for any x86-64.
+/// `SOUNDSTAGE_NATIVE=1 swift build -c release` builds the engine for the CPU it is built on when
+/// that CPU has AVX2 and FMA (x86-64 "haswell" and later): Swift has no run-time dispatch, and its
+/// SIMD types otherwise compile to SSE2 — half the width, no fused multiply-add (FFTW and glibc's
+/// libm choose their code at run time already). It is opt-in: the default build is portable, is
+/// accepted by SwiftPM as a dependency (no unsafe flags), and gives the same samples on every
+/// x86-64 machine. Fused multiply-adds round differently, so a native build's outputs differ from the
+/// portable build's in the last bits (each build is still deterministic for any thread count).
 let cpuSettings: [SwiftSetting] = {
     #if arch(x86_64) && os(Linux)
-    guard ProcessInfo.processInfo.environment["SOUNDSTAGE_PORTABLE"] == nil,
+    guard ProcessInfo.processInfo.environment["SOUNDSTAGE_NATIVE"] == "1",
           let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
           let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
     let features = Set(flags.split(separator: " ").map(String.init))
@@ -42,13 +44,13 @@ let package = Package(
         systemLibrary("CPNG", pkgConfig: "libpng16", apt: "libpng-dev"),
         systemLibrary("CMySofa", pkgConfig: "libmysofa", apt: "libmysofa-dev"),
         systemLibrary("CCairo", pkgConfig: "cairo", apt: "libcairo2-dev"),
-        systemLibrary("CSampleRate", pkgConfig: "samplerate", apt: "libsamplerate0-dev"),
+        systemLibrary("CCrypto", pkgConfig: "libcrypto", apt: "libssl-dev"),
         systemLibrary("CEBUR128", pkgConfig: "libebur128", apt: "libebur128-dev"),
         // libpng reports errors by longjmp, which Swift cannot catch: the setjmp lives here.
         .target(name: "PNGShim", dependencies: ["CPNG"]),
         .target(
             name: "Soundstage",
-            dependencies: ["CFFTW", "CSndFile", "PNGShim", "CMySofa", "CCairo", "CSampleRate", "CEBUR128"],
+            dependencies: ["CFFTW", "CSndFile", "PNGShim", "CMySofa", "CCairo", "CCrypto", "CEBUR128"],
             swiftSettings: cpuSettings
         ),
         .executableTarget(
@@ -62,5 +64,7 @@ let package = Package(
         .executableTarget(name: "SoundstageBench", dependencies: ["Soundstage"], path: "Benchmarks"),
         .executableTarget(name: "SoundstageValidate", dependencies: ["Soundstage"], path: "Validation"),
         .testTarget(name: "SoundstageTests", dependencies: ["Soundstage"], exclude: ["Fixtures"]),
+        // Uses the library as a client program would: `import Soundstage`, no `@testable`.
+        .testTarget(name: "SoundstagePublicAPITests", dependencies: ["Soundstage"]),
     ]
 )

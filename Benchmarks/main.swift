@@ -20,13 +20,15 @@ func shoebox(width: Double, length: Double, height: Double, alpha: Double, durat
     """)
 }
 
-func measure(_ label: String, _ scene: Scene, threads: Int, repeats: Int = 3) {
-    let plan = scene.resolve(threads: threads, detailOrder: 0)
+/// Image sources through the façade's propagation and synthesis stages (omni RIR), best of `repeats`.
+func measure(_ label: String, _ scene: Scene, threads: Int, repeats: Int = 3) throws {
+    let simulator = try Simulator(scene: scene, options: SimulationOptions(threads: threads, reflectionsOrder: 0), binaural: false)
+    let plan = simulator.plan
     var best = Double.infinity
     var result: ImageSourceResult?
     for _ in 0..<repeats {
         let start = DispatchTime.now().uptimeNanoseconds
-        result = ImageSourceEngine.run(scene: scene, speakerIndex: 0, plan: plan)
+        result = simulator.synthesize(simulator.propagate(speaker: 0), speaker: 0, binaural: nil).propagation.imageSources
         best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
     let r = result!
@@ -39,13 +41,14 @@ func measure(_ label: String, _ scene: Scene, threads: Int, repeats: Int = 3) {
 // speaker (best of 3), as JSON for scripts/peers_rays.py, which times pyroomacoustics in-process too.
 if CommandLine.arguments.count == 3 && CommandLine.arguments[1] == "hybrid" {
     let scene = try RoomFile.load(path: CommandLine.arguments[2])
-    let plan = scene.resolve(threads: defaultThreadCount, detailOrder: 0)
+    let simulator = try Simulator(scene: scene, options: SimulationOptions(reflectionsOrder: 0), binaural: false)
+    let plan = simulator.plan
     var best = Double.infinity, reflections = 0
     for _ in 0..<3 {
         let start = DispatchTime.now().uptimeNanoseconds
-        let r = HybridSimulator.run(scene: scene, speakerIndex: 0, plan: plan)
+        let r = simulator.synthesize(simulator.propagate(speaker: 0), speaker: 0, binaural: nil)
         best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        reflections = r.rays?.reflections ?? 0
+        reflections = r.propagation.rays?.reflections ?? 0
     }
     var tracing = Double.infinity
     for _ in 0..<3 {
@@ -68,32 +71,33 @@ if CommandLine.arguments.count >= 2 && CommandLine.arguments[1] == "render" {
 let threads = defaultThreadCount
 print("Soundstage \(SoundstageVersion.string) image-source benchmark, \(threads) cores, best of 3")
 let small = try shoebox(width: 6, length: 4, height: 3, alpha: 0.2, duration: 1.0, speaker: [2, 3, 1.5], listener: [4, 1, 1.7])
-measure("shoebox 6×4×3 m, α 0.2, 1 s, broadband", small, threads: 1)
-measure("shoebox 6×4×3 m, α 0.2, 1 s, broadband", small, threads: threads)
+try measure("shoebox 6×4×3 m, α 0.2, 1 s, broadband", small, threads: 1)
+try measure("shoebox 6×4×3 m, α 0.2, 1 s, broadband", small, threads: threads)
 let smallAir = try shoebox(width: 6, length: 4, height: 3, alpha: 0.2, duration: 1.0, speaker: [2, 3, 1.5], listener: [4, 1, 1.7], air: true)
-measure("shoebox 6×4×3 m, α 0.2, 1 s, 8 bands (air)", smallAir, threads: threads)
+try measure("shoebox 6×4×3 m, α 0.2, 1 s, 8 bands (air)", smallAir, threads: threads)
 let big = try shoebox(width: 12, length: 9, height: 5, alpha: 0.1, duration: 2.0, speaker: [3, 6, 1.5], listener: [7, 3, 1.7])
-measure("shoebox 12×9×5 m, α 0.1, 2 s, broadband", big, threads: threads, repeats: 1)
+try measure("shoebox 12×9×5 m, α 0.1, 2 s, broadband", big, threads: threads, repeats: 1)
 let lshape = try RoomFile.parse("""
 {"name": "bench-l", "room": {"floorPlan": {"points": [[0, 0], [6, 0], [6, 3.5], [3.5, 3.5], [3.5, 7], [0, 7]], "height": 2.7}},
  "surfaces": {"all": {"absorption": 0.2}}, "speakers": [{"name": "S", "position": [1.2, 5.5, 1.1], "directivity": "omni"}],
  "listener": {"position": [4.9, 1.3, 1.5]}, "simulation": {"duration": 0.5, "maxOrder": 6, "airAbsorption": false, "rays": 0}}
 """)
-measure("L-shaped floor plan (8 surfaces), order 6", lshape, threads: threads, repeats: 1)
+try measure("L-shaped floor plan (8 surfaces), order 6", lshape, threads: threads, repeats: 1)
 print(String(format: "peak memory (RSS) %.0f MiB", peakMemoryMiB()))
 
 // MARK: Ray tracing (issue #4): rays per second of the hybrid's tracer and the whole hybrid.
 func rayBenchmark(_ label: String, _ json: String) throws {
     for rays in [10_000, 50_000] {
         let scene = try RoomFile.parse(json.replacingOccurrences(of: "RAYS", with: String(rays)))
-        let plan = scene.resolve(threads: defaultThreadCount, detailOrder: 0)
+        let simulator = try Simulator(scene: scene, options: SimulationOptions(reflectionsOrder: 0), binaural: false)
+        let plan = simulator.plan
         var tracing = Double.infinity, whole = Double.infinity, reflections = 0
         for _ in 0..<3 {
             var start = DispatchTime.now().uptimeNanoseconds
             reflections = RayTracer.run(scene: scene, speakerIndex: 0, plan: plan).reflections
             tracing = min(tracing, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             start = DispatchTime.now().uptimeNanoseconds
-            _ = HybridSimulator.run(scene: scene, speakerIndex: 0, plan: plan)
+            _ = simulator.synthesize(simulator.propagate(speaker: 0), speaker: 0, binaural: nil)
             whole = min(whole, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         print(String(format: "%-34@ %6d rays  tracing %6.3f s  %6.0f k rays/s  %5.1f M reflections/s   whole hybrid %6.3f s",

@@ -161,12 +161,14 @@ for realization in 0..<options.realizations {
     scene.simulation.seed = baseSeed &+ UInt64(realization)
     for (name, position) in receivers {
         scene.listener.position = position
-        let plan = scene.resolve(threads: options.threads, detailOrder: 0)
+        // The library's façade, omni only (the measurement is omnidirectional).
+        let simulator = try Simulator(scene: scene, options: SimulationOptions(threads: options.threads, reflectionsOrder: 0), binaural: false)
+        let plan = simulator.plan
         for (i, speaker) in scene.speakers.enumerated() {
             let t0 = Date()
-            let response = HybridSimulator.run(scene: scene, speakerIndex: i, plan: plan)
-            let buffer = AudioBuffer(sampleRate: plan.sampleRate, channels: [response.rir])
-            if let field = response.rays?.field {
+            let result = simulator.synthesize(simulator.propagate(speaker: i), speaker: i, binaural: nil)
+            let buffer = result.rir.audio
+            if let field = result.propagation.rays?.field {
                 for b in 0..<field.bandCount {
                     let e = (0..<field.binCount).map { field.energy(band: b, bin: $0) }
                     fieldT20[b] += DecayCurve(energy: e, sampleRate: 1 / field.binSeconds).reverberationTime(upper: -5, lower: -25).value ?? .nan

@@ -10,7 +10,7 @@ declare -A PKGS=(
   [libpng16]=libpng-dev
   [libmysofa]=libmysofa-dev
   [cairo]=libcairo2-dev
-  [samplerate]=libsamplerate0-dev
+  [libcrypto]=libssl-dev
   [libebur128]=libebur128-dev
 )
 missing=()

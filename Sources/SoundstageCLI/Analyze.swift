@@ -31,18 +31,13 @@ struct Analyze: ParsableCommand {
     }
 
     func run() throws {
-        let buffer: AudioBuffer
-        do { buffer = try AudioFile.read(file) } catch {
-            printError("\(error)")
-            throw ExitCode(1)
-        }
+        if let t = try AudioFileReader(file).truncation { note("warning: \(file): \(t); analysing what is there") }
+        let buffer = try AudioFile.read(file)
         guard buffer.channelCount <= 2 else {
-            printError("\(file): \(buffer.channelCount) channels; analyze takes a mono or a binaural (2-channel) response")
-            throw ExitCode(1)
+            throw InputError(file: file, reason: "\(buffer.channelCount) channels; analyze takes a mono or a binaural (2-channel) response")
         }
         guard buffer.frameCount > buffer.sampleRate / 20 else {
-            printError("\(file): shorter than 50 ms; an impulse response is needed")
-            throw ExitCode(1)
+            throw InputError(file: file, reason: "shorter than 50 ms; an impulse response is needed")
         }
         let a = ImpulseResponseAnalyzer.analyze(buffer, bands: bands.bands, filtering: filtering)
         if json {

@@ -5,31 +5,29 @@ import Soundstage
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Simulate several rooms (or placements) and print their metrics side by side.",
-        discussion: "Each room is simulated into DIR/<name>/ as by `simulate`; the table shows, per speaker, what moving the speakers or changing the room did.")
+        discussion: "Each room is simulated into DIR/<name>/ as by `simulate` (with the same options); the table shows, per speaker, what moving the speakers or changing the room did.")
 
     @Argument(help: "Room files (JSON), at least two.") var rooms: [String]
     @OptionGroup var output: OutputOptions
-    @Option(help: "Image-source order (a number or 'auto').") var maxOrder: String?
-    @Option(help: "Impulse response length in seconds (or 'auto').") var duration: String?
-    @Option(help: "Worker threads (default: all cores).") var threads: Int = defaultThreadCount
+    @Option(parsing: .unconditional, help: "Sample rate in Hz.") var sampleRate: String?
+    @OptionGroup var simulation: SimulationFlags
+    @Flag(help: "Do not draw plots.") var noPlots = false
 
     func run() throws {
         guard rooms.count >= 2 else { throw ValidationError("compare needs at least two room files") }
-        var scenes: [Scene] = []
-        for path in rooms { scenes.append(try loadRoom(path)) }
+        let options = try simulation.options(sampleRate: sampleRate)
+        let scenes = try rooms.map(loadRoom)
         let names = scenes.map(\.name)
-        if Set(names).count != names.count {
-            throw ValidationError("two rooms share the name \"\(names.first { n in names.filter { $0 == n }.count > 1 }!)\": give each a distinct \"name\" so their outputs do not overwrite each other")
+        if let twice = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {
+            throw ValidationError("two rooms share the name \"\(twice)\": give each a distinct \"name\" so their outputs do not overwrite each other")
         }
+        // Every simulator first: a bad option or HRTF stops the run before anything is written.
+        let simulators = try scenes.map { try makeSimulator($0, options: options) }
         var columns: [(String, SpeakerMetrics, Scene)] = []
-        for var scene in scenes {
-            var simulate = try Simulate.parse([scene.sourcePath ?? scene.name] + (maxOrder.map { ["--max-order", $0] } ?? [])
-                                              + (duration.map { ["--duration", $0] } ?? []))
-            simulate.threads = threads
-            try simulate.applyOverrides(&scene)
-            for m in try simulateRoom(scene, threads: threads, reflectionsOrder: 3, outDir: output.outDir) {
-                columns.append(("\(scene.name) \(m.speaker)", m, scene))
-            }
+        for simulator in simulators {
+            let folder = OutputFolder(outDir: output.outDir, roomName: simulator.scene.name)
+            let result = try simulate(simulator, into: folder, plots: !noPlots)
+            for s in result.speakers { if let m = s.metrics { columns.append(("\(simulator.scene.name) \(m.speaker)", m, simulator.scene)) } }
         }
         print(table(columns))
     }

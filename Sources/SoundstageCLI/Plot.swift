@@ -16,22 +16,22 @@ struct Plot: ParsableCommand {
         let reflectionsPath = folder.appendingPathComponent("reflections.json")
         guard let data = try? Data(contentsOf: reflectionsPath),
               let reflections = try? JSONDecoder().decode(ReflectionsFile.self, from: data) else {
-            printError("\(reflectionsPath.path): missing or unreadable; run `soundstage simulate \(room)` first")
-            throw ExitCode(1)
+            throw InputError(file: reflectionsPath.path, reason: "missing or unreadable; run `soundstage simulate \(room)` first")
         }
         guard reflections.speakers.map(\.name) == scene.speakers.map(\.name) else {
-            printError("\(reflectionsPath.path): its speakers (\(reflections.speakers.map(\.name).joined(separator: ", "))) differ from the room's; simulate again")
-            throw ExitCode(1)
+            throw InputError(file: reflectionsPath.path, reason: "its speakers (\(reflections.speakers.map(\.name).joined(separator: ", "))) differ from the room's; simulate again")
         }
         var rirs: [String: [Float]] = [:], brirs: [String: AudioBuffer] = [:]
         for s in scene.speakers {
             do { rirs[s.name] = try AudioFile.read(folder.appendingPathComponent("rir-\(s.name).wav").path).channels[0] } catch {
-                printError("\(error); run `soundstage simulate \(room)` first")
-                throw ExitCode(1)
+                throw InputError(file: folder.appendingPathComponent("rir-\(s.name).wav").path, reason: "cannot be read; run `soundstage simulate \(room)` first")
             }
             brirs[s.name] = try? AudioFile.read(folder.appendingPathComponent("brir-\(s.name).wav").path)
         }
-        try writePlots(PlotInput(scene: scene, reflections: reflections, rirs: rirs, brirs: brirs, sampleRate: reflections.sampleRate,
-                                 command: (["soundstage"] + CommandLine.arguments.dropFirst()).joined(separator: " ")), to: folder)
+        let input = PlotInput(scene: scene, reflections: reflections, rirs: rirs, brirs: brirs, sampleRate: reflections.sampleRate, command: commandLine)
+        for (name, image) in Plots.all(input).sorted(by: { $0.key < $1.key }) {
+            try image.write(to: folder.appendingPathComponent(name).path)
+        }
+        note("plots: \(Plots.fileNames.joined(separator: ", ")) → \(folder.path)")
     }
 }

@@ -17,7 +17,10 @@ struct Validate: ParsableCommand {
                 let scene = try loadRoom(path)
                 if i > 0 { print("") }
                 print(scene.summary())
-            } catch { failed = true }
+            } catch {
+                printError(SoundstageCommand.describe(error))
+                failed = true
+            }
         }
         if failed { throw ExitCode(1) }
     }

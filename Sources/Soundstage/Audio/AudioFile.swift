@@ -27,7 +27,11 @@ public enum AudioFileFormat: Sendable {
 
     var sndfileFormat: Int32 {
         switch self {
-        case .wavFloat32: return Int32(SF_FORMAT_WAV | SF_FORMAT_FLOAT)
+        // Float samples go in WAVE_FORMAT_EXTENSIBLE (libsndfile's WAVEX): a plain format-3 `fmt `
+        // chunk of 16 bytes lacks the cbSize field the WAVE spec requires of non-PCM formats, which
+        // strict readers (sox) warn about; the extensible header carries it, the sub-format GUID
+        // and the channel mask.
+        case .wavFloat32: return Int32(SF_FORMAT_WAVEX | SF_FORMAT_FLOAT)
         case .wavPCM16: return Int32(SF_FORMAT_WAV | SF_FORMAT_PCM_16)
         case .wavPCM24: return Int32(SF_FORMAT_WAV | SF_FORMAT_PCM_24)
         case .flac16: return Int32(SF_FORMAT_FLAC | SF_FORMAT_PCM_16)

@@ -21,6 +21,25 @@ public final class AudioFileReader {
         sampleRate = Int(info.samplerate)
         channelCount = Int(info.channels)
         frameCount = Int(info.frames)
+        truncation = AudioFileReader.truncation(of: f, frames: frameCount, sampleRate: sampleRate)
+    }
+
+    /// Set when the file is shorter than its header declares (a cut-off download or copy):
+    /// libsndfile then reads the samples that are there, and logs the audio chunk's declared size
+    /// as "data : N (should be M)". Says how much is missing.
+    public let truncation: String?
+
+    static func truncation(of file: OpaquePointer, frames: Int, sampleRate: Int) -> String? {
+        var log = [CChar](repeating: 0, count: 16384)
+        sf_command(file, Int32(SFC_GET_LOG_INFO), &log, Int32(log.count))
+        let text = String(decoding: log.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        for line in text.split(separator: "\n") where line.hasPrefix("data") || line.hasPrefix("SSND") {
+            let numbers = line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+            guard line.contains("should be"), numbers.count >= 2, numbers[0] > numbers[1], numbers[0] > 0 else { continue }
+            let declared = Double(frames) * Double(numbers[0]) / Double(max(numbers[1], 1)) / Double(max(sampleRate, 1))
+            return String(format: "truncated: its header declares %.1f s of audio, the file holds %.1f s", declared, Double(frames) / Double(max(sampleRate, 1)))
+        }
+        return nil
     }
 
     deinit { sf_close(file) }
@@ -93,9 +112,10 @@ public final class AudioFileWriter {
         guard sf_format_check(&info) != 0 else {
             throw AudioFileError(path: path, reason: "\(channels) channels at \(sampleRate) Hz cannot be written in this format")
         }
-        let url = URL(fileURLWithPath: path)
-        temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        temporary = TemporaryFiles.sibling(of: path)
+        try TemporaryFiles.register(temporary)
         guard let f = sf_open(temporary, Int32(SFM_WRITE), &info) else {
+            TemporaryFiles.unregister(temporary)
             throw AudioFileError(path: path, reason: String(cString: sf_strerror(nil)))
         }
         sf_command(f, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
@@ -107,7 +127,6 @@ public final class AudioFileWriter {
         self.path = path
         file = f
         channelCount = channels
-        AudioFileWriter.register(temporary)
     }
 
     deinit { cancel() }
@@ -135,25 +154,18 @@ public final class AudioFileWriter {
         guard let f = file else { return }
         file = nil
         guard sf_close(f) == 0 else { unlink(temporary); throw AudioFileError(path: path, reason: "closing failed") }
-        guard rename(temporary, path) == 0 else { unlink(temporary); throw AudioFileError(path: path, reason: String(cString: strerror(errno))) }
-        AudioFileWriter.unregister(temporary)
+        defer { TemporaryFiles.unregister(temporary) }
+        do {
+            try TemporaryFiles.publish {
+                guard rename(temporary, path) == 0 else { throw AudioFileError(path: path, reason: String(cString: strerror(errno))) }
+            }
+        } catch { unlink(temporary); throw error }
     }
 
     public func cancel() {
         if let f = file { sf_close(f); file = nil }
         unlink(temporary)
-        AudioFileWriter.unregister(temporary)
-    }
-
-    // Temporary files in progress, removed on Ctrl-C by `removeTemporaryFiles()`.
-    nonisolated(unsafe) static var inProgress = Set<String>()
-    static let lock = NSLock()
-    static func register(_ p: String) { lock.lock(); inProgress.insert(p); lock.unlock() }
-    static func unregister(_ p: String) { lock.lock(); inProgress.remove(p); lock.unlock() }
-    /// Removes every temporary output in progress (called from a SIGINT handler).
-    public static func removeTemporaryFiles() {
-        lock.lock(); defer { lock.unlock() }
-        for p in inProgress { unlink(p) }
+        TemporaryFiles.unregister(temporary)
     }
 }
 

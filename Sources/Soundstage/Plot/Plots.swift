@@ -33,6 +33,9 @@ public enum Plots {
     static let background = Color(0.98, 0.98, 0.97)
     static let leftEar = Color(0.12, 0.35, 0.75), rightEar = Color(0.85, 0.25, 0.15)
 
+    /// The plots' file names (SPEC §5).
+    public static let fileNames = ["arrivals.png", "decay.png", "echogram.png", "reflection-map.png", "response.png"]
+
     /// Every plot by file name.
     public static func all(_ input: PlotInput) -> [String: PNGImage] {
         [

@@ -1,14 +1,15 @@
 import Foundation
 
-/// Everything the propagation stages found for one speaker.
+/// What the propagation stages found for one speaker: the specular paths (image sources) and the
+/// energy field of the ray tracer, turned into the arrivals of a synthesized tail. No signal yet:
+/// `ImpulseSynthesis` and `BinauralSynthesizer` make the responses from it.
 public struct SpeakerResponse: Sendable {
-    /// Specular paths and the omni RIR (image sources + the synthesized tail).
+    /// Specular paths and their arrivals per band.
     public var imageSources: ImageSourceResult
     /// The ray tracer's field (nil with `rays` 0).
     public var rays: RayTracingResult?
-    /// The tail synthesized from the field, as arrivals (for the binaural early part).
+    /// The tail synthesized from the field, as arrivals (empty with `rays` 0).
     public var tail: ReverbTail
-    public var rir: [Float] { imageSources.rir }
 }
 
 /// The hybrid of image sources and ray tracing (Vorländer 1989, "Simulation of the transient and
@@ -20,8 +21,8 @@ public struct SpeakerResponse: Sendable {
 ///   pressure by √((1 − α)(1 − s)), the share that stays specular (ISO 17497-1's definition of s).
 /// - The ray tracer carries the rest: the scattered share (1 − α)s of every reflection at any order,
 ///   and specular paths of higher order than the image sources (see `RayTracer`).
-/// - The field becomes a Poisson tail (`ReverbTail`) added to the omni RIR; its arrivals within the
-///   binaural early window also go through HRIRs.
+/// - The field becomes a Poisson tail (`ReverbTail`): its arrivals are added to the omni RIR and,
+///   within the binaural early window, also go through HRIRs.
 /// With `rays` 0 the image sources alone model the room, with the full reflection factor √(1 − α)
 /// (scattered energy stays in the specular paths rather than being lost).
 public enum HybridSimulator {
@@ -37,13 +38,7 @@ public enum HybridSimulator {
         if scene.simulation.airAbsorption {
             tail.air = ReverbTail.AirPath(air: scene.air, delaySeconds: scene.speakers[speakerIndex].delaySeconds)
         }
-        let specular = scene.specularPart
-        var result = ImageSourceEngine.run(scene: specular, speakerIndex: speakerIndex, plan: plan)
-        var signal = tail.signal(sampleRate: Double(plan.sampleRate), frames: plan.frames, threads: plan.threads)
-        if scene.simulation.highpassHertz > 0 {
-            Biquad.highpass(cutoff: scene.simulation.highpassHertz, sampleRate: Double(plan.sampleRate)).process(&signal)
-        }
-        for i in result.rir.indices { result.rir[i] += signal[i] }
+        var result = ImageSourceEngine.run(scene: scene.specularPart, speakerIndex: speakerIndex, plan: plan)
         let speaker = scene.speakers[speakerIndex]
         let lateStart = speaker.position.distance(to: scene.listener.position) / scene.air.speedOfSound + speaker.delaySeconds + 0.08
         let late = traced.field.lateEnergy(after: lateStart)

@@ -5,8 +5,10 @@ public struct ImageSourceResult: Sendable {
     /// Paths of order ≤ the detail order, and every path within the early window of the binaural
     /// synthesis, sorted by arrival. Only the listed orders carry surfaces and reflection points.
     public var paths: [Path]
-    /// The omnidirectional room impulse response at the listener, `frames` samples.
-    public var rir: [Float]
+    /// Every image source's arrival at the omnidirectional receiver, per band: each path's
+    /// `bandGains / (4π r)` placed at its fractional delay (`FractionalDelayTable`), before the band
+    /// filters — the input of the synthesis stage (`ImpulseSynthesis`). Sample `offset` is time 0.
+    public var arrivals: BandAccumulator
     /// Number of valid image sources that contributed to the RIR.
     public var imageCount: Int
     /// The largest reflection order used (shoebox: every image within the duration).
@@ -131,7 +133,8 @@ extension Scene {
     }
 }
 
-/// The image-source stage: specular paths and the omni RIR of one speaker.
+/// The image-source stage: the specular paths of one speaker and their arrivals per band at the
+/// listener (Allen & Berkley 1979 for the shoebox; Borish 1984 for any polyhedron).
 public enum ImageSourceEngine {
     /// Work slots: fixed, so the summation order (and the output, bit for bit) does not depend on
     /// the thread count.
@@ -209,11 +212,6 @@ public enum ImageSourceEngine {
         let results = slots.all
         var total = results[0].0
         for r in results.dropFirst() { total.add(r.0) }
-        var signal = BandFilterBank.combine(total, sampleRate: fs)
-        if scene.simulation.highpassHertz > 0 {
-            Biquad.highpass(cutoff: scene.simulation.highpassHertz, sampleRate: fs).process(&signal)
-        }
-        let rir = Array(signal[pad..<(pad + plan.frames)])
         let paths = results.flatMap(\.1).sorted { a, b in
             if a.delaySeconds != b.delaySeconds { return a.delaySeconds < b.delaySeconds }
             if a.order != b.order { return a.order < b.order }
@@ -223,7 +221,7 @@ public enum ImageSourceEngine {
             // Fixed order of slots: deterministic.
             FrequencyBands.octaves.indices.map { b in results.reduce(0.0) { $0 + pick($1)[min(b, bands - 1)] } }
         }
-        return ImageSourceResult(paths: paths, rir: rir, imageCount: results.reduce(0) { $0 + $1.2 },
+        return ImageSourceResult(paths: paths, arrivals: total, imageCount: results.reduce(0) { $0 + $1.2 },
                                  maxOrder: plan.maxOrder, usedShoebox: shoebox != nil,
                                  lateEnergy: sum { $0.3 }, lateLateralEnergy: sum { $0.4 })
     }

@@ -72,7 +72,7 @@ public enum RayTracer {
         // One pass per band group (see `Setup.bandGroups`), each split into fixed slots.
         let groups = setup.bandGroups
         let items = groups.count * slotCount
-        let slots = Slots<(EnergyFieldAccumulator, Int, Int, Int)>(count: items)
+        let slots = Slots<(EnergyField, Int, Int, Int)>(count: items)
         let done = Counter()
         parallelFor(items, threads: plan.threads) { item in
             let group = groups[item / slotCount], slot = item % slotCount
@@ -90,7 +90,10 @@ public enum RayTracer {
                 if sinceReport == 256, let progress { progress(done.add(sinceReport) / groups.count); sinceReport = 0 }
             }
             if sinceReport > 0, let progress { progress(done.add(sinceReport) / groups.count) }
-            slots[item] = (field, reflections, lost, copies)
+            // The worker's raw accumulator becomes a value here; the values are summed in slot order.
+            var partial = shape
+            partial.add(field)
+            slots[item] = (partial, reflections, lost, copies)
         }
         let all = slots.all
         var field = shape

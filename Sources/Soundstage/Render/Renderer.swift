@@ -52,10 +52,9 @@ public enum Renderer {
             }
         }
         let convolver = StreamingConvolver(filters: filters, threads: threads)
-        let folder = URL(fileURLWithPath: output).deletingLastPathComponent()
-        let pass1 = folder.appendingPathComponent(".\(URL(fileURLWithPath: output).lastPathComponent).pass1-\(getpid()).wav").path
-        AudioFileWriter.register(pass1)
-        defer { unlink(pass1); AudioFileWriter.unregister(pass1) }
+        let pass1 = TemporaryFiles.sibling(of: output) + ".wav"
+        try TemporaryFiles.register(pass1)
+        defer { unlink(pass1); TemporaryFiles.unregister(pass1) }
         let writer1 = try AudioFileWriter(pass1, sampleRate: rate, channels: 2, format: .wavFloat32)
         // Each ear's EQ and meters run in the task that convolved it.
         let ears = (0..<2).map { _ in Ear(eq: eq?.biquads(sampleRate: Double(rate)) ?? [], sampleRate: rate) }
@@ -95,7 +94,9 @@ public enum Renderer {
             // The first pass already wrote the output format: apply the gain in place and move the
             // file into place (same folder: an atomic rename).
             if gain != 0 { try FloatWAV.scale(path: pass1, by: Float(pow(10, gain / 20))) }
-            guard rename(pass1, output) == 0 else { throw AudioFileError(path: output, reason: String(cString: strerror(errno))) }
+            try TemporaryFiles.publish {
+                guard rename(pass1, output) == 0 else { throw AudioFileError(path: output, reason: String(cString: strerror(errno))) }
+            }
             progress?(1)
             var done = report
             done.wallSeconds = Date().timeIntervalSince(start)

@@ -49,6 +49,11 @@ public struct SceneObject: Sendable {
     public var maxCorner: Vec3
     public var material: Material
 
+    /// An axis-aligned box (desk, sofa, console) with its material; it reflects and occludes.
+    public init(name: String, minCorner: Vec3, maxCorner: Vec3, material: Material) {
+        (self.name, self.minCorner, self.maxCorner, self.material) = (name, minCorner, maxCorner, material)
+    }
+
     /// Whether `point` lies strictly inside the box, shrunk by `margin` metres.
     public func contains(_ point: Vec3, margin: Double = 0) -> Bool {
         all(point .> minCorner + margin) && all(point .< maxCorner - margin)
@@ -148,6 +153,13 @@ public struct Listener: Sendable {
     public var hrtf: HRTFSource
     /// Whether the HRTF set is diffuse-field equalized (the default, for headphones and IEMs).
     public var hrtfEqualization: HRTFEqualization = .diffuseField
+
+    /// The listener at `position` (the centre of the ear axis), facing the front wall (+y) turned by
+    /// `yawDegrees` (+ = left) and `pitchDegrees` (+ = up).
+    public init(position: Vec3, yawDegrees: Double = 0, pitchDegrees: Double = 0, hrtf: HRTFSource = .default,
+                hrtfEqualization: HRTFEqualization = .diffuseField) {
+        (self.position, self.yawDegrees, self.pitchDegrees, self.hrtf, self.hrtfEqualization) = (position, yawDegrees, pitchDegrees, hrtf, hrtfEqualization)
+    }
 
     public var orientation: Orientation {
         Orientation(yawDegrees: yawDegrees, pitchDegrees: pitchDegrees, reference: Vec3(0, 1, 0))

@@ -310,17 +310,17 @@ extension SceneBuilder {
         var s = SimulationSettings()
         guard let node = try root.optional("simulation") else { return s }
         try node.checkKeys(["sampleRate", "duration", "maxOrder", "rays", "receiverRadius", "seed", "airAbsorption", "scattering", "diffraction", "highpass"])
-        if let n = try node.optional("sampleRate") { s.sampleRate = try n.integer(in: 8000...384_000) }
-        if let n = try node.optional("duration") { s.durationSeconds = try autoOr(n) { try $0.number(in: 0.01...60, unit: "s") } }
-        if let n = try node.optional("maxOrder") { s.maxOrder = try autoOr(n) { try $0.integer(in: 0...1000) } }
-        if let n = try node.optional("rays") { s.rays = try autoOr(n) { try $0.integer(in: 0...100_000_000) } }
-        if let n = try node.optional("receiverRadius") { s.receiverRadius = try autoOr(n) { try $0.number(in: 0.01...5, unit: "m") } }
-        if let n = try node.optional("seed") { s.seed = UInt64(try n.integer(in: 0...Int(1 << 53))) }
+        let limits = SimulationLimits.self
+        if let n = try node.optional("sampleRate") { s.sampleRate = try n.integer(in: limits.sampleRate) }
+        if let n = try node.optional("duration") { s.durationSeconds = try autoOr(n) { try $0.number(in: limits.durationSeconds, unit: "s") } }
+        if let n = try node.optional("maxOrder") { s.maxOrder = try autoOr(n) { try $0.integer(in: limits.maxOrder) } }
+        if let n = try node.optional("rays") { s.rays = try autoOr(n) { try $0.integer(in: limits.rays) } }
+        if let n = try node.optional("receiverRadius") { s.receiverRadius = try autoOr(n) { try $0.number(in: limits.receiverRadius, unit: "m") } }
+        if let n = try node.optional("seed") { s.seed = UInt64(try n.integer(in: 0...Int(limits.seed.upperBound))) }
         if let n = try node.optional("airAbsorption") { s.airAbsorption = try n.bool() }
         if let n = try node.optional("scattering") { s.scattering = try n.bool() }
         if let n = try node.optional("diffraction") { s.diffraction = try n.bool() }
-        // At most 1 kHz, so always below Nyquist (≥ 4 kHz at the lowest allowed rate).
-        if let n = try node.optional("highpass") { s.highpassHertz = try n.number(in: 0...1000, unit: "Hz") }
+        if let n = try node.optional("highpass") { s.highpassHertz = try n.number(in: limits.highpassHertz, unit: "Hz") }
         return s
     }
 

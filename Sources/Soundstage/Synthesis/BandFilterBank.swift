@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Combines per-band impulse trains into one broadband signal with complementary, zero-phase
 /// band filters that sum to exactly one at every frequency (perfect reconstruction, flat to
@@ -174,17 +175,17 @@ public struct Biquad: Sendable {
 }
 
 /// A small thread-safe cache (first-in, first-out beyond `limit` entries).
-final class LockedCache<Key: Hashable, Value>: @unchecked Sendable {
-    private var entries: [Key: Value] = [:]
-    private var order: [Key] = []
+final class LockedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private struct State { var entries: [Key: Value] = [:]; var order: [Key] = [] }
+    private let state = Mutex(State())
     private let limit: Int
-    private let lock = NSLock()
     init(limit: Int) { self.limit = limit }
-    func value(for key: Key) -> Value? { lock.lock(); defer { lock.unlock() }; return entries[key] }
+    func value(for key: Key) -> Value? { state.withLock { $0.entries[key] } }
     func store(_ value: Value, for key: Key) {
-        lock.lock(); defer { lock.unlock() }
-        if entries[key] == nil { order.append(key) }
-        entries[key] = value
-        if order.count > limit { entries[order.removeFirst()] = nil }
+        state.withLock { s in
+            if s.entries[key] == nil { s.order.append(key) }
+            s.entries[key] = value
+            if s.order.count > limit { s.entries[s.order.removeFirst()] = nil }
+        }
     }
 }

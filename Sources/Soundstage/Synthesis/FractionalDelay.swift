@@ -34,7 +34,7 @@ public final class FractionalDelayTable: Sendable {
 ///
 /// Buffers are `length` samples per band, stored band after band, with `offset` samples of padding
 /// before time zero (room for the kernels' and the zero-phase band filters' pre-ringing).
-public struct BandAccumulator {
+public struct BandAccumulator: Sendable {
     public let bandCount: Int
     public let length: Int
     public let offset: Int

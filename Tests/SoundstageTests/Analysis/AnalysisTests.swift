@@ -256,7 +256,7 @@ final class AnalysisTests: XCTestCase {
          "speakers": [{"name": "S", "position": [1.7, 3.9, 1.1], "directivity": "omni"}], "listener": {"position": [3.6, 1.4, 1.35]},
          "simulation": {"airAbsorption": false, "duration": 0.3}}
         """)
-        let r = ImageSourceEngine.run(scene: s, speakerIndex: 0, plan: s.resolve(threads: 2))
+        let r = imageSources(s, plan: s.resolve(threads: 2), speaker: 0)
         let direct = r.paths[0]
         func level(_ p: Path) -> Double { 20 * log10(p.bandGains[0] / p.distance * direct.distance) }
         let early = r.paths.dropFirst().filter { $0.delaySeconds - direct.delaySeconds <= 0.02 && level($0) > -30 }
@@ -287,7 +287,7 @@ final class AnalysisTests: XCTestCase {
              "speakers": [{"name": "S", "position": \(speaker), "directivity": "omni"}], "listener": {"position": \(listener)},
              "simulation": {"airAbsorption": false, "duration": 0.5}}
             """)
-            let r = ImageSourceEngine.run(scene: s, speakerIndex: 0, plan: s.resolve(threads: 2, detailOrder: 0))
+            let r = imageSources(s, plan: s.resolve(threads: 2, detailOrder: 0), speaker: 0)
             return SpeakerMetrics.envelopment(lateEnergy: r.lateEnergy, lateLateralEnergy: r.lateLateralEnergy).value!
         }
         // A cube with uniform absorption: the late image lattice surrounds the listener evenly, and an

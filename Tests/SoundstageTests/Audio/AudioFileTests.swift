@@ -54,7 +54,7 @@ extension AudioFileTests {
         let folder = TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         var rng = SplitMix64(seed: 3)
-        let frames = FloatWAV.chunk / 2 + 1233 // > one chunk for two channels
+        let frames = FloatWAV.chunk + 1233 // more than one block
         let channels = (0..<2).map { _ in (0..<frames).map { _ in Float.random(in: -1...1, using: &rng) } }
         for (name, positions) in [("plain.wav", nil), ("extensible.wav", [ChannelPosition.frontLeft, .frontRight])] as [(String, [ChannelPosition]?)] {
             let path = folder.appendingPathComponent(name).path
@@ -71,5 +71,46 @@ extension AudioFileTests {
         let before = try Data(contentsOf: URL(fileURLWithPath: pcm))
         XCTAssertThrowsError(try FloatWAV.scale(path: pcm, by: 0.25))
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: pcm)), before)
+    }
+}
+
+final class WAVHeaderTests: XCTestCase {
+    /// The chunks of a RIFF/WAVE file, read independently of libsndfile.
+    func chunks(_ data: Data) -> [(id: String, body: Data)] {
+        var out: [(String, Data)] = []
+        var p = 12
+        let b = [UInt8](data)
+        while p + 8 <= b.count {
+            let id = String(decoding: b[p..<(p + 4)], as: UTF8.self)
+            let n = Int(b[p + 4]) | Int(b[p + 5]) << 8 | Int(b[p + 6]) << 16 | Int(b[p + 7]) << 24
+            out.append((id, Data(b[(p + 8)..<min(b.count, p + 8 + n)])))
+            p += 8 + n + (n & 1)
+        }
+        return out
+    }
+
+    func testFloatWAVHasTheExtensibleHeaderTheWAVESpecAsksOfNonPCMFormats() throws {
+        let folder = TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("x.wav").path
+        try AudioFile.write(AudioBuffer(sampleRate: 48000, channels: [[0.5, -0.25, 0], [0, 1, -1]]), to: path, format: .wavFloat32)
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        XCTAssertEqual(String(decoding: data[0..<4], as: UTF8.self), "RIFF")
+        let c = chunks(data)
+        let fmt = try XCTUnwrap(c.first { $0.id == "fmt " }?.body).map { $0 }
+        func u16(_ i: Int) -> Int { Int(fmt[i]) | Int(fmt[i + 1]) << 8 }
+        // WAVE_FORMAT_EXTENSIBLE: 40-byte fmt, cbSize 22, 32 valid bits, sub-format IEEE float (3).
+        XCTAssertEqual(fmt.count, 40)
+        XCTAssertEqual(u16(0), 0xFFFE)
+        XCTAssertEqual(u16(2), 2)     // channels
+        XCTAssertEqual(u16(14), 32)   // bits per sample
+        XCTAssertEqual(u16(16), 22)   // cbSize: the rest of the chunk
+        XCTAssertEqual(u16(18), 32)   // valid bits
+        XCTAssertEqual(u16(24), 3)    // sub-format GUID's first field: WAVE_FORMAT_IEEE_FLOAT
+        // A non-PCM file carries a fact chunk with the frame count.
+        let fact = try XCTUnwrap(c.first { $0.id == "fact" }?.body).map { $0 }
+        XCTAssertEqual(Int(fact[0]) | Int(fact[1]) << 8, 3)
+        XCTAssertEqual(c.first { $0.id == "data" }?.body.count, 3 * 2 * 4)
+        XCTAssertEqual(try AudioFile.read(path).channels, [[0.5, -0.25, 0], [0, 1, -1]])
     }
 }

@@ -16,9 +16,9 @@ final class BinauralSynthesisTests: XCTestCase {
         """)
     }
 
-    func brir(_ s: Scene, threads: Int = 2) -> (AudioBuffer, ImageSourceResult) {
+    func brir(_ s: Scene, threads: Int = 2) -> (AudioBuffer, ImageSourceRun) {
         let plan = s.resolve(threads: threads)
-        let r = ImageSourceEngine.run(scene: s, speakerIndex: 0, plan: plan)
+        let r = imageSources(s, plan: plan)
         return (BinauralSynthesizer.render(scene: s, speakerIndex: 0, plan: plan, paths: r.paths, omni: r.rir,
                                            hrtf: Self.hrtf, field: Self.field), r)
     }

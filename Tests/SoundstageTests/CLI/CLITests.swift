@@ -3,26 +3,7 @@ import XCTest
 
 /// Runs the built `soundstage` executable as a user would.
 final class CLITests: XCTestCase {
-    struct Run { var status: Int32; var stdout: String; var stderr: String }
-
-    func soundstage(_ arguments: [String]) throws -> Run {
-        // The executable is built beside the test bundle, in .build/<triple>/<config>/.
-        let bundle = Bundle(for: CLITests.self).bundleURL
-        let executable = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("soundstage") }
-            .first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? bundle.appendingPathComponent("soundstage")
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: executable.path), "build the executable first")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = TestPaths.packageRoot
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
+    func soundstage(_ arguments: [String]) throws -> CLIRun { try runSoundstage(arguments) }
 
     func testValidatePrintsTheSummary() throws {
         let r = try soundstage(["validate", "rooms/home-studio.json"])
@@ -101,7 +82,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), [])
         let sofa = try soundstage(["simulate", "rooms/home-studio.json", "--hrtf", "/nonexistent/head.sofa", "-o", out.path])
         XCTAssertEqual(sofa.status, 1)
-        XCTAssertEqual(sofa.stderr, "error: listener.hrtf: /nonexistent/head.sofa: no such SOFA file\n")
+        XCTAssertEqual(sofa.stderr, "error: rooms/home-studio.json: listener.hrtf: /nonexistent/head.sofa: no such SOFA file\n")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), [])
         let bad = try soundstage(["simulate", "rooms/home-studio.json", "--max-order", "many", "-o", out.path])
         XCTAssertNotEqual(bad.status, 0)
@@ -179,7 +160,7 @@ final class CLITests: XCTestCase {
         let r = try soundstage(["simulate", "rooms/hall.json", "--rir-only", "--duration", "0.2", "-o", out.path])
         XCTAssertEqual(r.status, 0, r.stderr)
         let files = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("hall").path).sorted()
-        XCTAssertEqual(files, ["reflections.json", "rir-L.wav", "rir-R.wav"])
+        XCTAssertEqual(files, ["outputs.json", "reflections.json", "rir-L.wav", "rir-R.wav"])
     }
 
     func testSimulateDrawsPlotsAndPlotRedrawsThem() throws {

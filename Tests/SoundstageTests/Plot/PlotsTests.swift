@@ -12,13 +12,13 @@ final class PlotsTests: XCTestCase {
         let plan = s.resolve(threads: 2)
         let hrtf = try HRTFSet(sampleRate: 48000)
         let field = hrtf.diffuseField()
-        var results: [ImageSourceResult] = [], brirs: [String: AudioBuffer] = [:]
+        var results: [ImageSourceRun] = [], brirs: [String: AudioBuffer] = [:]
         for i in s.speakers.indices {
-            let r = ImageSourceEngine.run(scene: s, speakerIndex: i, plan: plan)
+            let r = imageSources(s, plan: plan, speaker: i)
             results.append(r)
             brirs[s.speakers[i].name] = BinauralSynthesizer.render(scene: s, speakerIndex: i, plan: plan, paths: r.paths, omni: r.rir, hrtf: hrtf, field: field)
         }
-        return PlotInput(scene: s, reflections: ReflectionsFile(scene: s, plan: plan, results: results),
+        return PlotInput(scene: s, reflections: ReflectionsFile(scene: s, plan: plan, results: results.map(\.result)),
                          rirs: Dictionary(uniqueKeysWithValues: zip(s.speakers.map(\.name), results.map(\.rir))),
                          brirs: brirs, sampleRate: 48000, command: "soundstage simulate plots.json")
     }

@@ -47,7 +47,7 @@ final class DirectivityAndAirTests: XCTestCase {
          "speakers": [{"name": "S", "position": [20, 50, 5], "directivity": "omni"}], "listener": {"position": [80, 50, 5]},
          "simulation": {"duration": 0.2, "maxOrder": 0}}
         """)
-        let r = ImageSourceEngine.run(scene: s, speakerIndex: 0, plan: s.resolve(threads: 1))
+        let r = imageSources(s, plan: s.resolve(threads: 1), speaker: 0)
         XCTAssertEqual(r.paths.count, 1)
         for band in [0, 4, 7] {
             let db = AirAbsorption.decibelsPerMetre(hertz: FrequencyBands.octaves.centres[band], celsius: 20, relativeHumidity: 50)

@@ -13,8 +13,8 @@ final class ImageSourceTests: XCTestCase {
         """)
     }
 
-    func run(_ s: Scene, threads: Int = 2, detail: Int = 3) -> ImageSourceResult {
-        ImageSourceEngine.run(scene: s, speakerIndex: 0, plan: s.resolve(threads: threads, detailOrder: detail))
+    func run(_ s: Scene, threads: Int = 2, detail: Int = 3) -> ImageSourceRun {
+        imageSources(s, plan: s.resolve(threads: threads, detailOrder: detail), speaker: 0)
     }
 
     func testDirectSoundFollowsTheGreensFunctionWithExactDelay() throws {

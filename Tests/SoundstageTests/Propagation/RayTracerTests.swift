@@ -68,10 +68,8 @@ final class RayTracerTests: XCTestCase {
         var full = s
         full.simulation.maxOrder = .auto
         full.simulation.rays = .value(0)
-        let hybrid = HybridSimulator.run(scene: s, speakerIndex: 0, plan: s.resolve(threads: 2))
-        let exact = HybridSimulator.run(scene: full, speakerIndex: 0, plan: full.resolve(threads: 2))
-        let h = parameters(hybrid.rir.map { Double($0) * Double($0) })
-        let e = parameters(exact.rir.map { Double($0) * Double($0) })
+        let h = parameters(hybridRIR(s, plan: s.resolve(threads: 2)).map { Double($0) * Double($0) })
+        let e = parameters(hybridRIR(full, plan: full.resolve(threads: 2)).map { Double($0) * Double($0) })
         let energy = parameters(imageSourceEnergy(s, duration: 0.8))
         // Issue #4's tolerances: T30 and EDT within 5 %, C80 within 1 dB — against the coherent
         // full-order RIR and against its expected (incoherent) energy, which is what an energy
@@ -100,7 +98,7 @@ extension RayTracerTests {
          "listener": {"position": [4.45, 2.75, 1.2]},
          "simulation": {"airAbsorption": false, "duration": 1.1, "maxOrder": 3, "rays": 20000, "diffraction": false}}
         """)
-        let hybrid = parameters(HybridSimulator.run(scene: s, speakerIndex: 0, plan: s.resolve(threads: 2)).rir.map { Double($0) * Double($0) })
+        let hybrid = parameters(hybridRIR(s, plan: s.resolve(threads: 2)).map { Double($0) * Double($0) })
         let exact = parameters(imageSourceEnergy(s, duration: 1.1))
         let mean = s.surfaces.reduce(0.0) { $0 + $1.polygon.area * $1.material.absorption[0] } / s.surfaceArea
         let eyring = 0.161 * s.volume / (-s.surfaceArea * log(1 - mean))
@@ -123,7 +121,7 @@ extension RayTracerTests {
         // exact image-source energy within 1 dB (issue #4: no step > 1 dB). Purely specular on both
         // sides (diffraction off), as in the test above.
         let s = try scene(absorption: 0.25, scattering: 0, simulation: #"{"airAbsorption": false, "duration": 0.3, "maxOrder": 3, "rays": 20000, "diffraction": false}"#)
-        let hybrid = HybridSimulator.run(scene: s, speakerIndex: 0, plan: s.resolve(threads: 2)).rir.map { Double($0) * Double($0) }
+        let hybrid = hybridRIR(s, plan: s.resolve(threads: 2)).map { Double($0) * Double($0) }
         let exact = imageSourceEnergy(s, duration: 0.3)
         for start in stride(from: 0.01, to: 0.06, by: 0.01) {
             let db = 10 * log10(windowEnergy(hybrid, from: start, to: start + 0.01) / windowEnergy(exact, from: start, to: start + 0.01))
@@ -145,7 +143,7 @@ extension RayTracerTests {
         // Scattering 1 everywhere: a diffuse field, whose decay Eyring's formula describes
         // (T = 0.161 V / (−S ln(1 − α)), Kuttruff, Room Acoustics, eq. 5.24). Issue #4: within 10 %.
         let s = try scene(absorption: 0.2, scattering: 1, simulation: #"{"airAbsorption": false, "duration": 0.9, "rays": 20000}"#)
-        let rir = HybridSimulator.run(scene: s, speakerIndex: 0, plan: s.resolve(threads: 2)).rir
+        let rir = hybridRIR(s, plan: s.resolve(threads: 2))
         let t30 = parameters(rir.map { Double($0) * Double($0) }).t30
         let eyring = 0.161 * s.volume / (-s.surfaceArea * log(1 - 0.2))
         XCTAssertEqual(t30, eyring, accuracy: 0.10 * eyring)
@@ -170,7 +168,7 @@ extension RayTracerTests {
         let c = s.air.speedOfSound, k = 24 * log(10.0) * s.volume / (c * area)
         let eyring = k / -log(mean), kuttruff = k / (-log(mean) + log(1 + numerator / denominator))
         XCTAssertLessThan(kuttruff, 0.92 * eyring, "the two formulas must differ for the test to mean anything")
-        let rir = HybridSimulator.run(scene: s, speakerIndex: 0, plan: s.resolve(threads: 2)).rir
+        let rir = hybridRIR(s, plan: s.resolve(threads: 2))
         let t30 = parameters(rir.map { Double($0) * Double($0) }).t30
         XCTAssertEqual(t30, kuttruff, accuracy: 0.05 * kuttruff)
     }
@@ -217,14 +215,14 @@ extension RayTracerTests {
         let s = try scene(room: #"{"floorPlan": {"points": [[0, 0], [6, 0], [6, 3.5], [3.5, 3.5], [3.5, 7], [0, 7]], "height": 2.7}}"#,
                           absorption: 0.2, scattering: 0.3, speaker: [1.2, 5.5, 1.1], listener: [4.9, 1.3, 1.5],
                           simulation: #"{"duration": 0.3, "rays": 3000, "seed": 5}"#)
-        let one = HybridSimulator.run(scene: s, speakerIndex: 0, plan: s.resolve(threads: 1)).rir
-        let two = HybridSimulator.run(scene: s, speakerIndex: 0, plan: s.resolve(threads: 2)).rir
-        let again = HybridSimulator.run(scene: s, speakerIndex: 0, plan: s.resolve(threads: 2)).rir
+        let one = hybridRIR(s, plan: s.resolve(threads: 1))
+        let two = hybridRIR(s, plan: s.resolve(threads: 2))
+        let again = hybridRIR(s, plan: s.resolve(threads: 2))
         XCTAssertEqual(one, two)
         XCTAssertEqual(two, again)
         var other = s
         other.simulation.seed = 6
-        XCTAssertNotEqual(HybridSimulator.run(scene: other, speakerIndex: 0, plan: other.resolve(threads: 2)).rir, one)
+        XCTAssertNotEqual(hybridRIR(other, plan: other.resolve(threads: 2)), one)
     }
 
     func testHybridKeepsTheImageSourcesEarlyPathsWithTheirSpecularShare() throws {
@@ -236,7 +234,7 @@ extension RayTracerTests {
         var alone = s
         alone.simulation.rays = .value(0)
         let hybrid = HybridSimulator.run(scene: s, speakerIndex: 0, plan: s.resolve(threads: 2)).imageSources.paths.filter { $0.order <= 2 }
-        let images = ImageSourceEngine.run(scene: alone, speakerIndex: 0, plan: alone.resolve(threads: 2)).paths.filter { $0.order <= 2 }
+        let images = imageSources(alone, plan: alone.resolve(threads: 2), speaker: 0).paths.filter { $0.order <= 2 }
         XCTAssertEqual(hybrid.count, images.count)
         XCTAssertGreaterThan(images.count, 10)
         for (h, i) in zip(hybrid, images) {

@@ -1,0 +1,75 @@
+import CCrypto
+import Foundation
+
+/// A content key of everything that shapes a simulation's responses: SHA-256 (OpenSSL's libcrypto)
+/// over the Soundstage version, the resolved scene — every surface's polygon and material, objects,
+/// speakers, listener, air and simulation settings, as Swift's `dump` writes them (every stored
+/// property, doubles in their exact shortest form), so a field added to `Scene` later enters the
+/// key without anyone remembering to add it — the resolved run (sample rate, duration, order, rays,
+/// receiver radius), and the SHA-256 of the HRTF file's bytes. Not in it: the room's name and file path, the
+/// thread count and the listing order — none of them changes a sample.
+public struct ResultKey: Hashable, Sendable, CustomStringConvertible {
+    /// 64 lowercase hexadecimal digits.
+    public let hex: String
+    public var description: String { hex }
+
+    public init(hex: String) { self.hex = hex }
+
+    /// The key of `scene` simulated with `plan`; `hrtfDigest` is the SOFA file's SHA-256 (nil for an
+    /// omni-only run, which no HRTF shapes).
+    public init(scene: Scene, plan: ResolvedSimulation, hrtfDigest: String?) {
+        var canonical = scene
+        canonical.name = ""
+        canonical.sourcePath = nil
+        var text = "soundstage \(SoundstageVersion.string)\n"
+        dump(canonical, to: &text)
+        text += String(format: "rate %d duration %.17g order %d rays %d radius %.17g bin %.17g early %.17g\n",
+                       plan.sampleRate, plan.durationSeconds, plan.maxOrder, plan.rays, plan.receiverRadius, plan.binSeconds,
+                       plan.keepEarlySeconds)
+        text += hrtfDigest.map { "hrtf sha256 \($0)\n" } ?? "omni only\n"
+        hex = ResultKey.sha256(Data(text.utf8))
+    }
+
+    /// SHA-256 of `data` as 64 hexadecimal digits (FIPS 180-4, through libcrypto's EVP interface).
+    public static func sha256(_ data: Data) -> String {
+        var digest = Digest()
+        data.withUnsafeBytes { digest.update($0) }
+        return digest.finish()
+    }
+
+    /// SHA-256 of a file's bytes, read 1 MiB at a time (HRTF sets can be large).
+    public static func sha256(file path: String) throws -> String {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw FileError(path: path, errno: errno) }
+        defer { close(fd) }
+        var digest = Digest()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = read(fd, buffer.baseAddress, buffer.count)
+            guard n >= 0 else { throw FileError(path: path, errno: errno) }
+            if n == 0 { break }
+            digest.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
+        return digest.finish()
+    }
+
+    /// libcrypto's incremental SHA-256.
+    struct Digest: ~Copyable {
+        let context: OpaquePointer
+        init() {
+            context = EVP_MD_CTX_new()
+            precondition(EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1, "libcrypto's SHA-256 failed")
+        }
+        mutating func update(_ bytes: UnsafeRawBufferPointer) {
+            precondition(EVP_DigestUpdate(context, bytes.baseAddress, bytes.count) == 1, "libcrypto's SHA-256 failed")
+        }
+        consuming func finish() -> String {
+            var digest = [UInt8](repeating: 0, count: 32)
+            var length: UInt32 = 0
+            precondition(EVP_DigestFinal_ex(context, &digest, &length) == 1 && length == 32, "libcrypto's SHA-256 failed")
+            return digest.map { String(format: "%02x", $0) }.joined()
+        }
+        deinit { EVP_MD_CTX_free(context) }
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+
+/// A response at the listener: what a speaker's sound becomes on its way to an omnidirectional
+/// receiver (1 channel) or to the two ears (2 channels: left, right), with its provenance.
+/// Sample n is time n / `sampleRate` after the speaker emits (SPEC §2).
+public struct ImpulseResponse: Sendable {
+    public enum Receiver: String, Sendable { case omni, binaural }
+    public let receiver: Receiver
+    /// The speaker it belongs to.
+    public let speaker: String
+    public let audio: AudioBuffer
+    /// The scene and options that made it (`ResultKey`).
+    public let key: ResultKey
+    public var sampleRate: Int { audio.sampleRate }
+
+    public init(receiver: Receiver, speaker: String, audio: AudioBuffer, key: ResultKey) {
+        (self.receiver, self.speaker, self.audio, self.key) = (receiver, speaker, audio, key)
+    }
+}
+
+/// One speaker through every stage: its propagation (paths and energy field), its responses and
+/// the metrics of SPEC §4 (nil for an omni-only run).
+public struct SpeakerSimulation: Sendable {
+    public let speaker: Speaker
+    public let propagation: SpeakerResponse
+    public let rir: ImpulseResponse
+    public let brir: ImpulseResponse?
+    public let metrics: SpeakerMetrics?
+}
+
+/// A whole room simulated: every speaker, in the scene's order.
+public struct RoomSimulation: Sendable {
+    public let scene: Scene
+    public let plan: ResolvedSimulation
+    public let key: ResultKey
+    public let speakers: [SpeakerSimulation]
+
+    /// Every specular path up to the listed order, per speaker (reflections.json).
+    public var reflections: ReflectionsFile {
+        ReflectionsFile(scene: scene, plan: plan, results: speakers.map(\.propagation.imageSources))
+    }
+
+    /// SPEC §4's metrics (nil for an omni-only run).
+    public var metrics: MetricsFile? {
+        let all = speakers.compactMap(\.metrics)
+        guard all.count == speakers.count else { return nil }
+        return MetricsFile(room: scene.name, soundstageVersion: SoundstageVersion.string, bandsHz: FrequencyBands.octaves.centres, speakers: all)
+    }
+}
+
+/// What a run reports while it works.
+public enum SimulationEvent: Sendable {
+    /// Rays traced so far over all speakers, of `total`.
+    case rays(done: Int, total: Int)
+    /// A speaker is finished (its counts and how long it took).
+    case speakerFinished(SpeakerSimulation, seconds: Double)
+}
+
+/// The library's façade: a scene and options in, every stage of the pipeline run —
+///
+///     Scene ──► propagation (ImageSourceEngine: [Path] + arrivals; RayTracer: EnergyField → ReverbTail)
+///           ──► synthesis (ImpulseSynthesis: omni RIR; BinauralSynthesizer: BRIR through the HRTF)
+///           ──► analysis (SpeakerMetrics, ISO 3382-1 and binaural)
+///
+/// — and a `RoomSimulation` out. It does no file output (`OutputFolder` writes and caches results);
+/// the command line, the validation and the benchmarks are its clients.
+public struct Simulator: Sendable {
+    /// The scene with the options applied.
+    public let scene: Scene
+    public let plan: ResolvedSimulation
+    /// Whether BRIRs (and so metrics) are made; false for an omni-only run.
+    public let binaural: Bool
+    /// The content key of every response this simulator makes.
+    public let key: ResultKey
+    /// The SOFA file of the HRTF (nil for an omni-only run).
+    public let hrtfPath: String?
+
+    /// Applies `options` to `scene` and resolves its "auto" settings. For a binaural run the HRTF
+    /// file must be readable (its contents enter the key); it is loaded by `run`.
+    public init(scene: Scene, options: SimulationOptions = SimulationOptions(), binaural: Bool = true) throws {
+        let applied = try options.applied(to: scene)
+        var plan = applied.resolve(threads: options.threads, detailOrder: options.reflectionsOrder)
+        var digest: String?
+        if binaural {
+            let path: String
+            if case .file(let f) = applied.listener.hrtf { path = f } else { path = HRTFSet.defaultPath }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                throw SceneError.invalid(path: "listener.hrtf", reason: "\(path): no such SOFA file")
+            }
+            do { digest = try ResultKey.sha256(file: path) } catch {
+                throw SceneError.invalid(path: "listener.hrtf", reason: "\(error)")
+            }
+            hrtfPath = path
+        } else {
+            plan.keepEarlySeconds = 0 // no binaural early part to feed
+            hrtfPath = nil
+        }
+        self.scene = applied
+        self.plan = plan
+        self.binaural = binaural
+        self.key = ResultKey(scene: applied, plan: plan, hrtfDigest: digest)
+    }
+
+    /// The HRTF set at the run's sample rate and its diffuse-field statistics.
+    public struct Binaural: Sendable {
+        public let hrtf: HRTFSet
+        public let field: DiffuseFieldStatistics
+    }
+
+    /// Loads the HRTF (nil for an omni-only run); errors name `listener.hrtf`.
+    public func loadHRTF() throws -> Binaural? {
+        guard let hrtfPath else { return nil }
+        do {
+            let hrtf = try HRTFSet(path: hrtfPath, sampleRate: Double(plan.sampleRate))
+            return Binaural(hrtf: hrtf, field: hrtf.diffuseField())
+        } catch {
+            throw SceneError.invalid(path: "listener.hrtf", reason: "\(error)")
+        }
+    }
+
+    /// Stage 1, propagation: specular paths and the energy field of speaker `index`.
+    public func propagate(speaker index: Int, progress: (@Sendable (Int) -> Void)? = nil) -> SpeakerResponse {
+        HybridSimulator.run(scene: scene, speakerIndex: index, plan: plan, progress: progress)
+    }
+
+    /// Stages 2 and 3, synthesis and analysis, of speaker `index`.
+    public func synthesize(_ propagation: SpeakerResponse, speaker index: Int, binaural: Binaural?) -> SpeakerSimulation {
+        let speaker = scene.speakers[index]
+        let omni = ImpulseSynthesis.omni(propagation, scene: scene, plan: plan)
+        let rir = ImpulseResponse(receiver: .omni, speaker: speaker.name, audio: AudioBuffer(sampleRate: plan.sampleRate, channels: [omni]), key: key)
+        guard let binaural else {
+            return SpeakerSimulation(speaker: speaker, propagation: propagation, rir: rir, brir: nil, metrics: nil)
+        }
+        let ears = BinauralSynthesizer.render(scene: scene, speakerIndex: index, plan: plan, paths: propagation.imageSources.paths, omni: omni,
+                                              hrtf: binaural.hrtf, field: binaural.field, tail: propagation.tail.arrivals)
+        let brir = ImpulseResponse(receiver: .binaural, speaker: speaker.name, audio: ears, key: key)
+        let images = propagation.imageSources
+        let metrics = SpeakerMetrics.compute(speaker: speaker.name, rir: omni, sampleRate: plan.sampleRate, brir: ears,
+                                             envelopment: SpeakerMetrics.envelopment(lateEnergy: images.lateEnergy, lateLateralEnergy: images.lateLateralEnergy))
+        return SpeakerSimulation(speaker: speaker, propagation: propagation, rir: rir, brir: brir, metrics: metrics)
+    }
+
+    /// Every stage for every speaker.
+    public func run(events: (@Sendable (SimulationEvent) -> Void)? = nil) throws -> RoomSimulation {
+        let binaural = try loadHRTF()
+        let total = plan.rays * scene.speakers.count
+        var done: [SpeakerSimulation] = []
+        for i in scene.speakers.indices {
+            let start = Date()
+            let offset = i * plan.rays
+            let propagation = propagate(speaker: i) { n in events?(.rays(done: offset + n, total: total)) }
+            let result = synthesize(propagation, speaker: i, binaural: binaural)
+            events?(.speakerFinished(result, seconds: Date().timeIntervalSince(start)))
+            done.append(result)
+        }
+        return RoomSimulation(scene: scene, plan: plan, key: key, speakers: done)
+    }
+
+    /// The warning for an order-limited run without rays, whose image sources end before the
+    /// response does (nil when they cover it). Order-limited image sources cover about
+    /// order × mean free path (4V/S, Kuttruff, *Room Acoustics*, eq. 4.5).
+    public var truncationWarning: String? {
+        guard plan.maxOrder != Int.max && plan.rays == 0 else { return nil }
+        let covered = Double(plan.maxOrder) * 4 * scene.volume / scene.surfaceArea / scene.air.speedOfSound
+        guard covered < plan.durationSeconds else { return nil }
+        return String(format: "with rays 0, image sources up to order %d cover only about the first %.0f ms of %.0f ms; T20/T30/C80 describe that truncated response, not the room",
+                      plan.maxOrder, covered * 1000, plan.durationSeconds * 1000)
+    }
+}
