@@ -28,14 +28,14 @@ demo: build
 	$(BIN) validate $(ROOMS) > $(OUT)/validate-summary.txt
 	@echo "== Simulating rooms/home-studio.json (image sources + ray tracing, BRIRs through the MIT KEMAR HRTF) =="
 	$(BIN) simulate rooms/home-studio.json -o $(OUT)
-	@echo "== Rendering a demo piece through the home studio for your IEMs =="
+	@echo "== Rendering a demo piece through the home studio for your IEMs (its BRIRs come from the cache simulate just wrote) =="
 	$(BIN) demo-signal $(OUT)/demo-signal.wav
 	$(BIN) render rooms/home-studio.json --input $(OUT)/demo-signal.wav -o $(OUT)
 	@echo ""
 	@echo "Listen on IEMs or headphones: $(OUT)/demo-signal.wav (dry) against $(OUT)/home-studio/render-demo-signal.wav (in the room)."
 	@echo "Outputs: $(OUT)/validate-summary.txt (every example room) and $(OUT)/home-studio/"
 	@echo "  (brir-L.wav and brir-R.wav for your IEMs' convolver, rir-L.wav, rir-R.wav, reflections.json,"
-	@echo "  metrics.json, reflection-map.png, echogram.png, decay.png, response.png, arrivals.png)."
+	@echo "  metrics.json, reflection-map.png, echogram.png, decay.png, response.png, arrivals.png, outputs.json)."
 	@echo "  Analyze any response with: $(BIN) analyze Renders/home-studio/brir-L.wav"
 
 test: deps

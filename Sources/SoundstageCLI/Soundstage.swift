@@ -60,7 +60,7 @@ struct SoundstageCommand: ParsableCommand {
             let path = ns.userInfo[NSFilePathErrorKey] as? String ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
             return (path.map { "\($0): " } ?? "") + FileError.reason(of: error)
         }
-        return oneLine((error as? CustomStringConvertible)?.description ?? "\(error)")
+        return oneLine("\(error)")
     }
 }
 

@@ -76,3 +76,28 @@ final class PublicAPITests: XCTestCase {
         }
     }
 }
+
+/// The README's "For developers" example, as written there, and what it promises.
+final class ReadmeExampleTests: XCTestCase {
+    func testTheReadmeExampleRunsAndWritesAnOutputSet() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("soundstage-readme-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let plaster = Material(name: "plaster", absorption: BandValues(uniform: 0.3), scattering: BandValues(uniform: 0.05))
+        let speaker = Speaker(name: "S", position: Vec3(3, 3.5, 1.5), orientation: Orientation(facing: Vec3(0, -1, 0)),
+                              directivity: .omni, channel: 0, gainDB: 0, delaySeconds: 0)
+        var scene = try Scene(boundary: .shoebox(width: 6, length: 5, height: 3), materials: ["all": plaster],
+                              speakers: [speaker], listener: Listener(position: Vec3(3, 1.5, 1.5)))
+        scene.simulation.durationSeconds = .value(0.3) // shorter than the README's "auto", for the test's speed
+        let simulator = try Simulator(scene: scene, options: SimulationOptions(rays: .value(20_000)))
+        let room = try simulator.run()
+        let brir = room.speakers[0].brir!.audio
+        XCTAssertEqual(brir.channelCount, 2)
+        // A frontal source: both ears hear the direct sound at the same time (±1 sample), r/c after emission.
+        func onset(_ x: [Float]) -> Int { let peak = x.map { abs($0) }.max()!; return x.firstIndex { abs($0) > 0.5 * peak }! }
+        XCTAssertEqual(onset(brir.channels[0]), onset(brir.channels[1]), accuracy: 1)
+        XCTAssertEqual(Double(onset(brir.channels[0])), 2 / scene.air.speedOfSound * 48000, accuracy: 24) // within 0.5 ms (HRIR rise)
+        let written = try OutputFolder(outDir: out.path, roomName: scene.name).write(room, plots: true, command: "my program")
+        XCTAssertEqual(Set(written), Set(OutputFolder.names(speakers: ["S"], binaural: true, plots: true)))
+        for name in written { XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("room/\(name)").path), name) }
+    }
+}

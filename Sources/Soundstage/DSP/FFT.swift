@@ -9,6 +9,7 @@ import Foundation
 /// concurrently. By default with `FFTW_UNALIGNED`, so they run on any arrays (Swift's included);
 /// `aligned: true` plans for SIMD-aligned arrays only — those from `RealFFT.allocate` — which FFTW
 /// runs markedly faster at large sizes (2¹⁸: 2.3 against 3.6 ns per sample here).
+/// Immutable after `init` (two plans and the size), so sharing it between threads is safe.
 public final class RealFFT: @unchecked Sendable {
     public let size: Int
     /// Number of complex bins, N/2 + 1.

@@ -69,7 +69,7 @@ public enum KWeighting {
 /// that convolved it); memory is 8 bytes per 100 ms. Replaces libebur128 in the render path, which
 /// took every channel on one thread and was, with the true peak, the render's largest cost; the
 /// tests hold it to libebur128 within 0.01 LU and to EBU Tech 3341's reference signals.
-public final class LoudnessChannel: @unchecked Sendable {
+public final class LoudnessChannel {
     private let shelf: Biquad, highPass: Biquad
     /// The cascade's state: the shelf's (z₁, z₂) and the high-pass's (w₁, w₂), transposed direct form II.
     private var state = SIMD4<Double>(repeating: 0)

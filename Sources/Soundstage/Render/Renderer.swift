@@ -57,7 +57,8 @@ public enum Renderer {
         defer { unlink(pass1); TemporaryFiles.unregister(pass1) }
         let writer1 = try AudioFileWriter(pass1, sampleRate: rate, channels: 2, format: .wavFloat32)
         // Each ear's EQ and meters run in the task that convolved it.
-        let ears = (0..<2).map { _ in Ear(eq: eq?.biquads(sampleRate: Double(rate)) ?? [], sampleRate: rate) }
+        // Ear e is only ever touched by the work item of ear e (and by this thread between blocks).
+        nonisolated(unsafe) let ears = (0..<2).map { _ in Ear(eq: eq?.biquads(sampleRate: Double(rate)) ?? [], sampleRate: rate) }
         let total = reader.frameCount + length - 1
         let inputs = (0..<reader.channelCount).map { convolver.input($0) }
         let outputs = [convolver.output(0), convolver.output(1)]
@@ -123,7 +124,7 @@ public enum Renderer {
 }
 
 /// One ear's chain after the convolution: the IEM EQ, then the loudness and true-peak meters.
-private final class Ear: @unchecked Sendable {
+private final class Ear {
     var eq: BiquadChain
     let loudness: LoudnessChannel
     let peak = TruePeakMeter()

@@ -11,7 +11,7 @@ import Foundation
 /// 3.2 for 3·2¹⁶ on this machine). All buffers are allocated once, SIMD-aligned, and reused: the
 /// caller writes each block straight into `input(_:)`, and each ear's output is handed, still in the
 /// FFT's buffer, to a callback that runs on that ear's thread (EQ and metering in parallel).
-public final class StreamingConvolver: @unchecked Sendable {
+public final class StreamingConvolver {
     public let inputCount: Int
     public let filterLength: Int
     public let fftSize: Int
@@ -74,19 +74,24 @@ public final class StreamingConvolver: @unchecked Sendable {
     /// receives each ear's `count` output samples on that ear's thread and may change them in place.
     public func process(count: Int, perEar: @Sendable (Int, UnsafeMutableBufferPointer<Float>) -> Void = { _, _ in }) {
         precondition(count > 0 && count <= blockLength)
-        let n = fftSize, l = filterLength, bins = self.bins
+        let n = fftSize, l = filterLength, bins = self.bins, blockLength = self.blockLength, inputCount = self.inputCount
+        let fft = self.fft
+        // Each work item below touches only its own input's or its own ear's part of these buffers.
+        let frames = SendablePointer(raw: UnsafeMutableRawPointer(self.frames)), inputSpectra = SendablePointer(raw: UnsafeMutableRawPointer(self.inputSpectra))
+        let sums = SendablePointer(raw: UnsafeMutableRawPointer(self.sums)), outputs = SendablePointer(raw: UnsafeMutableRawPointer(self.outputs))
+        let filterSpectra = SendablePointer(raw: UnsafeMutableRawPointer(self.filterSpectra))
         // Input spectra, one per input (in parallel); then each frame keeps its last L − 1 samples.
         parallelFor(inputCount, threads: threads) { i in
-            let frame = self.frames + i * n
-            if count < self.blockLength { (frame + l - 1 + count).update(repeating: 0, count: self.blockLength - count) }
-            self.fft.forward(frame, self.inputSpectra + i * 2 * bins)
+            let frame = frames.floats + i * n
+            if count < blockLength { (frame + l - 1 + count).update(repeating: 0, count: blockLength - count) }
+            fft.forward(frame, inputSpectra.floats + i * 2 * bins)
             memmove(frame, frame + count, (l - 1) * MemoryLayout<Float>.stride)
         }
         // Per ear: Σ_i X_i H_(i,ear), one inverse FFT; the first L − 1 outputs are circular garbage.
         parallelFor(2, threads: threads) { ear in
-            let y = self.sums + ear * 2 * bins
-            for i in 0..<self.inputCount {
-                let x = self.inputSpectra + i * 2 * bins, h = self.filterSpectra + (2 * i + ear) * 2 * bins
+            let y = sums.floats + ear * 2 * bins
+            for i in 0..<inputCount {
+                let x = inputSpectra.floats + i * 2 * bins, h = filterSpectra.floats + (2 * i + ear) * 2 * bins
                 if i == 0 {
                     for k in 0..<bins {
                         let a = x[2 * k], b = x[2 * k + 1], c = h[2 * k], d = h[2 * k + 1]
@@ -101,9 +106,9 @@ public final class StreamingConvolver: @unchecked Sendable {
                     }
                 }
             }
-            if self.inputCount == 0 { y.update(repeating: 0, count: 2 * bins) }
-            let out = self.outputs + ear * n
-            self.fft.inverseUnscaled(y, out)
+            if inputCount == 0 { y.update(repeating: 0, count: 2 * bins) }
+            let out = outputs.floats + ear * n
+            fft.inverseUnscaled(y, out)
             perEar(ear, UnsafeMutableBufferPointer(start: out + l - 1, count: count))
         }
     }

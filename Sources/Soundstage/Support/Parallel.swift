@@ -50,4 +50,5 @@ public var defaultThreadCount: Int { ProcessInfo.processInfo.activeProcessorCoun
 /// memory it points to (the pointer itself never changes).
 struct SendablePointer: @unchecked Sendable {
     let raw: UnsafeMutableRawPointer
+    var floats: UnsafeMutablePointer<Float> { raw.assumingMemoryBound(to: Float.self) }
 }
