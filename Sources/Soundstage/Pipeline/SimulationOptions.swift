@@ -72,6 +72,10 @@ public enum SimulationLimits {
     /// At most 1 kHz, so always below Nyquist (≥ 4 kHz at the lowest allowed rate).
     public static let highpassHertz = 0.0...1000.0
     public static let receiverRadius = 0.01...5.0
+    /// The wave part's crossover: from 50 Hz up to 1 kHz (above it air absorption, which the wave
+    /// solver leaves out, starts to matter, and the grid grows as f³).
+    public static let waveCrossover = 50.0...1000.0
+    public static let wavePointsPerWavelength = 4.0...40.0
 }
 
 /// A command-line option's value is out of range or malformed: `<option>: <reason>`.

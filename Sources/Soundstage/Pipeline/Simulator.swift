@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A response at the listener: what a speaker's sound becomes on its way to an omnidirectional
 /// receiver (1 channel) or to the two ears (2 channels: left, right), with its provenance.
@@ -74,6 +75,10 @@ public struct Simulator: Sendable {
     public let key: ResultKey
     /// The SOFA file of the HRTF (nil for an omni-only run).
     public let hrtfPath: String?
+    /// The wave part (nil when the room turns it off; `enabled` false when beyond the budget).
+    public let wavePlan: WavePlan?
+    /// The wave solver's grid, built on first use and shared by every speaker.
+    private let gridCache = GridCache()
 
     /// Applies `options` to `scene` and resolves its "auto" settings. For a binaural run the HRTF
     /// file must be readable (its contents enter the key); it is loaded by `run`.
@@ -99,13 +104,16 @@ public struct Simulator: Sendable {
         self.scene = applied
         self.plan = plan
         self.binaural = binaural
+        self.wavePlan = applied.wavePlan(durationSeconds: plan.durationSeconds)
         self.key = ResultKey(scene: applied, plan: plan, hrtfDigest: digest)
     }
 
-    /// The HRTF set at the run's sample rate and its diffuse-field statistics.
+    /// The HRTF set at the run's sample rate, its diffuse-field statistics and head radius.
     public struct Binaural: Sendable {
         public let hrtf: HRTFSet
         public let field: DiffuseFieldStatistics
+        /// From the set's low-frequency ITD (`HRTFSet.headRadius`): where the wave part's ears are.
+        public let headRadius: Double
     }
 
     /// Loads the HRTF (nil for an omni-only run); errors name `listener.hrtf`.
@@ -113,27 +121,45 @@ public struct Simulator: Sendable {
         guard let hrtfPath else { return nil }
         do {
             let hrtf = try HRTFSet(path: hrtfPath, sampleRate: Double(plan.sampleRate))
-            return Binaural(hrtf: hrtf, field: hrtf.diffuseField())
+            return Binaural(hrtf: hrtf, field: hrtf.diffuseField(), headRadius: hrtf.headRadius(speedOfSound: scene.air.speedOfSound))
         } catch {
             throw SceneError.invalid(path: "listener.hrtf", reason: "\(error)")
         }
     }
 
-    /// Stage 1, propagation: specular paths and the energy field of speaker `index`.
-    public func propagate(speaker index: Int, progress: (@Sendable (Int) -> Void)? = nil) -> SpeakerResponse {
-        HybridSimulator.run(scene: scene, speakerIndex: index, plan: plan, progress: progress)
+    /// Stage 1, propagation: specular paths and the energy field of speaker `index`, and below the
+    /// crossover the wave solver's responses (its ears `headRadius` apart × 1.5 each side; the
+    /// average human head's 8.75 cm when no HRTF gives one).
+    public func propagate(speaker index: Int, headRadius: Double = 0.0875, progress: (@Sendable (Int) -> Void)? = nil) -> SpeakerResponse {
+        var response = HybridSimulator.run(scene: scene, speakerIndex: index, plan: plan, progress: progress)
+        if let wavePlan, wavePlan.enabled {
+            let grid = gridCache.grid { WaveGrid(scene: scene, spacing: wavePlan.spacing, crossover: wavePlan.crossover) }
+            response.wave = WaveSolver.respond(scene: scene, speaker: index, plan: wavePlan, grid: grid, sampleRate: plan.sampleRate,
+                                               frames: plan.frames, headRadius: headRadius, threads: plan.threads)
+        }
+        return response
+    }
+
+    /// The wave part's low band joined to a geometric response (`WaveCrossover`); both carry the room
+    /// file's high-pass already.
+    func joined(_ geometric: [Float], wave: [Float]?) -> [Float] {
+        guard let wave, let wavePlan else { return geometric }
+        return WaveCrossover.merge(geometric: geometric, wave: wave, crossover: wavePlan.crossover, sampleRate: Double(plan.sampleRate))
     }
 
     /// Stages 2 and 3, synthesis and analysis, of speaker `index`.
     public func synthesize(_ propagation: SpeakerResponse, speaker index: Int, binaural: Binaural?) -> SpeakerSimulation {
         let speaker = scene.speakers[index]
-        let omni = ImpulseSynthesis.omni(propagation, scene: scene, plan: plan)
+        let omni = joined(ImpulseSynthesis.omni(propagation, scene: scene, plan: plan), wave: propagation.wave?.omni)
         let rir = ImpulseResponse(receiver: .omni, speaker: speaker.name, audio: AudioBuffer(sampleRate: plan.sampleRate, channels: [omni]), key: key)
         guard let binaural else {
             return SpeakerSimulation(speaker: speaker, propagation: propagation, rir: rir, brir: nil, metrics: nil)
         }
-        let ears = BinauralSynthesizer.render(scene: scene, speakerIndex: index, plan: plan, paths: propagation.imageSources.paths, omni: omni,
+        var ears = BinauralSynthesizer.render(scene: scene, speakerIndex: index, plan: plan, paths: propagation.imageSources.paths, omni: omni,
                                               hrtf: binaural.hrtf, field: binaural.field, tail: propagation.tail.arrivals)
+        if let wave = propagation.wave {
+            ears = AudioBuffer(sampleRate: ears.sampleRate, channels: [joined(ears.channels[0], wave: wave.left), joined(ears.channels[1], wave: wave.right)])
+        }
         let brir = ImpulseResponse(receiver: .binaural, speaker: speaker.name, audio: ears, key: key)
         let images = propagation.imageSources
         let metrics = SpeakerMetrics.compute(speaker: speaker.name, rir: omni, sampleRate: plan.sampleRate, brir: ears,
@@ -149,7 +175,7 @@ public struct Simulator: Sendable {
         for i in scene.speakers.indices {
             let start = Date()
             let offset = i * plan.rays
-            let propagation = propagate(speaker: i) { n in events?(.rays(done: offset + n, total: total)) }
+            let propagation = propagate(speaker: i, headRadius: binaural?.headRadius ?? 0.0875) { n in events?(.rays(done: offset + n, total: total)) }
             let result = synthesize(propagation, speaker: i, binaural: binaural)
             events?(.speakerFinished(result, seconds: Date().timeIntervalSince(start)))
             done.append(result)
@@ -166,5 +192,18 @@ public struct Simulator: Sendable {
         guard covered < plan.durationSeconds else { return nil }
         return String(format: "with rays 0, image sources up to order %d cover only about the first %.0f ms of %.0f ms; T20/T30/C80 describe that truncated response, not the room",
                       plan.maxOrder, covered * 1000, plan.durationSeconds * 1000)
+    }
+}
+
+/// The wave grid of one simulator, built once on first use (voxelizing is the costly part).
+final class GridCache: Sendable {
+    private let stored = Mutex<WaveGrid?>(nil)
+    func grid(_ make: () -> WaveGrid) -> WaveGrid {
+        stored.withLock { g in
+            if let g { return g }
+            let made = make()
+            g = made
+            return made
+        }
     }
 }

@@ -10,6 +10,8 @@ public struct SpeakerResponse: Sendable {
     public var rays: RayTracingResult?
     /// The tail synthesized from the field, as arrivals (empty with `rays` 0).
     public var tail: ReverbTail
+    /// The wave solver's responses below the crossover (nil when the wave part is off).
+    public var wave: WaveResponse? = nil
 }
 
 /// The hybrid of image sources and ray tracing (Vorländer 1989, "Simulation of the transient and

@@ -222,6 +222,8 @@ public struct SimulationSettings: Sendable, Equatable {
     public var diffraction = true
     /// High-pass corner in Hz; 0 = off.
     public var highpassHertz: Double = 10
+    /// The wave solver below a crossover (SPEC §6).
+    public var wave: WaveSetting = .auto
     public init() {}
 }
 

@@ -309,7 +309,7 @@ extension SceneBuilder {
     func parseSimulation() throws -> SimulationSettings {
         var s = SimulationSettings()
         guard let node = try root.optional("simulation") else { return s }
-        try node.checkKeys(["sampleRate", "duration", "maxOrder", "rays", "receiverRadius", "seed", "airAbsorption", "scattering", "diffraction", "highpass"])
+        try node.checkKeys(["sampleRate", "duration", "maxOrder", "rays", "receiverRadius", "seed", "airAbsorption", "scattering", "diffraction", "highpass", "wave"])
         let limits = SimulationLimits.self
         if let n = try node.optional("sampleRate") { s.sampleRate = try n.integer(in: limits.sampleRate) }
         if let n = try node.optional("duration") { s.durationSeconds = try autoOr(n) { try $0.number(in: limits.durationSeconds, unit: "s") } }
@@ -321,7 +321,27 @@ extension SceneBuilder {
         if let n = try node.optional("scattering") { s.scattering = try n.bool() }
         if let n = try node.optional("diffraction") { s.diffraction = try n.bool() }
         if let n = try node.optional("highpass") { s.highpassHertz = try n.number(in: limits.highpassHertz, unit: "Hz") }
+        if let n = try node.optional("wave") { s.wave = try parseWave(n) }
         return s
+    }
+
+    /// `"auto"`, `false` or `{"crossover": Hz | "auto", "pointsPerWavelength": n}`.
+    func parseWave(_ node: JSONNode) throws -> WaveSetting {
+        switch node.value {
+        case .string(let s):
+            guard s == "auto" else { throw node.error("expected \"auto\", false or {\"crossover\": Hz, \"pointsPerWavelength\": n}, found \"\(s)\"") }
+            return .auto
+        case .bool(let b):
+            guard !b else { throw node.error("true is not a setting: give \"auto\" or {\"crossover\": Hz}") }
+            return .off
+        case .object:
+            try node.checkKeys(["crossover", "pointsPerWavelength"])
+            let crossover = try node.optional("crossover").map { try autoOr($0) { try $0.number(in: SimulationLimits.waveCrossover, unit: "Hz") } } ?? .auto
+            let ppw = try node.optional("pointsPerWavelength")?.number(in: SimulationLimits.wavePointsPerWavelength, unit: "") ?? 10
+            return .on(crossover: crossover, pointsPerWavelength: ppw)
+        default:
+            throw node.error("expected \"auto\", false or {\"crossover\": Hz, \"pointsPerWavelength\": n}, found \(node.value.typeName)")
+        }
     }
 
     func autoOr<T>(_ node: JSONNode, _ parse: (JSONNode) throws -> T) throws -> AutoOr<T> {
