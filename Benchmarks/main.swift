@@ -61,6 +61,12 @@ if CommandLine.arguments.count == 3 && CommandLine.arguments[1] == "hybrid" {
 }
 
 // `SoundstageBench render [MINUTES [REPEATS]]`: the rendering benchmark alone (for profiling).
+// `SoundstageBench wave`: the wave solver's benchmark alone.
+if CommandLine.arguments.count == 2 && CommandLine.arguments[1] == "wave" {
+    try waveBenchmark()
+    exit(0)
+}
+
 if CommandLine.arguments.count >= 2 && CommandLine.arguments[1] == "render" {
     let arguments = CommandLine.arguments
     let minutes = arguments.count > 2 ? Double(arguments[2]) ?? 3 : 3
@@ -146,3 +152,42 @@ func renderBenchmark(minutes: Double, label: String, repeats: Int = 1) throws {
 print("\nRendering (convolve + loudness into a float WAV, then the gain in place)")
 try renderBenchmark(minutes: 3, label: "3 min stereo, 2 speakers × 1 s BRIRs", repeats: 3)
 try renderBenchmark(minutes: 60, label: "60 min stereo, same BRIRs")
+
+// MARK: Wave solver (issue #17): cell updates per second of the FDTD leapfrog, and what the wave
+// part costs in a whole simulation of the home studio.
+func waveBenchmark() throws {
+    let scene = try RoomFile.parse("""
+    {"name": "b", "room": {"shoebox": {"width": 12, "length": 9, "height": 3.5}}, "surfaces": {"all": {"absorption": 0.2}},
+     "speakers": [{"name": "S", "position": [3, 6, 1.5], "directivity": "omni"}], "listener": {"position": [7, 3, 1.7]}}
+    """)
+    for spacing in [0.08, 0.05] {
+        let grid = WaveGrid(scene: scene, spacing: spacing, crossover: 200)
+        for threads in [1, defaultThreadCount] {
+            let field = WaveField(grid: grid, speedOfSound: 343, threads: threads)
+            let steps = max(20, Int(3e8 / Double(grid.airCellCount)))
+            field.step(source: [(grid.index(10, 10, 10), 1)])
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<steps { field.step() }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            print(String(format: "FDTD 12×9×3.5 m, h %.2f m: %8d cells, %4d steps, %d thr  %7.0f M cell updates/s  (%d bytes per cell)",
+                         grid.spacing, grid.airCellCount, steps, threads, Double(grid.airCellCount) * Double(steps) / seconds / 1e6, WaveGrid.bytesPerCell))
+        }
+    }
+    let room = try RoomFile.load(path: "rooms/home-studio.json")
+    var times: [String: Double] = [:]
+    for (label, wave) in [("without wave", SimulationOptions.WaveOption.off), ("with wave", nil)] {
+        let simulator = try Simulator(scene: room, options: SimulationOptions(wave: wave))
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try simulator.run()
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        times[label] = best
+        print(String(format: "home studio, whole simulation (2 speakers, BRIRs, metrics) %@: %.3f s", label as NSString, best))
+    }
+    print(String(format: "wave part's cost: %.2f× the simulation without it", times["with wave"]! / times["without wave"]!))
+}
+print("\nWave solver (FDTD, single precision, leapfrog at the Courant limit)")
+try waveBenchmark()
+print(String(format: "peak memory (RSS) %.0f MiB", peakMemoryMiB()))

@@ -18,6 +18,8 @@ struct SimulationFlags: ParsableArguments {
     @Option(parsing: .unconditional, help: "Impulse response length in seconds, or 'auto'.") var duration: String?
     @Option(parsing: .unconditional, help: "High-pass corner in Hz (0 = off).") var highpass: String?
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores).") var threads: String?
+    @Option(parsing: .unconditional, help: "Crossover of the wave solver in Hz (or 'auto'): below it the room is simulated as a wave field.") var waveCrossover: String?
+    @Flag(help: "No wave solver: the geometric simulation at every frequency.") var noWave = false
 
     /// The library's options; a malformed value is an `OptionError` naming the option.
     func options(sampleRate: String? = nil, reflectionsOrder: Int = 3) throws -> SimulationOptions {
@@ -36,6 +38,12 @@ struct SimulationFlags: ParsableArguments {
         }
         o.highpassHertz = try highpass.map { try number($0, "--highpass", "a frequency in Hz") }
         if let t = threads { o.threads = try whole(t, "--threads", "a number of threads") }
+        if noWave {
+            guard waveCrossover == nil else { throw OptionError(option: "--no-wave", reason: "give either --no-wave or --wave-crossover, not both") }
+            o.wave = .off
+        } else if let x = waveCrossover {
+            o.wave = .on(crossover: x == "auto" ? .auto : .value(try number(x, "--wave-crossover", "'auto' or a frequency in Hz")), pointsPerWavelength: nil)
+        }
         try o.validate()
         return o
     }

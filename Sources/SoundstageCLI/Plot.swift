@@ -28,7 +28,9 @@ struct Plot: ParsableCommand {
             }
             brirs[s.name] = try? AudioFile.read(folder.appendingPathComponent("brir-\(s.name).wav").path)
         }
-        let input = PlotInput(scene: scene, reflections: reflections, rirs: rirs, brirs: brirs, sampleRate: reflections.sampleRate, command: commandLine)
+        let manifest = OutputFolder(outDir: output.outDir, roomName: scene.name).readManifest()
+        let input = PlotInput(scene: scene, reflections: reflections, rirs: rirs, brirs: brirs, sampleRate: reflections.sampleRate, command: commandLine,
+                              waveCrossover: manifest?.waveCrossover)
         for (name, image) in Plots.all(input).sorted(by: { $0.key < $1.key }) {
             try image.write(to: folder.appendingPathComponent(name).path)
         }

@@ -40,6 +40,7 @@ struct Simulate: ParsableCommand {
 func simulate(_ simulator: Simulator, into folder: OutputFolder, plots: Bool) throws -> RoomSimulation {
     let plan = simulator.plan
     note("\(simulator.scene.name): " + plan.maxOrderNote + "; " + plan.raysNote)
+    if let wave = simulator.wavePlan { note(wave.enabled ? wave.note : "warning: " + wave.note) }
     if let warning = simulator.truncationWarning { note("warning: " + warning) }
     let result = try simulator.run(events: simulationEvents(simulator.scene, plan: plan, folder: folder.path))
     let written = try folder.write(result, plots: plots, command: commandLine)

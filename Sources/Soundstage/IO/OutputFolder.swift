@@ -66,11 +66,13 @@ public struct OutputFolder: Sendable {
             let input = PlotInput(scene: simulation.scene, reflections: reflections,
                                   rirs: Dictionary(uniqueKeysWithValues: simulation.speakers.map { ($0.speaker.name, $0.rir.audio.channels[0]) }),
                                   brirs: Dictionary(uniqueKeysWithValues: simulation.speakers.compactMap { s in s.brir.map { (s.speaker.name, $0.audio) } }),
-                                  sampleRate: simulation.plan.sampleRate, command: command)
+                                  sampleRate: simulation.plan.sampleRate, command: command,
+                                  waveCrossover: simulation.wavePlan.flatMap { $0.enabled ? $0.crossover : nil })
             for (name, image) in Plots.all(input).sorted(by: { $0.key < $1.key }) { try put(name) { try image.write(to: $0) } }
         }
         let manifest = OutputManifest(key: simulation.key.hex, soundstageVersion: SoundstageVersion.string, sampleRate: simulation.plan.sampleRate,
-                                      speakers: simulation.scene.speakers.map(\.name), files: written + ["outputs.json"], command: command)
+                                      speakers: simulation.scene.speakers.map(\.name), files: written + ["outputs.json"], command: command,
+                                      waveCrossover: simulation.wavePlan.flatMap { $0.enabled ? $0.crossover : nil })
         try put("outputs.json") { try AtomicFile.write(try manifest.encoded(), to: $0) }
         let previous = readManifest()?.files ?? []
         try TemporaryFiles.publish {
@@ -182,6 +184,8 @@ public struct OutputManifest: Codable, Sendable {
     public var speakers: [String]
     public var files: [String]
     public var command: String
+    /// The wave part's crossover in Hz (absent when it was off).
+    public var waveCrossover: Double?
 
     func encoded() throws -> Data {
         let encoder = JSONEncoder()

@@ -17,10 +17,19 @@ public struct SimulationOptions: Sendable, Equatable {
     public var threads: Int
     /// Paths up to this order are listed in reflections.json and drawn.
     public var reflectionsOrder: Int
+    /// Replaces the room file's `simulation.wave`; a nil points-per-wavelength keeps the room's.
+    public var wave: WaveOption?
+
+    /// `--no-wave` / `--wave-crossover`.
+    public enum WaveOption: Sendable, Equatable {
+        case off
+        case on(crossover: AutoOr<Double>, pointsPerWavelength: Double?)
+    }
 
     public init(sampleRate: Int? = nil, maxOrder: AutoOr<Int>? = nil, rays: AutoOr<Int>? = nil, seed: UInt64? = nil,
                 hrtfPath: String? = nil, durationSeconds: AutoOr<Double>? = nil, highpassHertz: Double? = nil,
-                threads: Int = defaultThreadCount, reflectionsOrder: Int = 3) {
+                threads: Int = defaultThreadCount, reflectionsOrder: Int = 3, wave: WaveOption? = nil) {
+        self.wave = wave
         (self.sampleRate, self.maxOrder, self.rays, self.seed, self.hrtfPath) = (sampleRate, maxOrder, rays, seed, hrtfPath)
         (self.durationSeconds, self.highpassHertz, self.threads, self.reflectionsOrder) = (durationSeconds, highpassHertz, threads, reflectionsOrder)
     }
@@ -45,6 +54,10 @@ public struct SimulationOptions: Sendable, Equatable {
         }
         try check(threads, 1...1024, "--threads", "must be between 1 and 1024")
         try check(reflectionsOrder, 0...20, "--reflections-order", "must be between 0 and 20")
+        if case .on(.value(let f), _) = wave {
+            guard f.isFinite else { throw OptionError(option: "--wave-crossover", reason: "expected 'auto' or a frequency in Hz") }
+            try check(f, l.waveCrossover, "--wave-crossover", "must be between \(Int(l.waveCrossover.lowerBound)) and \(Int(l.waveCrossover.upperBound)) Hz")
+        }
     }
 
     /// The scene with these options applied (after `validate`).
@@ -58,6 +71,14 @@ public struct SimulationOptions: Sendable, Equatable {
         if let v = hrtfPath { s.listener.hrtf = .file(v) }
         if let v = durationSeconds { s.simulation.durationSeconds = v }
         if let v = highpassHertz { s.simulation.highpassHertz = v }
+        switch wave {
+        case nil: break
+        case .off: s.simulation.wave = .off
+        case .on(let crossover, let ppw):
+            var points = 10.0
+            if case .on(_, let p) = s.simulation.wave { points = p }
+            s.simulation.wave = .on(crossover: crossover, pointsPerWavelength: ppw ?? points)
+        }
         return s
     }
 }

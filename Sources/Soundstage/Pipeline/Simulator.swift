@@ -35,6 +35,8 @@ public struct RoomSimulation: Sendable {
     public let plan: ResolvedSimulation
     public let key: ResultKey
     public let speakers: [SpeakerSimulation]
+    /// The wave part's plan (nil or disabled when it was off).
+    public let wavePlan: WavePlan?
 
     /// Every specular path up to the listed order, per speaker (reflections.json).
     public var reflections: ReflectionsFile {
@@ -180,7 +182,7 @@ public struct Simulator: Sendable {
             events?(.speakerFinished(result, seconds: Date().timeIntervalSince(start)))
             done.append(result)
         }
-        return RoomSimulation(scene: scene, plan: plan, key: key, speakers: done)
+        return RoomSimulation(scene: scene, plan: plan, key: key, speakers: done, wavePlan: wavePlan)
     }
 
     /// The warning for an order-limited run without rays, whose image sources end before the

@@ -140,6 +140,12 @@ extension Plots {
             c.fillRect(x: 1380, y: 110 + Double(i) * 26, width: 24, height: 4, color: col)
             c.text(name, x: 1412, y: 117 + Double(i) * 26, size: 15)
         }
+        if let fc = input.waveCrossover, fc > 20, fc < min(20000, fs / 2) {
+            // Below the crossover the response comes from the wave solver, above it from the geometric model.
+            let x = panel.px(fc)
+            c.line(from: (x, panel.py(yr.lowerBound)), to: (x, panel.py(yr.upperBound)), color: Color(0.3, 0.3, 0.3, 0.8), width: 1.5)
+            c.text(String(format: "◀ wave | geometric ▶  %.0f Hz", fc), x: x + 6, y: panel.py(yr.upperBound) + 18, size: 13, color: Color(0.3, 0.3, 0.3))
+        }
         c.text("bold: ⅓-octave smoothed", x: 1380, y: 180, size: 14, color: Color(0.35, 0.35, 0.35))
         c.text("pale: raw", x: 1380, y: 204, size: 14, color: Color(0.35, 0.35, 0.35))
         return c.image(text: text(input, title: "Response — \(input.scene.name)"))

@@ -10,9 +10,13 @@ public struct PlotInput {
     public var sampleRate: Int
     /// The command line, recorded in the PNGs' text chunks.
     public var command: String
+    /// The wave part's crossover (Hz), marked on the response; nil when the wave part was off.
+    public var waveCrossover: Double?
 
-    public init(scene: Scene, reflections: ReflectionsFile, rirs: [String: [Float]], brirs: [String: AudioBuffer], sampleRate: Int, command: String) {
+    public init(scene: Scene, reflections: ReflectionsFile, rirs: [String: [Float]], brirs: [String: AudioBuffer], sampleRate: Int, command: String,
+                waveCrossover: Double? = nil) {
         (self.scene, self.reflections, self.rirs, self.brirs, self.sampleRate, self.command) = (scene, reflections, rirs, brirs, sampleRate, command)
+        self.waveCrossover = waveCrossover
     }
 
     /// The speaker the single-speaker plots show (the first).

@@ -38,6 +38,7 @@ extension Scene {
         out.append("RT60 (s)  " + bands.labels.map { $0.leftPadded(6) }.joined())
         out.append("  Sabine  " + rt.sabine.values.map { String(format: "%6.2f", $0) }.joined())
         out.append("  Eyring  " + rt.eyring.values.map { String(format: "%6.2f", $0) }.joined())
+        out.append(waveSummary())
         let l = listener
         let hrtfText: String = { if case .file(let f) = l.hrtf { return f }; return "default (MIT KEMAR)" }()
         out.append(String(format: "Listener at %@, yaw %.1f°, pitch %.1f°, HRTF %@; nearest: %@.",
@@ -74,4 +75,19 @@ extension Directivity {
 
 extension String {
     func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}
+
+extension Scene {
+    /// One line on the wave part: its crossover and grid (cells, spacing, time step) with the
+    /// estimated memory and time (SPEC §6), or that it is off and why.
+    public func waveSummary() -> String {
+        let duration: Double
+        if case .value(let d) = simulation.durationSeconds { duration = d } else { duration = autoDurationSeconds() }
+        guard let plan = wavePlan(durationSeconds: duration) else { return "Wave part: off (simulation.wave is false): geometric at every frequency." }
+        let line = String(format: "Wave part below %.0f Hz (%@): %d cells of %.1f cm (%.0f points per wavelength at %.0f Hz), %d steps of %.3f ms, about %.0f MiB and %.1f s for %d speaker(s).",
+                          plan.crossover, { if case .on(.value, _) = simulation.wave { return "from the room file" }; return "auto: Schroeder frequency, 150–500 Hz" }(),
+                          plan.cells, plan.spacing * 100, plan.pointsPerWavelength, plan.bandEdge, plan.steps, plan.timeStep * 1000,
+                          Double(plan.memoryBytes) / 1048576, plan.estimatedSeconds, speakers.count)
+        return plan.enabled ? line : "Wave part: OFF. " + plan.note
+    }
 }

@@ -169,21 +169,29 @@ public enum WaveSolver {
 
     /// Band-limited interpolation of a response sampled every `timeStep` (content well below half its
     /// rate) onto `frames` samples at `sampleRate`, delayed by `delay` seconds: a Blackman-windowed
-    /// sinc over ±16 input samples.
+    /// sinc over ±16 input samples. sin π(u − m) = (−1)ᵐ sin πu, so each output sample needs one sine;
+    /// the window comes from a table.
     public static func resample(_ x: [Float], timeStep k: Double, sampleRate fs: Double, frames: Int, delay: Double = 0) -> [Float] {
-        let half = 16
+        let half = 16, resolution = 256
+        let window: [Double] = (0...(half * resolution)).map { i in
+            let t = Double(i) / Double(resolution)
+            return 0.42 + 0.5 * cos(.pi * t / Double(half)) + 0.08 * cos(2 * .pi * t / Double(half))
+        }
         var y = [Float](repeating: 0, count: frames)
         for n in 0..<frames {
             let u = (Double(n) / fs - delay) / k
             let m0 = Int(u.rounded(.down))
-            var acc = 0.0
             let lo = max(0, m0 - half + 1), hi = min(x.count - 1, m0 + half)
             guard lo <= hi else { continue }
+            let sinU = sin(.pi * (u - Double(m0))) // sin π(u − m) = (−1)^(m − m0) · sin π(u − m0)
+            var acc = 0.0
             for m in lo...hi {
                 let t = u - Double(m)
-                let sinc = abs(t) < 1e-12 ? 1 : sin(.pi * t) / (.pi * t)
-                let w = 0.42 + 0.5 * cos(.pi * t / Double(half)) + 0.08 * cos(2 * .pi * t / Double(half))
-                acc += Double(x[m]) * sinc * w
+                let sign: Double = (m - m0) & 1 == 0 ? 1 : -1
+                let sinc = abs(t) < 1e-9 ? 1 : sign * sinU / (.pi * t)
+                let p = abs(t) * Double(resolution)
+                let i = min(Int(p), half * resolution - 1), f = p - Double(i)
+                acc += Double(x[m]) * sinc * (window[i] + f * (window[i + 1] - window[i]))
             }
             y[n] = Float(acc)
         }
