@@ -121,4 +121,36 @@ final class SceneBuilderTests: XCTestCase {
         }
         XCTAssertEqual(Set(BuiltInMaterials.records.map(\.name)).count, BuiltInMaterials.records.count) // unique names
     }
+
+    func testWaveSettingsAndTheirErrors() throws {
+        XCTAssertEqual(try RoomFile.parse(room()).simulation.wave, .auto)
+        XCTAssertEqual(try RoomFile.parse(room(#", "simulation": {"wave": false}"#)).simulation.wave, .off)
+        XCTAssertEqual(try RoomFile.parse(room(#", "simulation": {"wave": {"crossover": 180}}"#)).simulation.wave,
+                       .on(crossover: .value(180), pointsPerWavelength: 10))
+        for (wave, message) in [
+            (#"true"#, "simulation.wave: true is not a setting: give \"auto\" or {\"crossover\": Hz}"),
+            (#"{"crossover": 20}"#, "simulation.wave.crossover: 20 Hz is out of range"),
+            (#"{"pointsPerWavelength": 2}"#, "simulation.wave.pointsPerWavelength: 2 is out of range"),
+            (#"{"crosover": 200}"#, "simulation.wave.crosover: unknown key"),
+        ] {
+            XCTAssertThrowsError(try RoomFile.parse(room(", \"simulation\": {\"wave\": \(wave)}"))) { error in
+                XCTAssertTrue("\(error)".hasPrefix(message), "\(error)")
+            }
+        }
+    }
+
+    func testTheAutoCrossoverIsTheSchroederFrequencyWithinItsLimits() throws {
+        // 2000 √(T/V) with Eyring's T over 125–500 Hz: a 4 × 5 × 3 m concrete-and-plaster room is live
+        // (T ≈ 1 s, 60 m³ → ≈ 260 Hz); a large absorbent one falls to the 150-Hz floor.
+        let live = try RoomFile.parse(room())
+        let t = FrequencyBands.octaves.indices(fromHertz: 125, throughHertz: 500).map { live.statisticalRT60().eyring[$0] }
+        let expected = 2000 * (t.reduce(0, +) / Double(t.count) / live.volume).squareRoot()
+        XCTAssertEqual(live.autoCrossover(), min(500, max(150, expected)), accuracy: 1e-9)
+        XCTAssertGreaterThan(live.autoCrossover(), 150)
+        let dead = try RoomFile.parse("""
+        {"room": {"shoebox": {"width": 20, "length": 30, "height": 10}}, "surfaces": {"all": {"absorption": 0.9}},
+         "speakers": [{"name": "L", "position": [5, 5, 2]}], "listener": {"position": [10, 10, 2]}}
+        """)
+        XCTAssertEqual(dead.autoCrossover(), 150)
+    }
 }
