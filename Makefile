@@ -38,9 +38,13 @@ demo: build
 	@echo "  metrics.json, reflection-map.png, echogram.png, decay.png, response.png, arrivals.png, outputs.json)."
 	@echo "  Analyze any response with: $(BIN) analyze Renders/home-studio/brir-L.wav"
 
+# Tests run optimized (the physics tests simulate rooms; a debug build takes five times as long),
+# with -enable-testing for @testable, in a build folder of their own so `make demo` and `make test`
+# do not rebuild each other's products.
+TESTFLAGS := -c release -Xswiftc -enable-testing --scratch-path .build-test
 test: deps
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --disable-swift-testing
+	$(SWIFT) build --build-tests $(TESTFLAGS)
+	$(SWIFT) test --skip-build --disable-swift-testing $(TESTFLAGS)
 
 # Peers for comparison live in their own virtual environment; `make test` never needs them.
 VENV := .venv-bench
@@ -76,4 +80,4 @@ crosscheck-analysis: deps peers-env
 	$(VENV)/bin/python scripts/crosscheck_analysis.py
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-test

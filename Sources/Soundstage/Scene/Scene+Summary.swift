@@ -85,7 +85,7 @@ extension Scene {
         if case .value(let d) = simulation.durationSeconds { duration = d } else { duration = autoDurationSeconds() }
         guard let plan = wavePlan(durationSeconds: duration) else { return "Wave part: off (simulation.wave is false): geometric at every frequency." }
         let line = String(format: "Wave part below %.0f Hz (%@): %d cells of %.1f cm (%.0f points per wavelength at %.0f Hz), %d steps of %.3f ms, about %.0f MiB and %.1f s for %d speaker(s).",
-                          plan.crossover, { if case .on(.value, _) = simulation.wave { return "from the room file" }; return "auto: Schroeder frequency, 150–500 Hz" }(),
+                          plan.crossover, { if case .on(.value, _) = simulation.wave { return "from the room file" }; return "auto: Schroeder frequency, 150–300 Hz" }(),
                           plan.cells, plan.spacing * 100, plan.pointsPerWavelength, plan.bandEdge, plan.steps, plan.timeStep * 1000,
                           Double(plan.memoryBytes) / 1048576, plan.estimatedSeconds, speakers.count)
         return plan.enabled ? line : "Wave part: OFF. " + plan.note

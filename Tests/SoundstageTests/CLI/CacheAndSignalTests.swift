@@ -63,35 +63,30 @@ final class CacheAndSignalTests: XCTestCase {
         XCTAssertNotEqual(reference48, referenceSeed)
 
         let out = work.appendingPathComponent("out")
+        /// Renders in the shared folder and checks that the result is the reference, and whether the
+        /// BRIRs came from the cache.
+        func expectRender(_ room: String, _ input: String, extra: [String] = [], reused: Bool?, equals reference: Data,
+                          file: StaticString = #filePath, line: UInt = #line) throws {
+            let (run, data) = try render(room, input, in: out, extra: extra)
+            if let reused { XCTAssertEqual(run.stderr.contains("reusing the BRIRs"), reused, run.stderr, file: file, line: line) }
+            XCTAssertEqual(data, reference, file: file, line: line)
+        }
         XCTAssertEqual(try runSoundstage(["simulate", original, "-o", out.path, "--no-plots"] + fast).status, 0)
         XCTAssertEqual(try runSoundstage(["simulate", moved, "-o", out.path, "--no-plots"] + fast).status, 0)
         // The folder's top-level files are now the moved room's; render the original.
-        var (run, data) = try render(original, music48, in: out)
-        XCTAssertTrue(run.stderr.contains("reusing the BRIRs"), run.stderr)
-        XCTAssertEqual(data, reference48)
-        (run, data) = try render(moved, music48, in: out)
-        XCTAssertEqual(data, referenceMoved)
+        try expectRender(original, music48, reused: true, equals: reference48)
+        try expectRender(moved, music48, reused: nil, equals: referenceMoved)
         // compare with another duration rewrites the folder; the original's render is unaffected.
         let twin = try variant(in: work, file: "twin.json") { $0["name"] = "home-studio-twin" }
         let compared = try runSoundstage(["compare", original, twin, "-o", out.path, "--duration", "0.2", "--rays", "300", "--max-order", "2", "--no-plots"])
         XCTAssertEqual(compared.status, 0, compared.stderr)
-        (run, data) = try render(original, music48, in: out)
-        XCTAssertTrue(run.stderr.contains("reusing the BRIRs"), run.stderr)
-        XCTAssertEqual(data, reference48)
+        try expectRender(original, music48, reused: true, equals: reference48)
         // Two sample rates live side by side: neither evicts the other.
-        (run, data) = try render(original, music44, in: out)
-        XCTAssertFalse(run.stderr.contains("reusing"), run.stderr)
-        XCTAssertEqual(data, reference44)
-        (run, data) = try render(original, music48, in: out)
-        XCTAssertTrue(run.stderr.contains("reusing the BRIRs"), run.stderr)
-        XCTAssertEqual(data, reference48)
-        (run, data) = try render(original, music44, in: out)
-        XCTAssertTrue(run.stderr.contains("reusing the BRIRs"), run.stderr)
-        XCTAssertEqual(data, reference44)
+        try expectRender(original, music44, reused: false, equals: reference44)
+        try expectRender(original, music48, reused: true, equals: reference48)
+        try expectRender(original, music44, reused: true, equals: reference44)
         // Another seed is another result.
-        (run, data) = try render(original, music48, in: out, extra: ["--seed", "2"])
-        XCTAssertFalse(run.stderr.contains("reusing"), run.stderr)
-        XCTAssertEqual(data, referenceSeed)
+        try expectRender(original, music48, extra: ["--seed", "2"], reused: false, equals: referenceSeed)
         // export takes the same entry, and its channels are the cached BRIRs.
         let export = try runSoundstage(["export", original, "--format", "stereo", "-o", out.path] + fast)
         XCTAssertEqual(export.status, 0, export.stderr)
@@ -176,19 +171,20 @@ final class CacheAndSignalTests: XCTestCase {
         let work = TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
         let out = work.appendingPathComponent("out")
-        let short = try music(in: work, rate: 16000, seconds: 0.2, name: "short.wav")
+        let short = try music(in: work, rate: 8000, seconds: 0.2, name: "short.wav")
         let target = out.appendingPathComponent("render.wav")
         let first = try runSoundstage(["render", "rooms/home-studio.json", "--input", short, "--output", target.path, "-o", out.path, "--gain", "-3"] + fast)
         XCTAssertEqual(first.status, 0, first.stderr)
         let good = try Data(contentsOf: target)
-        // Two minutes of music: the convolution runs for a while with its temporary file open.
-        let long = try music(in: work, rate: 16000, seconds: 120, name: "long.wav")
+        // Twenty minutes of music: the convolution runs for a while (≈ 1 s in a release build) with
+        // its temporary file open.
+        let long = try music(in: work, rate: 8000, seconds: 1200, name: "long.wav")
         let (process, stdout, stderr) = try startSoundstage(["render", "rooms/home-studio.json", "--input", long, "--output", target.path, "-o", out.path] + fast)
         let deadline = Date().addingTimeInterval(60)
         var sawTemporary = false
         while Date() < deadline && process.isRunning && !sawTemporary {
             sawTemporary = (try FileManager.default.contentsOfDirectory(atPath: out.path)).contains { $0.hasPrefix(".render.wav.tmp-") }
-            if !sawTemporary { Thread.sleep(forTimeInterval: 0.01) }
+            if !sawTemporary { Thread.sleep(forTimeInterval: 0.001) }
         }
         XCTAssertTrue(sawTemporary && process.isRunning, "the render's temporary file was never seen while it ran")
         process.terminate() // SIGTERM

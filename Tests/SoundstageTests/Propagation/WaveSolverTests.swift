@@ -103,6 +103,7 @@ final class WaveSolverTests: XCTestCase {
             let (a, b, d) = (magnitude[peak - 1], magnitude[peak], magnitude[peak + 1])
             let measured = (Double(peak) + 0.5 * (a - d) / (a - 2 * b + d)) * binHz
             XCTAssertEqual(measured / f, 1, accuracy: 0.0025, "mode (\(mx), \(my), \(mz)) at \(f) Hz")
+            print(String(format: "mode (%d, %d, %d): analytic %.2f Hz, FDTD %.2f Hz (%+.3f %%)", mx, my, mz, f, measured, (measured / f - 1) * 100))
         }
     }
 

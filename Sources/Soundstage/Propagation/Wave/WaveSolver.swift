@@ -40,15 +40,16 @@ public struct WavePlan: Sendable, Equatable {
 extension Scene {
     /// The crossover "auto" picks: the Schroeder frequency 2000 √(T/V) (Schroeder & Kuttruff 1962;
     /// T the Eyring reverberation time averaged over the 125–500 Hz octaves, V in m³), at least
-    /// 150 Hz — the modal region where geometric acoustics fails — and at most 500 Hz, below which
-    /// air absorption is negligible over a room's decay (ISO 9613-1: < 0.003 dB/m at 500 Hz) and the
-    /// solver ignores it.
+    /// 150 Hz — the modal region where geometric acoustics fails — and at most 300 Hz: the cost grows
+    /// as the fourth power of the crossover (cells × steps), and above a few hundred hertz a small
+    /// room's modes overlap densely enough for the geometric model. (The solver leaves out air
+    /// absorption, negligible there: ISO 9613-1 gives < 0.002 dB/m at 300 Hz.)
     public func autoCrossover() -> Double {
         let eyring = statisticalRT60().eyring
         let bands = FrequencyBands.octaves.indices(fromHertz: 125, throughHertz: 500)
         let t = bands.reduce(0.0) { $0 + eyring[$1] } / Double(max(1, bands.count))
         let schroeder = 2000 * (max(t, 0.01) / volume).squareRoot()
-        return min(500, max(150, schroeder))
+        return min(300, max(150, schroeder))
     }
 
     /// The wave part's plan for a response of `durationSeconds` (nil when the room file turns it off).
