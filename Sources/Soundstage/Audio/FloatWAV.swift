@@ -2,7 +2,7 @@ import CSndFile
 import Foundation
 
 /// In-place gain for 32-bit float WAV files, through libsndfile's read-write mode.
-public enum FloatWAV {
+enum FloatWAV {
     /// Frames scaled at a time.
     static let chunk = 1 << 16
 

@@ -69,7 +69,7 @@ public enum KWeighting {
 /// that convolved it); memory is 8 bytes per 100 ms. Replaces libebur128 in the render path, which
 /// took every channel on one thread and was, with the true peak, the render's largest cost; the
 /// tests hold it to libebur128 within 0.01 LU and to EBU Tech 3341's reference signals.
-public final class LoudnessChannel {
+final class LoudnessChannel {
     private let shelf: Biquad, highPass: Biquad
     /// The cascade's state: the shelf's (z₁, z₂) and the high-pass's (w₁, w₂), transposed direct form II.
     private var state = SIMD4<Double>(repeating: 0)
@@ -196,7 +196,7 @@ extension LoudnessMeter {
     /// 400-ms blocks stepping by 100 ms (75 % overlap), l_j = −0.691 + 10 log₁₀ Σ_c G_c z_cj; the
     /// blocks above the absolute gate (−70 LKFS) set the relative gate 10 LU below their mean
     /// loudness; the result is the mean over the blocks above both gates. −∞ when none is.
-    public static func integrated(_ channels: [LoudnessChannel], weights: [Double]? = nil) -> Double {
+    static func integrated(_ channels: [LoudnessChannel], weights: [Double]? = nil) -> Double {
         let weights = weights ?? Array(repeating: 1, count: channels.count)
         let segments = channels.map(\.segments.count).min() ?? 0
         guard segments >= 4 else { return -.infinity }

@@ -15,7 +15,7 @@ import Foundation
 /// (|y₁ + y₃| + |y₁ − y₃|)/2 — 48 multiply-adds per sample instead of 132, eight samples at a time
 /// (`SIMD8<Float>`). Runs whose interpolation cannot exceed the peak so far (Σ|h|·max|x| below it)
 /// are skipped, exactly.
-public final class TruePeakMeter {
+final class TruePeakMeter {
     static let factor = 4
     static let tapsPerPhase = 33
     /// branches[p][k]: tap k of phase p (output sample 4n + p uses x[n − k]).

@@ -11,7 +11,7 @@ import Foundation
 /// 3.2 for 3·2¹⁶ on this machine). All buffers are allocated once, SIMD-aligned, and reused: the
 /// caller writes each block straight into `input(_:)`, and each ear's output is handed, still in the
 /// FFT's buffer, to a callback that runs on that ear's thread (EQ and metering in parallel).
-public final class StreamingConvolver {
+final class StreamingConvolver {
     public let inputCount: Int
     public let filterLength: Int
     public let fftSize: Int

@@ -5,7 +5,7 @@ import Synchronization
 /// Runs `body(i)` for i in 0..<count on at most `threads` threads. Items are handed out one at a
 /// time; each item must write only its own output, so the result does not depend on the thread
 /// count or the schedule.
-public func parallelFor(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
+func parallelFor(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
     let workers = max(1, min(threads, count))
     if workers == 1 {
         for i in 0..<count { body(i) }
@@ -32,7 +32,7 @@ final class Counter: Sendable {
 
 /// Slots written by distinct parallel work items (each index by one item only), read in index order
 /// afterwards — the fixed merge order that keeps results independent of the thread count.
-public final class Slots<T: Sendable>: Sendable {
+final class Slots<T: Sendable>: Sendable {
     private let values: Mutex<[T?]>
     public init(count: Int) { values = Mutex(Array(repeating: nil, count: count)) }
     public subscript(i: Int) -> T? {
