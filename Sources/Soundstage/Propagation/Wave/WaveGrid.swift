@@ -8,10 +8,10 @@ import Foundation
 /// IEEE TASLP 21(7)), so a wall between cells sits half a cell beyond the last air node.
 ///
 /// Where walls run along the grid's axes (a shoebox, the walls of a rectangular floor plan) they lie
-/// on cell faces to the accuracy of the spacing's choice: the spacing is the largest value no larger
-/// than the one asked for that makes each side of the bounding box the closest to a whole number of
-/// cells (`alignedSpacing`), typically within 0.1 % of the true length. Other surfaces are
-/// staircased: their position is right to within half a cell.
+/// on cell faces to the accuracy of the spacing's choice: the spacing is the value no larger than the
+/// one asked for (and at most 15 % finer) that makes each side of the bounding box the closest to a
+/// whole number of cells (`alignedSpacing`), typically within 0.5 % of the true length. Other
+/// surfaces are staircased: their position is right to within half a cell.
 ///
 /// Storage is padded by one solid cell on every side; `index(i, j, k)` addresses it.
 public struct WaveGrid: Sendable {
@@ -35,13 +35,14 @@ public struct WaveGrid: Sendable {
     /// Bytes the solver needs per cell of the padded box (two pressure fields of Float) plus the mask.
     public static let bytesPerCell = 2 * MemoryLayout<Float>.size + 1
 
-    /// The spacing ≤ `target` that puts each side of `size` closest to a whole number of cells: the
-    /// largest relative misfit over the three sides is minimized over 200 candidate cell counts.
+    /// The spacing ≤ `target`, and at most 15 % finer (the cost grows as h⁻⁴), that puts each side of
+    /// `size` closest to a whole number of cells: the largest relative misfit over the three sides is
+    /// minimized over the cell counts of the longest side in that range.
     public static func alignedSpacing(target: Double, size: Vec3) -> Double {
         let longest = max(size.x, size.y, size.z)
         let minimumCells = Int((longest / target).rounded(.up))
         var best = (misfit: Double.infinity, h: target)
-        for n in minimumCells..<(minimumCells + 200) {
+        for n in minimumCells...(minimumCells + max(1, minimumCells * 15 / 100)) {
             let h = longest / Double(n)
             let misfit = [size.x, size.y, size.z].map { side -> Double in
                 let cells = side / h
@@ -68,11 +69,13 @@ public struct WaveGrid: Sendable {
         // Air: a column test per (i, j) along z against the room's polygons, then the objects.
         var air = [Bool](repeating: false, count: storageCount)
         let faces = scene.boundary.faces.map(\.polygon).filter { abs($0.normal.z) > 1e-9 }
+        let columns = SurfaceBuckets(faces, cell: max(4 * h, 0.25), planar: true)
         for j in 0..<ny {
             for i in 0..<nx {
                 let x = origin.x + Double(i) * h, y = origin.y + Double(j) * h
                 var crossings: [Double] = []
-                for p in faces {
+                for f in columns.candidates(near: Vec3(x, y, 0)) {
+                    let p = faces[f]
                     // The vertical line through (x, y) meets p's plane at z; keep it if inside p.
                     let z = p.vertices[0].z - (p.normal.x * (x - p.vertices[0].x) + p.normal.y * (y - p.vertices[0].y)) / p.normal.z
                     if p.containsProjection(of: Vec3(x, y, z)) { crossings.append(z) }
@@ -112,6 +115,8 @@ public struct WaveGrid: Sendable {
         // Boundary faces: each air cell's solid neighbours, with the nearest surface's admittance.
         let surfaceBeta = scene.surfaces.map { Float(BoundaryAdmittance.admittance(absorption: BoundaryAdmittance.waveAbsorption($0.material, crossover: crossover))) }
         let step = Vec3(repeating: h)
+        let polygons = scene.surfaces.map(\.polygon)
+        let buckets = SurfaceBuckets(polygons, cell: max(4 * h, 0.25), planar: false)
         var bIndex: [Int32] = [], bK: [Float] = [], bBeta: [Float] = []
         let offsets = [(1, Vec3(1, 0, 0)), (-1, Vec3(-1, 0, 0)), (sx, Vec3(0, 1, 0)), (-sx, Vec3(0, -1, 0)), (sxy, Vec3(0, 0, 1)), (-sxy, Vec3(0, 0, -1))]
         for (start, n) in runs {
@@ -122,12 +127,7 @@ public struct WaveGrid: Sendable {
                     let kk = c / sxy, jj = (c % sxy) / sx, ii = c % sx
                     let centre = origin + Vec3(Double(ii - 1), Double(jj - 1), Double(kk - 1)) * step
                     let face = centre + direction * step * 0.5
-                    var nearest = (d: Double.infinity, s: 0)
-                    for (s, surface) in scene.surfaces.enumerated() {
-                        let d = surface.polygon.distance(to: face)
-                        if d < nearest.d { nearest = (d, s) }
-                    }
-                    beta += surfaceBeta[nearest.s]
+                    beta += surfaceBeta[buckets.nearest(to: face, in: polygons)]
                 }
                 if k < 6 { bIndex.append(Int32(c)); bK.append(Float(k)); bBeta.append(beta) }
             }
@@ -162,5 +162,48 @@ public struct WaveGrid: Sendable {
     /// Position of the node at padded index `c`.
     public func position(ofIndex c: Int) -> Vec3 {
         origin + Vec3(Double(c % sx - 1), Double((c % sxy) / sx - 1), Double(c / sxy - 1)) * spacing
+    }
+}
+
+/// Polygons filed by a uniform grid of cubic buckets (or square columns, `planar`), each under every
+/// bucket its bounding box — grown by one bucket — overlaps: a query point's bucket lists every
+/// polygon within one bucket's side of it, so nearby polygons are found without a scan of all.
+struct SurfaceBuckets {
+    let cell: Double
+    let planar: Bool
+    private var table: [SIMD3<Int>: [Int]] = [:]
+
+    init(_ polygons: [Polygon], cell: Double, planar: Bool) {
+        self.cell = cell
+        self.planar = planar
+        for (n, p) in polygons.enumerated() {
+            let lo = p.vertices.reduce(Vec3(repeating: .infinity)) { Vec3(min($0.x, $1.x), min($0.y, $1.y), min($0.z, $1.z)) } - cell
+            let hi = p.vertices.reduce(Vec3(repeating: -.infinity)) { Vec3(max($0.x, $1.x), max($0.y, $1.y), max($0.z, $1.z)) } + cell
+            let a = key(lo), b = key(hi)
+            for k in a.z...b.z { for j in a.y...b.y { for i in a.x...b.x { table[SIMD3(i, j, k), default: []].append(n) } } }
+        }
+    }
+
+    func key(_ p: Vec3) -> SIMD3<Int> {
+        SIMD3(Int((p.x / cell).rounded(.down)), Int((p.y / cell).rounded(.down)), planar ? 0 : Int((p.z / cell).rounded(.down)))
+    }
+
+    /// Every polygon within one bucket's side of `point` (and perhaps a few more).
+    func candidates(near point: Vec3) -> [Int] { table[key(point)] ?? [] }
+
+    /// The index of the polygon nearest `point`: among the candidates when one lies within a bucket's
+    /// side (then no other can be nearer), else by a scan of all.
+    func nearest(to point: Vec3, in polygons: [Polygon]) -> Int {
+        var best = (d: Double.infinity, n: 0)
+        for n in candidates(near: point) {
+            let d = polygons[n].distance(to: point)
+            if d < best.d { best = (d, n) }
+        }
+        if best.d <= cell { return best.n }
+        for (n, p) in polygons.enumerated() {
+            let d = p.distance(to: point)
+            if d < best.d { best = (d, n) }
+        }
+        return best.n
     }
 }
