@@ -4,7 +4,7 @@ BIN := .build/release/soundstage
 ROOMS := $(wildcard rooms/*.json)
 OUT ?= Renders
 
-.PHONY: deps build demo test bench validate validate-ism validate-rays validate-diffuse crosscheck-analysis peers-env clean help
+.PHONY: deps build demo test bench readme-figures validate validate-ism validate-rays validate-diffuse crosscheck-analysis peers-env clean help
 
 help:
 	@echo "make demo   install what is missing, build (release), validate every example room"
@@ -74,6 +74,11 @@ validate-rays: deps peers-env
 validate-diffuse: deps peers-env
 	$(SWIFT) build -c release
 	$(VENV)/bin/python scripts/diffuse_decay.py
+
+# The README's before/after figure of the home studio's bass (the wave part against the geometric hybrid).
+readme-figures: deps
+	$(SWIFT) build -c release
+	.build/release/SoundstageValidate bass rooms/home-studio.json Renders/README-bass-home-studio.png
 
 crosscheck-analysis: deps peers-env
 	$(SWIFT) build -c release

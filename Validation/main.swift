@@ -143,6 +143,26 @@ func octaveFilterEquivalent(_ rows: [(hertz: Double, value: Double)], pick: (Ban
     return sums.reduce(into: [String: Double]()) { $0[$1.key] = $1.value / Double(counts[$1.key]!) }
 }
 
+// `SoundstageValidate bass ROOM.json OUT.png`: the seat's bass (omni, all speakers summed) with the
+// wave part and without it (the geometric hybrid alone), for the README.
+if CommandLine.arguments.count == 4 && CommandLine.arguments[1] == "bass" {
+    let scene = try RoomFile.load(path: CommandLine.arguments[2])
+    var curves: [(label: String, response: [Float])] = []
+    var crossover: Double?
+    for (label, wave) in [("geometric only (before)", SimulationOptions.WaveOption.off), ("with wave part (after)", nil)] {
+        let simulator = try Simulator(scene: scene, options: SimulationOptions(reflectionsOrder: 0, wave: wave), binaural: false)
+        let room = try simulator.run()
+        var sum = [Float](repeating: 0, count: simulator.plan.frames)
+        for s in room.speakers { for (i, v) in s.rir.audio.channels[0].enumerated() { sum[i] += v } }
+        curves.append((label, sum))
+        if wave == nil { crossover = simulator.wavePlan.flatMap { $0.enabled ? $0.crossover : nil } }
+    }
+    try Plots.bass(curves, sampleRate: scene.simulation.sampleRate, title: "\(scene.name): the seat's bass, all speakers (omni)",
+                   crossover: crossover).write(to: CommandLine.arguments[3])
+    print("wrote \(CommandLine.arguments[3])")
+    exit(0)
+}
+
 let options = parseOptions()
 let start = Date()
 var scene = try RoomFile.load(path: options.room)

@@ -126,7 +126,7 @@ final class LoudnessChannel {
 }
 
 /// The K-weighting cascade eight samples at a time. A recursive filter costs its feedback latency
-/// per sample (≈ 8 cycles here), whatever the vector width; written in state space, s[n+1] =
+/// per sample, whatever the vector width; written in state space, s[n+1] =
 /// A s[n] + B x[n], v[n] = C s[n] + D x[n], eight outputs follow from the state and the eight inputs
 /// without recursion, v[n+j] = C Aʲ s[n] + Σ_{i≤j} g[j−i] x[n+i] (g the impulse response), and the
 /// state jumps ahead by s[n+8] = A⁸ s[n] + Σᵢ A⁷⁻ⁱ B x[n+i] — one short recursion per eight samples

@@ -7,8 +7,8 @@ import Foundation
 /// Block length B = N − L + 1 with N the power of two ≥ 4 L (at least 2¹⁶): large blocks make the
 /// per-sample cost small, which is what offline rendering wants (Wefers, *Partitioned convolution
 /// algorithms for real-time auralization*, 2015, ch. 5: overlap-save costs ∝ N log N / (N − L + 1)).
-/// Powers of two, because FFTW's estimated plans are fastest there (2¹⁸: 2.3 ns per sample against
-/// 3.2 for 3·2¹⁶ on this machine). All buffers are allocated once, SIMD-aligned, and reused: the
+/// Powers of two, because FFTW's estimated plans are fastest there (`make bench` shows the render's
+/// speed). All buffers are allocated once, SIMD-aligned, and reused: the
 /// caller writes each block straight into `input(_:)`, and each ear's output is handed, still in the
 /// FFT's buffer, to a callback that runs on that ear's thread (EQ and metering in parallel).
 final class StreamingConvolver {

@@ -88,6 +88,19 @@ extension Scene {
                           plan.crossover, { if case .on(.value, _) = simulation.wave { return "from the room file" }; return "auto: Schroeder frequency, 150–300 Hz" }(),
                           plan.cells, plan.spacing * 100, plan.pointsPerWavelength, plan.bandEdge, plan.steps, plan.timeStep * 1000,
                           Double(plan.memoryBytes) / 1048576, plan.estimatedSeconds, speakers.count)
-        return plan.enabled ? line : "Wave part: OFF. " + plan.note
+        guard plan.enabled else { return "Wave part: OFF. " + plan.note }
+        // Each material's boundary in the wave part: the absorption it is given (the mean over the
+        // octaves up to the crossover), the real admittance β that Paris' formula turns it into, and
+        // what that boundary absorbs at normal incidence, 4β/(1 + β)² — locally reacting walls absorb
+        // less head-on than on average.
+        var seen = Set<String>()
+        let materials = surfaces.map(\.material).filter { seen.insert($0.name).inserted }
+        let rows = materials.map { m -> String in
+            let alpha = BoundaryAdmittance.waveAbsorption(m, crossover: plan.crossover)
+            let beta = BoundaryAdmittance.admittance(absorption: alpha)
+            return String(format: "%@ α %.2f → β %.3f (diffuse α %.2f, normal α %.2f)", m.name, alpha, beta,
+                          BoundaryAdmittance.parisAbsorption(impedance: beta > 0 ? 1 / beta : .infinity), 4 * beta / ((1 + beta) * (1 + beta)))
+        }
+        return line + "\n  Wave boundaries: " + rows.joined(separator: "; ") + "."
     }
 }

@@ -86,4 +86,24 @@ final class PlotsTests: XCTestCase {
         XCTAssertEqual(NiceTicks.logTicks(20, 20000).first, 20)
         XCTAssertEqual(NiceTicks.logTicks(20, 20000).last, 20000)
     }
+
+    func testBassPlotDrawsAFlatResponseAtItsLevel() throws {
+        // The direct sound of an omni source at 1 m alone (one sample of 1/(4π)) is flat at 0 dB re
+        // the direct sound at 1 m; at 2 m (1/(8π)) −6.02 dB. The curves' pixels sit on those levels.
+        var near = [Float](repeating: 0, count: 4800), far = near
+        near[100] = Float(1 / (4 * Double.pi)); far[100] = Float(1 / (8 * Double.pi))
+        let image = Plots.bass([("1 m", near), ("2 m", far)], sampleRate: 48000, title: "test")
+        // The panel of Plots.bass: x 110…1350 (20–300 Hz, log), y 90…870; y range from the top level
+        // (0 dB): floor((0 − 40)/10)·10 = −40 … ceil(5/10)·10 = 10 dB.
+        func row(dB: Double) -> Int { Int((90 + 780 * (10 - dB) / 50).rounded()) }
+        let x = Int((110 + 1240 * log(100.0 / 20.0) / log(300.0 / 20.0)).rounded())
+        for (dB, colour) in [(0.0, (0.55, 0.55, 0.55)), (-20 * log10(2.0), (0.12, 0.35, 0.75))] {
+            let y = row(dB: dB)
+            let hit = (-3...3).contains { dy in
+                let c = image.pixel(x: x, y: y + dy)
+                return abs(Double(c.r) / 255 - colour.0) < 0.08 && abs(Double(c.g) / 255 - colour.1) < 0.08 && abs(Double(c.b) / 255 - colour.2) < 0.08
+            }
+            XCTAssertTrue(hit, "no curve at \(dB) dB (row \(y))")
+        }
+    }
 }

@@ -215,4 +215,25 @@ final class WaveSolverTests: XCTestCase {
         }
         print(String(format: "wave vs exact image sources: %.2f dB rms (1/12 octave, 20–200 Hz)", rms))
     }
+
+    func testParisAbsorptionOfARealImpedanceAndItsInverse() {
+        // α_d = ∫₀^{π/2} α(θ) sin 2θ dθ with α(θ) = 4ζ cos θ/(ζ cos θ + 1)², integrated numerically
+        // here (midpoint rule, 20 000 steps) against the closed form; the known maximum 0.951 at ζ ≈ 1.57.
+        for z in [1.6, 2.0, 5.0, 20.0, 100.0] {
+            let n = 20_000
+            var integral = 0.0
+            for i in 0..<n {
+                let theta = (Double(i) + 0.5) / Double(n) * .pi / 2
+                integral += 4 * z * cos(theta) / pow(z * cos(theta) + 1, 2) * sin(2 * theta)
+            }
+            integral *= .pi / 2 / Double(n)
+            XCTAssertEqual(BoundaryAdmittance.parisAbsorption(impedance: z), integral, accuracy: 1e-6)
+        }
+        XCTAssertEqual(BoundaryAdmittance.maximumAbsorption, 0.951, accuracy: 0.001)
+        for alpha in [0.01, 0.1, 0.3, 0.6, 0.9] {
+            let beta = BoundaryAdmittance.admittance(absorption: alpha)
+            XCTAssertEqual(BoundaryAdmittance.parisAbsorption(impedance: 1 / beta), alpha, accuracy: 1e-9)
+        }
+        XCTAssertEqual(BoundaryAdmittance.admittance(absorption: 0), 0)
+    }
 }

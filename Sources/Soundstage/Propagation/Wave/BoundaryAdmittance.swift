@@ -15,7 +15,7 @@ public enum BoundaryAdmittance {
 
     /// α_d of a real normalized impedance ζ (Paris' formula).
     public static func parisAbsorption(impedance z: Double) -> Double {
-        guard z > 0 else { return 0 }
+        guard z > 0, z.isFinite else { return 0 }
         return 8 / z * (1 + 1 / (1 + z) - 2 / z * log1p(z))
     }
 

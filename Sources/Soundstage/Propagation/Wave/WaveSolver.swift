@@ -30,7 +30,7 @@ public struct WavePlan: Sendable, Equatable {
     public var enabled: Bool
     public var note: String
 
-    /// A conservative rate for estimates (the solver reaches 1.6–2.4·10⁹ on 2 cores, release build).
+    /// A conservative rate for the estimates (`make bench` prints the solver's own).
     public static let updatesPerSecond = 1e9
     /// The budget beyond which "auto" turns the wave part off: memory and cell updates.
     public static let memoryBudget = 4 << 30
