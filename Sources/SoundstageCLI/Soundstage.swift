@@ -28,15 +28,18 @@ struct SoundstageCommand: ParsableCommand {
         Signals.install()
         do {
             try command.run()
+            Signals.settle()
         } catch let e as CleanExit {
             exit(withError: e)
         } catch let code as ExitCode {
+            Signals.settle()
             Foundation.exit(code.rawValue)
         } catch let e as ValidationError {
             fail(oneLine(e.message), status: 2)
         } catch let e as OptionError {
             fail(e.description, status: 2)
         } catch is TemporaryFiles.Interrupted {
+            Signals.settle()
             Foundation.exit(130)
         } catch {
             // ArgumentParser's own (a help request parsed into its help command, a usage error).
@@ -64,8 +67,10 @@ struct SoundstageCommand: ParsableCommand {
     }
 }
 
-/// Prints `error: <message>` on standard error and exits with `status`.
+/// Prints `error: <message>` on standard error and exits with `status` — unless a signal arrived,
+/// whose handler then exits (the failure is likely its cleanup's doing).
 func fail(_ message: String, status: Int32) -> Never {
+    Signals.settle()
     printError(message)
     exit(status)
 }
