@@ -149,7 +149,7 @@ final class CacheAndSignalTests: XCTestCase {
             speakers["spacing"] = 1.4
             json["speakers"] = speakers
         }
-        let (process, stdout, stderr) = try startSoundstage(["simulate", moved, "-o", out.path, "--rays", "400000", "--duration", "1"])
+        let (process, stdout, stderr) = try startSoundstage(["simulate", moved, "-o", out.path, "--rays", "1000000", "--duration", "1"])
         Thread.sleep(forTimeInterval: 1.5)
         XCTAssertTrue(process.isRunning, "the run finished before the signal: make it longer")
         process.interrupt() // SIGINT, as Ctrl-C sends
