@@ -75,7 +75,7 @@ public struct FrequencyBands: Sendable, Equatable {
 
 /// Ordinary least-squares line y = intercept + slope · x (nil for fewer than two points or
 /// a degenerate x spread).
-public func leastSquaresLine(_ points: [(x: Double, y: Double)]) -> (slope: Double, intercept: Double)? {
+func leastSquaresLine(_ points: [(x: Double, y: Double)]) -> (slope: Double, intercept: Double)? {
     guard points.count >= 2 else { return nil }
     let n = Double(points.count)
     var sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0

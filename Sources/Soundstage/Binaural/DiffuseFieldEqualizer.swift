@@ -7,7 +7,7 @@ import Foundation
 /// (the MIT KEMAR set is 34 dB down below 40 Hz from its loudspeaker) and the ear-canal resonance
 /// (+8 dB near 2–3 kHz) that IEMs, sitting in the canal, would otherwise add a second time — and
 /// keeps what differs between directions (ITD, ILD, spectral cues).
-public struct DiffuseFieldEqualizer: Sendable {
+struct DiffuseFieldEqualizer: Sendable {
     /// Correction gain |E(f)| at each bin of `binHertz` spacing.
     let gains: [Double]
     let binHertz: Double

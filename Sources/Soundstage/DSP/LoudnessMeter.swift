@@ -47,7 +47,7 @@ public enum LoudnessMeter {
 /// 48 kHz only; these are their analog prototypes taken through the bilinear transform at any rate,
 /// with the prototype constants (f₀, Q, gain) that reproduce the 48-kHz table — the derivation
 /// libebur128 and pyloudnorm use. At 48 kHz the coefficients equal the table to 10⁻⁸ (tested).
-public enum KWeighting {
+enum KWeighting {
     public static func filters(sampleRate fs: Double) -> (shelf: Biquad, highPass: Biquad) {
         var k = tan(Double.pi * 1681.974450955533 / fs)
         let q1 = 0.7071752369554196

@@ -2,7 +2,7 @@ import Foundation
 
 /// "Nice" axis ticks after Heckbert (1990, *Graphics Gems*, "Nice numbers for graph labels"):
 /// steps of 1, 2 or 5 × 10^k, covering the data range.
-public enum NiceTicks {
+enum NiceTicks {
     static func nice(_ x: Double, round: Bool) -> Double {
         let e = floor(log10(x)), f = x / pow(10, e)
         let n: Double
@@ -86,7 +86,7 @@ public struct PlotPanel {
 
 /// Viridis (van der Walt & Smith, matplotlib 2015), perceptually uniform; anchor colours at
 /// 0, 1/8, …, 1 interpolated linearly.
-public enum Viridis {
+enum Viridis {
     static let hex: [UInt32] = [0x440154, 0x482878, 0x3e4989, 0x31688e, 0x26828e, 0x1f9e89, 0x35b779, 0x6ece58, 0xfde725]
     static let anchors: [(Double, Double, Double)] = hex.map { (h: UInt32) -> (Double, Double, Double) in
         (Double((h >> 16) & 0xFF) / 255, Double((h >> 8) & 0xFF) / 255, Double(h & 0xFF) / 255)

@@ -5,7 +5,7 @@ import Foundation
 /// by WAV order (FL FR FC LFE BL BR SL SR), to the speakers with that channel. A channel with no
 /// speaker of its own is folded down as ITU-R BS.775 does: centre → L and R at −3 dB, surrounds →
 /// their side's front at −3 dB, LFE → L and R at −3 dB (the front pair stands in for a subwoofer).
-public enum ChannelRouting {
+enum ChannelRouting {
     /// The speaker channel (WAV-order slot) each position prefers, then its fallback: a 5.1 file's
     /// "side" surrounds go to 5.1 surround speakers (slots 4, 5) when the room has no side pair, and
     /// "back" surrounds to the side pair when it has no back pair.

@@ -2,7 +2,7 @@ import Foundation
 
 /// A parsed JSON document (numbers as Double). Decoding a room goes JSON text → `JSONValue` →
 /// `JSONNode` walks with a path for error messages → `Scene`.
-public enum JSONValue: Decodable, Sendable, Equatable {
+enum JSONValue: Decodable, Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
@@ -52,7 +52,7 @@ public enum JSONValue: Decodable, Sendable, Equatable {
 }
 
 /// A value in a JSON document together with its path, for reading with precise errors.
-public struct JSONNode: Sendable {
+struct JSONNode: Sendable {
     public let value: JSONValue
     public let path: String
 

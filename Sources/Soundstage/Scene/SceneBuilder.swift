@@ -2,7 +2,7 @@ import Foundation
 
 /// Turns a parsed room file into a validated `Scene` (SPEC §2). Pure: files referenced by the room
 /// (meshes) are read through the `readText` closure, so the engine itself does no I/O.
-public struct SceneBuilder {
+struct SceneBuilder {
     /// Minimum distance of a speaker from the listener, the walls and other speakers (metres).
     public static let minimumClearance = 0.1
     /// Smallest room width, length or height accepted (metres).
