@@ -8,13 +8,14 @@ OUT ?= Renders
 
 help:
 	@echo "make demo   install what is missing, build (release), validate every example room"
-	@echo "make test   install what is missing, build and run all tests"
+	@echo "make test   install what is missing, build (optimized, in .build-test) and run all tests"
 	@echo "make bench  release-build speed and memory figures, with pyroomacoustics timed in the same run"
 	@echo "make validate      BRAS CR2: the simulation against a measured seminar room (EDT, T20, C80, D50 per octave)"
 	@echo "make validate-ism  broadband RIR agreement with pyroomacoustics (installed from PyPI into .venv-bench)"
 	@echo "make validate-rays T30 per octave of the hybrid vs pyroomacoustics' hybrid on an L-shaped room"
 	@echo "make validate-diffuse  T20 in the BRAS CR2 mesh (diffuse, uniform absorption) vs an independent random walk"
 	@echo "make crosscheck-analysis  analyze vs pyrato (T30, EDT, C80) on simulated and measured-style IRs"
+	@echo "make readme-figures  the README's figure of the home studio's bass with and without the wave part"
 
 deps:
 	@bash scripts/install-deps.sh
