@@ -28,15 +28,8 @@ extension Scene {
         }
         var placed = objects
         for (i, o) in objects.enumerated() {
-            guard all(o.maxCorner - o.minCorner .> 0.005) else {
-                throw SceneError.invalid(path: "objects[\(i)].box", reason: "max must exceed min by at least 5 mm in x, y and z")
-            }
-            let centre = (o.minCorner + o.maxCorner) / 2
-            for k in 0..<8 {
-                let c = Vec3(k & 1 == 0 ? o.minCorner.x : o.maxCorner.x, k & 2 == 0 ? o.minCorner.y : o.maxCorner.y, k & 4 == 0 ? o.minCorner.z : o.maxCorner.z)
-                guard boundary.contains(c + (centre - c).normalized * 1e-6) else {
-                    throw SceneError.invalid(path: "objects[\(i)].box", reason: "the box reaches outside the room at corner \(c.formatted)")
-                }
+            if let problem = SceneBuilder.boxProblem(o.minCorner, o.maxCorner, in: boundary) {
+                throw SceneError.invalid(path: "objects[\(i)].box", reason: problem)
             }
             if let m = materials[o.name] ?? materials["objects"] ?? materials["all"] { placed[i].material = m }
             for p in SceneBuilder.boxFaces(o.minCorner, o.maxCorner) {

@@ -258,26 +258,29 @@ extension SceneBuilder {
             let box = try item.required("box", "{\"min\": [x,y,z], \"max\": [x,y,z]}")
             try box.checkKeys(["min", "max"])
             let lo = try box.required("min", "[x, y, z]").point3(), hi = try box.required("max", "[x, y, z]").point3()
-            guard all(hi - lo .> 0.005) else {
-                throw box.error("max \(hi.formatted) must exceed min \(lo.formatted) by at least 5 mm in x, y and z")
-            }
-            let corners = (0..<8).map { i in Vec3(i & 1 == 0 ? lo.x : hi.x, i & 2 == 0 ? lo.y : hi.y, i & 4 == 0 ? lo.z : hi.z) }
-            // A corner on the boundary (a desk on the floor) is fine: test slightly inside.
-            let centre = (lo + hi) / 2
-            for c in corners {
-                let probe = c + (centre - c).normalized * 1e-6
-                if !boundary.contains(probe) {
-                    throw box.error("the box reaches outside the room at corner \(c.formatted)")
-                }
-            }
-            let poking = boundary.faces.flatMap(\.polygon.vertices).first { all($0 .> lo + 1e-6) && all($0 .< hi - 1e-6) }
-            if let p = poking { throw box.error("the box crosses the room's boundary (room corner \(p.formatted) lies inside it)") }
+            if let problem = SceneBuilder.boxProblem(lo, hi, in: boundary) { throw box.error(problem) }
             out.append(ParsedObject(object: SceneObject(name: name, minCorner: lo, maxCorner: hi,
                                                         material: Material(name: "", absorption: .init(uniform: 0), scattering: .init(uniform: 0))),
                                     faces: SceneBuilder.boxFaces(lo, hi)))
             materials.append(try item.optional("material"))
         }
         return (out, materials)
+    }
+
+    /// Why the box from `lo` to `hi` cannot stand in the room (nil when it can): it must be at least
+    /// 5 mm in every direction, lie inside the boundary (a corner on it — a desk on the floor — is
+    /// fine), and not enclose a corner of the room.
+    static func boxProblem(_ lo: Vec3, _ hi: Vec3, in boundary: RoomBoundary) -> String? {
+        guard all(hi - lo .> 0.005) else { return "max \(hi.formatted) must exceed min \(lo.formatted) by at least 5 mm in x, y and z" }
+        let centre = (lo + hi) / 2
+        for i in 0..<8 {
+            let c = Vec3(i & 1 == 0 ? lo.x : hi.x, i & 2 == 0 ? lo.y : hi.y, i & 4 == 0 ? lo.z : hi.z)
+            if !boundary.contains(c + (centre - c).normalized * 1e-6) { return "the box reaches outside the room at corner \(c.formatted)" }
+        }
+        if let p = boundary.faces.flatMap(\.polygon.vertices).first(where: { all($0 .> lo + 1e-6) && all($0 .< hi - 1e-6) }) {
+            return "the box crosses the room's boundary (room corner \(p.formatted) lies inside it)"
+        }
+        return nil
     }
 
     /// The six faces of an axis-aligned box, normals pointing out of the box.

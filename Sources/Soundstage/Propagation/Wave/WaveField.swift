@@ -35,8 +35,8 @@ public final class WaveField {
 
     public init(grid: WaveGrid, speedOfSound c: Double, threads: Int = 1) {
         self.grid = grid
-        courant = 1 / 3.0.squareRoot()
-        timeStep = courant * grid.spacing / c
+        courant = WaveField.courantNumber
+        timeStep = WaveField.timeStep(spacing: grid.spacing, speedOfSound: c)
         current = .allocate(capacity: grid.storageCount)
         current.initialize(repeating: 0, count: grid.storageCount)
         previous = .allocate(capacity: grid.storageCount)
@@ -46,6 +46,12 @@ public final class WaveField {
     }
 
     deinit { current.deallocate(); previous.deallocate() }
+
+    /// λ = 1/√3, the 3-D stability limit of the scheme.
+    public static let courantNumber = 1 / 3.0.squareRoot()
+
+    /// The time step k = λ h / c of a grid with spacing `h`.
+    public static func timeStep(spacing h: Double, speedOfSound c: Double) -> Double { courantNumber * h / c }
 
     /// The amount added to pⁿ⁺¹ per unit of the source function f(tₙ): λ²/h.
     public var sourceScale: Double { courant * courant / grid.spacing }

@@ -64,7 +64,7 @@ extension Scene {
         }
         let c = air.speedOfSound
         let h = c / (2 * crossover * ppw)
-        let k = h / (c * 3.0.squareRoot())
+        let k = WaveField.timeStep(spacing: h, speedOfSound: c)
         let steps = Int((durationSeconds / k).rounded(.up)) + 1
         let size = boundary.maxCorner - boundary.minCorner
         let box = (size.x / h + 2) * (size.y / h + 2) * (size.z / h + 2)
@@ -141,12 +141,12 @@ public enum WaveSolver {
         let field = WaveField(grid: grid, speedOfSound: c, threads: threads)
         let k = field.timeStep
         var fir = excitation(cutoff: cutoff, rate: 1 / k)
+        let delay = fir.count / 2 // the linear-phase FIR's own delay, removed from the responses
         if highpass > 0 {
             // The high-pass's own response lasts ≈ 10/(2π f) — then the excitation is over.
             fir += [Float](repeating: 0, count: Int(2 / (highpass * k)))
             Biquad.highpass(cutoff: highpass, sampleRate: 1 / k).process(&fir)
         }
-        let delay = excitation(cutoff: cutoff, rate: 1 / k).count / 2
         let sourceWeights = grid.trilinear(source)
         let receiverWeights = receivers.map { grid.trilinear($0) }
         // f(tₙ) = fir[n]/k is a band-limited δ(t) of unit area; the grid gets its difference, f(tₙ) − f(tₙ₋₁).
@@ -208,7 +208,8 @@ public enum WaveSolver {
         let left = o.up.cross(o.forward) // toward the listener's left ear
         let ears = [listener.position + left * (1.5 * headRadius), listener.position - left * (1.5 * headRadius)]
         let c = scene.air.speedOfSound
-        let run = run(grid: grid, speedOfSound: c, steps: Int((Double(frames) / Double(sampleRate) / (grid.spacing / (c * 3.0.squareRoot()))).rounded(.up)) + 2,
+        let steps = Int((Double(frames) / Double(sampleRate) / WaveField.timeStep(spacing: grid.spacing, speedOfSound: c)).rounded(.up)) + 2
+        let run = run(grid: grid, speedOfSound: c, steps: steps,
                       cutoff: plan.bandEdge, source: speaker.position, receivers: [listener.position] + ears,
                       highpass: scene.simulation.highpassHertz, threads: threads)
         // The solver's responses are continuous-time (a δ of unit area in, pressure out); a discrete
