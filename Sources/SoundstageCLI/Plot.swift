@@ -31,9 +31,10 @@ struct Plot: ParsableCommand {
         let manifest = OutputFolder(outDir: output.outDir, roomName: scene.name).readManifest()
         let input = PlotInput(scene: scene, reflections: reflections, rirs: rirs, brirs: brirs, sampleRate: reflections.sampleRate, command: commandLine,
                               waveCrossover: manifest?.waveCrossover)
-        for (name, image) in Plots.all(input).sorted(by: { $0.key < $1.key }) {
+        let plots = Plots.all(input).sorted(by: { $0.key < $1.key })
+        for (name, image) in plots {
             try image.write(to: folder.appendingPathComponent(name).path)
         }
-        note("plots: \(Plots.fileNames.joined(separator: ", ")) → \(folder.path)")
+        note("plots: \(plots.map(\.key).joined(separator: ", ")) → \(folder.path)")
     }
 }

@@ -100,7 +100,7 @@ final class ReadmeExampleTests: XCTestCase {
         XCTAssertEqual(onset(brir.channels[0]), onset(brir.channels[1]), accuracy: 1)
         XCTAssertEqual(Double(onset(brir.channels[0])), 2 / scene.air.speedOfSound * 48000, accuracy: 24) // within 0.5 ms (HRIR rise)
         let written = try OutputFolder(outDir: out.path, roomName: scene.name).write(room, plots: true, command: "my program")
-        XCTAssertEqual(Set(written), Set(OutputFolder.names(speakers: ["S"], binaural: true, plots: true)))
+        XCTAssertEqual(Set(written), Set(OutputFolder.names(speakers: ["S"], binaural: true, plots: true, wave: room.wavePlan?.enabled ?? false)))
         for name in written { XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("room/\(name)").path), name) }
     }
 }

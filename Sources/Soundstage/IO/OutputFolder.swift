@@ -27,10 +27,10 @@ public struct OutputFolder: Sendable {
     func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 
     /// The file names of a room's output set.
-    public static func names(speakers: [String], binaural: Bool, plots: Bool) -> [String] {
+    public static func names(speakers: [String], binaural: Bool, plots: Bool, wave: Bool = false) -> [String] {
         var names = speakers.map { "rir-\($0).wav" } + ["reflections.json"]
         if binaural { names += speakers.map { "brir-\($0).wav" } + ["metrics.json"] }
-        if plots { names += Plots.fileNames }
+        if plots { names += Plots.fileNames + (wave ? [Plots.waveBoundariesFile] : []) }
         return names + ["outputs.json"]
     }
 

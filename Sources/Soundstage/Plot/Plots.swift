@@ -40,15 +40,19 @@ public enum Plots {
     /// The plots' file names (SPEC §5).
     public static let fileNames = ["arrivals.png", "decay.png", "echogram.png", "reflection-map.png", "response.png"]
 
-    /// Every plot by file name.
+    /// Every plot by file name: the five, and `waveBoundariesFile` when the wave part ran.
     public static func all(_ input: PlotInput) -> [String: PNGImage] {
-        [
+        var plots = [
             "reflection-map.png": reflectionMap(input).image,
             "echogram.png": echogram(input),
             "decay.png": decay(input),
             "response.png": response(input),
             "arrivals.png": arrivals(input),
         ]
+        if let crossover = input.waveCrossover {
+            plots[waveBoundariesFile] = waveBoundaries(scene: input.scene, crossover: crossover, command: input.command)
+        }
+        return plots
     }
 
     static func text(_ input: PlotInput, title: String) -> [String: String] {

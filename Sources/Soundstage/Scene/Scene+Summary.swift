@@ -84,23 +84,25 @@ extension Scene {
         let duration: Double
         if case .value(let d) = simulation.durationSeconds { duration = d } else { duration = autoDurationSeconds() }
         guard let plan = wavePlan(durationSeconds: duration) else { return "Wave part: off (simulation.wave is false): geometric at every frequency." }
-        let line = String(format: "Wave part below %.0f Hz (%@): %d cells of %.1f cm (%.0f points per wavelength at %.0f Hz), %d steps of %.3f ms, about %.0f MiB and %.1f s for %d speaker(s).",
+        let line = String(format: "Wave part below %.0f Hz (%@): %d cells of %.1f cm (%.0f points per wavelength at %.0f Hz), %d steps of %.3f ms, about %.1f MiB and %.1f s for %d speaker(s).",
                           plan.crossover, { if case .on(.value, _) = simulation.wave { return "from the room file" }; return "auto: Schroeder frequency, 150–300 Hz" }(),
                           plan.cells, plan.spacing * 100, plan.pointsPerWavelength, plan.bandEdge, plan.steps, plan.timeStep * 1000,
                           Double(plan.memoryBytes) / 1048576, plan.estimatedSeconds, speakers.count)
         guard plan.enabled else { return "Wave part: OFF. " + plan.note }
-        // Each material's boundary in the wave part: the absorption it is given (the mean over the
-        // octaves up to the crossover), the real admittance β that Paris' formula turns it into, and
-        // what that boundary absorbs at normal incidence, 4β/(1 + β)² — locally reacting walls absorb
-        // less head-on than on average.
+        // Each material's boundary in the wave part: its octave absorption where the wave part works and
+        // what the fitted admittance (`BoundaryModel`) absorbs there, and at normal incidence — locally
+        // reacting walls absorb less head-on than on average.
         var seen = Set<String>()
         let materials = surfaces.map(\.material).filter { seen.insert($0.name).inserted }
         let rows = materials.map { m -> String in
-            let alpha = BoundaryAdmittance.waveAbsorption(m, crossover: plan.crossover)
-            let beta = BoundaryAdmittance.admittance(absorption: alpha)
-            return String(format: "%@ α %.2f → β %.3f (diffuse α %.2f, normal α %.2f)", m.name, alpha, beta,
-                          BoundaryAdmittance.parisAbsorption(impedance: beta > 0 ? 1 / beta : .infinity), 4 * beta / ((1 + beta) * (1 + beta)))
+            let model = BoundaryModel.fit(m, crossover: plan.crossover)
+            let values = zip(model.bandCentres, model.bandAbsorption).map { f, a in
+                String(format: "%@ Hz %.2f→%.2f", FrequencyBands.octaves.labels[FrequencyBands.octaves.centres.firstIndex(of: f) ?? 0], a, model.absorption(at: f))
+            }
+            let b = model.admittance(at: model.bandCentres[0])
+            let normal = 4 * b.re / ((1 + b.re) * (1 + b.re) + b.im * b.im)
+            return "\(m.name) " + values.joined(separator: ", ") + String(format: " (normal incidence %.2f at 63 Hz)", normal)
         }
-        return line + "\n  Wave boundaries: " + rows.joined(separator: "; ") + "."
+        return line + "\n  Wave boundaries (material α → the wall's diffuse α): " + rows.joined(separator: "; ") + "."
     }
 }

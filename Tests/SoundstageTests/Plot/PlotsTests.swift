@@ -106,4 +106,32 @@ final class PlotsTests: XCTestCase {
             XCTAssertTrue(hit, "no curve at \(dB) dB (row \(y))")
         }
     }
+
+    func testTheWaveBoundaryPlotDrawsEachWallThroughItsMaterialsValues() {
+        // Two materials whose octave α rise and fall; the plot's axes are 20–400 Hz (log) by α 0–1 over
+        // the panel at (110, 90) 1240 × 780. Each material's dots sit at its octave values and its line
+        // passes within a few pixels of them (the fit is within 0.02 = 16 px; asked: 20 px).
+        let rising = Material(name: "rising", absorption: BandValues([0.05, 0.2, 0.6, 0.8, 0.8, 0.8, 0.8, 0.8]), scattering: BandValues(uniform: 0))
+        let falling = Material(name: "falling", absorption: BandValues([0.5, 0.3, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]), scattering: BandValues(uniform: 0))
+        let models = [rising, falling].map { ($0.name, BoundaryModel.fit($0, crossover: 200)) }
+        let image = Plots.waveBoundaries(models, crossover: 200, title: "t")
+        let colours = [Plots.leftEar, Plots.rightEar]
+        func px(_ f: Double) -> Int { Int((110 + log(f / 20) / log(400 / 20.0) * 1240).rounded()) }
+        func py(_ a: Double) -> Int { Int((90 + 780 * (1 - a)).rounded()) }
+        func isColour(_ x: Int, _ y: Int, _ c: Color) -> Bool {
+            let p = image.pixel(x: x, y: y)
+            return abs(Double(p.r) - c.r * 255) < 30 && abs(Double(p.g) - c.g * 255) < 30 && abs(Double(p.b) - c.b * 255) < 30
+        }
+        for ((_, model), colour) in zip(models, colours) {
+            for (f, a) in zip(model.bandCentres, model.bandAbsorption) {
+                XCTAssertTrue(isColour(px(f), py(a), colour), "no dot at \(f) Hz, α \(a)")
+                // The line crosses a column a little off the dot within 20 px of the value.
+                let x = px(f) + 10
+                let hits = (py(a) - 20...py(a) + 20).filter { isColour(x, $0, colour) }
+                XCTAssertFalse(hits.isEmpty, "the line is not near α \(a) at \(f) Hz")
+            }
+        }
+        // Far from the rising material's curve at 250 Hz (α 0.6) there is none of its colour.
+        XCTAssertFalse((py(0.2)...py(0.1)).contains { isColour(px(250) + 10, $0, colours[0]) })
+    }
 }

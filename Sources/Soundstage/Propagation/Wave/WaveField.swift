@@ -5,15 +5,21 @@ import Foundation
 /// finite-volume form that gives locally reacting boundaries (Bilbao 2013, IEEE TASLP 21(7); the
 /// scheme itself: Botteldooren 1995, JASA 98(6); Kowalczyk & van Walstijn 2011, IEEE TASLP 19(1)).
 ///
-/// For air node l with K air neighbours m and boundary faces of admittance β_f (B = Σ β_f):
+/// For air node l with K air neighbours m and boundary faces f, each with a normalized admittance
+/// β_f (a filter: `BoundaryModel`, `DiscreteBoundary`) turning the pressure into the wall's normal
+/// velocity times ρc, vₗ = Σ_f β_f ∗ p̄ₗ:
 ///
-///     (1 + λB/2) pₗⁿ⁺¹ = (2 − λ²K) pₗⁿ + λ² Σₘ pₘⁿ − (1 − λB/2) pₗⁿ⁻¹ + λ² sₗⁿ/h,
+///     pₗⁿ⁺¹ − 2pₗⁿ + pₗⁿ⁻¹ = λ² (Σₘ pₘⁿ − K pₗⁿ) − λ (vₗⁿ⁺½ − vₗⁿ⁻½) + λ² sₗⁿ/h,   p̄ₗⁿ⁺½ = (pₗⁿ⁺¹ + pₗⁿ)/2,
 ///
-/// λ = c k / h the Courant number, k the time step, sₗ the source. Interior nodes (K = 6, B = 0)
+/// λ = c k / h the Courant number, k the time step, sₗ the source. Interior nodes (K = 6, no faces)
 /// reduce at λ = 1/√3 — the stability limit of the scheme in 3-D, where it is exact along the
 /// grid's diagonals — to pⁿ⁺¹ = ⅓ Σₘ pₘⁿ − pⁿ⁻¹. The boundary term discretizes the locally reacting
-/// condition ∂p/∂n = −(β/c) ∂p/∂t with a centred difference, so the scheme conserves a discrete
-/// energy when every β is 0 and loses energy otherwise (Bilbao 2013, §IV). Numerical dispersion: the
+/// condition ∂p/∂n = −(1/c) ∂v/∂t; vⁿ⁺½ depends on pⁿ⁺¹ through the filters' instantaneous part H,
+/// so each boundary node solves one scalar equation (1 + λH/2) pⁿ⁺¹ = …. For a constant β it is the
+/// centred form (1 + λβ/2) pⁿ⁺¹ = … − (1 − λβ/2) pⁿ⁻¹ of Bilbao 2013, §IV. Multiplying by
+/// pⁿ⁺¹ − pⁿ⁻¹ = 2(p̄ⁿ⁺½ − p̄ⁿ⁻½) shows the boundary removes 2λ Σₙ Δv Δp̄ ≥ 0 of the scheme's discrete
+/// energy whenever each β_f has a non-negative real part on the unit circle — true of the bilinear
+/// transform of a positive-real admittance — and conserves it when every β is 0. Numerical dispersion: the
 /// relative phase-velocity error along the axes is ≈ (κh)²(1 − λ²)/24 (κ the wavenumber) — 1.1 % at
 /// 10 points per wavelength, 0.27 % at 20, 0.07 % at 40 — less off axis and zero along the diagonals.
 ///
@@ -30,8 +36,10 @@ public final class WaveField {
     /// pⁿ (current) and pⁿ⁻¹ (previous), padded storage; solid cells stay 0.
     public private(set) var current: UnsafeMutablePointer<Float>
     public private(set) var previous: UnsafeMutablePointer<Float>
-    private var saved: [Float]
     private let threads: Int
+    private let boundary: BoundaryNodes
+    /// The work of a step in parallel parts: runs of air and the boundary nodes among them.
+    private let chunks: [(runs: Range<Int>, nodes: Range<Int>)]
 
     public init(grid: WaveGrid, speedOfSound c: Double, threads: Int = 1) {
         self.grid = grid
@@ -41,8 +49,19 @@ public final class WaveField {
         current.initialize(repeating: 0, count: grid.storageCount)
         previous = .allocate(capacity: grid.storageCount)
         previous.initialize(repeating: 0, count: grid.storageCount)
-        saved = [Float](repeating: 0, count: grid.boundaryIndex.count)
         self.threads = max(1, threads)
+        boundary = BoundaryNodes(grid: grid, timeStep: timeStep, courant: courant)
+        // Boundary nodes are listed in the order of the runs that hold them (`WaveGrid`).
+        let parts = self.threads > 1 && grid.airCellCount > 20_000 ? self.threads * 4 : 1
+        var nodeStart = 0
+        chunks = (0..<parts).map { c in
+            let r = grid.runs.count * c / parts ..< grid.runs.count * (c + 1) / parts
+            let end = r.upperBound < grid.runs.count ? grid.runs[r.upperBound].start : Int.max
+            var n = nodeStart
+            while n < grid.boundaryIndex.count && Int(grid.boundaryIndex[n]) < end { n += 1 }
+            defer { nodeStart = n }
+            return (r, nodeStart..<n)
+        }
     }
 
     deinit { current.deallocate(); previous.deallocate() }
@@ -61,34 +80,20 @@ public final class WaveField {
     public func step(source: [(index: Int, amount: Float)] = []) {
         let p = UnsafePointer(current), q = previous
         let sx = grid.sx, sxy = grid.sxy
-        // The boundary nodes' pⁿ⁻¹, before the sweep overwrites it.
-        grid.boundaryIndex.withUnsafeBufferPointer { b in
-            for (n, i) in b.enumerated() { saved[n] = q[Int(i)] }
-        }
-        let runs = grid.runs
-        if threads > 1 && grid.airCellCount > 20_000 {
-            let chunks = threads * 4
+        // Each chunk sweeps its runs of air, then corrects its boundary nodes (listed in the same order):
+        // the correction needs only pⁿ and the node's own swept value, so no barrier lies between them,
+        // and the values it corrects are still in cache.
+        let runs = grid.runs, nodes = boundary, parts = chunks
+        if parts.count > 1 {
             let pointers = (SendablePointer(raw: UnsafeMutableRawPointer(mutating: p)), SendablePointer(raw: UnsafeMutableRawPointer(q)))
-            parallelFor(chunks, threads: threads) { c in
-                WaveField.sweep(runs, runs.count * c / chunks ..< runs.count * (c + 1) / chunks,
-                                UnsafePointer(pointers.0.floats), pointers.1.floats, sx: sx, sxy: sxy)
+            parallelFor(parts.count, threads: threads) { c in
+                let (p, q) = (UnsafePointer(pointers.0.floats), pointers.1.floats)
+                WaveField.sweep(runs, parts[c].runs, p, q, sx: sx, sxy: sxy)
+                nodes.update(p, q, parts[c].nodes)
             }
         } else {
             WaveField.sweep(runs, 0..<runs.count, p, q, sx: sx, sxy: sxy)
-        }
-        // Boundary nodes: the interior formula gave ⅓Σ − pⁿ⁻¹ with the solid neighbours at 0; correct
-        // it to [(2 − λ²K) pⁿ + λ²Σ − (1 − λB/2) pⁿ⁻¹] / (1 + λB/2).
-        let l2 = Float(courant * courant), l = Float(courant)
-        grid.boundaryIndex.withUnsafeBufferPointer { b in
-            grid.boundaryNeighbours.withUnsafeBufferPointer { kk in
-                grid.boundaryAdmittance.withUnsafeBufferPointer { bb in
-                    for n in 0..<b.count {
-                        let i = Int(b[n])
-                        let half = l * bb[n] / 2
-                        q[i] = (q[i] + l2 * (6 - kk[n]) * p[i] + half * saved[n]) / (1 + half)
-                    }
-                }
-            }
+            nodes.update(p, q, 0..<nodes.count)
         }
         for (i, a) in source { q[i] += a }
         swap(&current, &previous)
@@ -124,5 +129,110 @@ public final class WaveField {
     /// The pressure now at `weights` (trilinear, from `WaveGrid.trilinear`).
     public func read(_ weights: [(index: Int, weight: Float)]) -> Float {
         weights.reduce(0) { $0 + $1.weight * current[$1.index] }
+    }
+}
+
+/// The boundary nodes' update of `WaveField.step`, over flat storage: per node its padded index,
+/// λ²(6 − K), the instantaneous admittance H of its faces and its entries (one per material on its
+/// faces); per entry its face count, its material's conductance and filter sections
+/// (`DiscreteBoundary`, in one small table shared by every entry of the material), its vⁿ⁻½ and two
+/// states per section.
+final class BoundaryNodes: @unchecked Sendable {
+    let count: Int
+    private let index: UnsafeMutablePointer<Int32>
+    private let stiffness: UnsafeMutablePointer<Double>
+    private let instantaneous: UnsafeMutablePointer<Double>
+    /// 1/(1 + λH/2).
+    private let reciprocal: UnsafeMutablePointer<Double>
+    private let entryStart: UnsafeMutablePointer<Int32>
+    private let faces: UnsafeMutablePointer<Double>
+    private let material: UnsafeMutablePointer<Int32>
+    private let velocity: UnsafeMutablePointer<Double>
+    private let stateStart: UnsafeMutablePointer<Int32>
+    private let state: UnsafeMutablePointer<Double>
+    /// Per material: its conductance, and its sections `sectionStart[m] ..< sectionStart[m + 1]` of
+    /// `coefficients` (b₀, b₁, b₂, a₁, a₂ each).
+    private let conductance: [Double]
+    private let sectionStart: [Int]
+    private let coefficients: [Double]
+    private let courant: Double
+
+    init(grid: WaveGrid, timeStep k: Double, courant: Double) {
+        self.courant = courant
+        let filters = grid.boundaryModels.map { DiscreteBoundary($0, timeStep: k) }
+        conductance = filters.map(\.conductance)
+        var starts = [0]
+        for f in filters { starts.append(starts.last! + f.sections.count) }
+        sectionStart = starts
+        coefficients = filters.flatMap { $0.sections.flatMap { [$0.b0, $0.b1, $0.b2, $0.a1, $0.a2] } }
+        count = grid.boundaryIndex.count
+        let entries = grid.entryMaterial.count
+        index = .allocate(capacity: max(1, count)); stiffness = .allocate(capacity: max(1, count))
+        instantaneous = .allocate(capacity: max(1, count)); reciprocal = .allocate(capacity: max(1, count)); entryStart = .allocate(capacity: count + 1)
+        faces = .allocate(capacity: max(1, entries)); material = .allocate(capacity: max(1, entries))
+        velocity = .allocate(capacity: max(1, entries)); velocity.initialize(repeating: 0, count: max(1, entries))
+        stateStart = .allocate(capacity: max(1, entries))
+        var states = 0
+        for e in 0..<entries {
+            let m = Int(grid.entryMaterial[e])
+            faces[e] = Double(grid.entryFaces[e]); material[e] = Int32(m); stateStart[e] = Int32(states)
+            states += 2 * filters[m].sections.count
+        }
+        state = .allocate(capacity: max(1, states)); state.initialize(repeating: 0, count: max(1, states))
+        for n in 0..<count {
+            index[n] = grid.boundaryIndex[n]
+            stiffness[n] = courant * courant * Double(6 - grid.boundaryNeighbours[n])
+            entryStart[n] = grid.boundaryEntryStart[n]
+            instantaneous[n] = (Int(grid.boundaryEntryStart[n])..<Int(grid.boundaryEntryStart[n + 1])).reduce(0.0) {
+                $0 + Double(grid.entryFaces[$1]) * filters[Int(grid.entryMaterial[$1])].instantaneous
+            }
+            reciprocal[n] = 1 / (1 + courant * instantaneous[n] / 2)
+        }
+        entryStart[count] = grid.boundaryEntryStart[count]
+    }
+
+    deinit {
+        for p in [stiffness, instantaneous, reciprocal, faces, velocity, state] as [UnsafeMutablePointer<Double>] { p.deallocate() }
+        index.deallocate(); entryStart.deallocate(); material.deallocate(); stateStart.deallocate()
+    }
+
+    /// q holds ⅓Σ − pⁿ⁻¹ at the boundary nodes (solid neighbours 0); makes it
+    /// [2pⁿ − pⁿ⁻¹ + λ²(Σ − K pⁿ) − λ(H pⁿ/2 + S − vⁿ⁻½)] / (1 + λH/2), S the sections' state part of
+    /// vⁿ⁺½, then advances the sections with p̄ⁿ⁺½ = (pⁿ⁺¹ + pⁿ)/2 — for the nodes `range` (each node
+    /// touches only its own q and state, so ranges may run in parallel).
+    func update(_ p: UnsafePointer<Float>, _ q: UnsafeMutablePointer<Float>, _ range: Range<Int>) {
+        let l = courant
+        conductance.withUnsafeBufferPointer { g in
+        sectionStart.withUnsafeBufferPointer { ss in
+        coefficients.withUnsafeBufferPointer { cc in
+            for n in range {
+                let i = Int(index[n])
+                let pn = Double(p[i])
+                let e0 = Int(entryStart[n]), e1 = Int(entryStart[n + 1])
+                var pending = 0.0 // S − vⁿ⁻½
+                for e in e0..<e1 {
+                    let m = Int(material[e]), st = state + Int(stateStart[e])
+                    var s1 = 0.0
+                    for j in 0..<(ss[m + 1] - ss[m]) { s1 += st[2 * j] }
+                    pending += faces[e] * s1 - velocity[e]
+                }
+                let h = instantaneous[n]
+                let next = (Double(q[i]) + stiffness[n] * pn - l * (h * pn / 2 + pending)) * reciprocal[n]
+                q[i] = Float(next)
+                let x = (next + pn) / 2
+                for e in e0..<e1 {
+                    let m = Int(material[e]), st = state + Int(stateStart[e])
+                    var v = g[m] * x
+                    for j in 0..<(ss[m + 1] - ss[m]) {
+                        let c = 5 * (ss[m] + j)
+                        let y = cc[c] * x + st[2 * j]
+                        st[2 * j] = cc[c + 1] * x - cc[c + 3] * y + st[2 * j + 1]
+                        st[2 * j + 1] = cc[c + 2] * x - cc[c + 4] * y
+                        v += y
+                    }
+                    velocity[e] = faces[e] * v
+                }
+            }
+        } } }
     }
 }

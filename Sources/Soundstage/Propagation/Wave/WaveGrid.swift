@@ -25,10 +25,19 @@ public struct WaveGrid: Sendable {
     public let storageCount: Int
     /// Runs of air cells along x: (first padded index, count).
     let runs: [(start: Int, count: Int)]
-    /// Air cells that touch a solid cell: padded index, air neighbours K, and Σ β over their solid faces.
+    /// Air cells that touch a solid cell: padded index and air neighbours K.
     let boundaryIndex: [Int32]
     let boundaryNeighbours: [Float]
-    let boundaryAdmittance: [Float]
+    /// The solid faces of boundary node n, grouped by material: entries
+    /// `boundaryEntryStart[n] ..< boundaryEntryStart[n + 1]` of `entryMaterial` (an index into
+    /// `boundaryModels`) and `entryFaces` (how many of the node's faces have that material).
+    let boundaryEntryStart: [Int32]
+    let entryMaterial: [Int32]
+    let entryFaces: [Float]
+    /// The admittance model of each material on the boundary (`BoundaryModel.fit` at the crossover).
+    public let boundaryModels: [BoundaryModel]
+    /// The materials of `boundaryModels`, in the same order.
+    public let boundaryMaterials: [Material]
     public let airCellCount: Int
     let isAir: [Bool]
 
@@ -54,8 +63,8 @@ public struct WaveGrid: Sendable {
         return best.h
     }
 
-    /// Voxelizes `scene` with cells of about `spacing` metres (see `alignedSpacing`); the admittance of
-    /// each boundary face is that of the nearest surface's material (`BoundaryAdmittance`).
+    /// Voxelizes `scene` with cells of about `spacing` metres (see `alignedSpacing`); each boundary face
+    /// takes the material of the nearest surface, whose admittance is `BoundaryModel.fit` at `crossover`.
     public init(scene: Scene, spacing target: Double, crossover: Double) {
         let lo = scene.boundary.minCorner, hi = scene.boundary.maxCorner
         let size = hi - lo
@@ -112,27 +121,40 @@ public struct WaveGrid: Sendable {
         }
         self.runs = runs
         airCellCount = count
-        // Boundary faces: each air cell's solid neighbours, with the nearest surface's admittance.
-        let surfaceBeta = scene.surfaces.map { Float(BoundaryAdmittance.admittance(absorption: BoundaryAdmittance.waveAbsorption($0.material, crossover: crossover))) }
+        // Boundary faces: each air cell's solid neighbours, with the nearest surface's material.
+        var materials: [Material] = []
+        let surfaceMaterial = scene.surfaces.map { s -> Int32 in
+            if let i = materials.firstIndex(of: s.material) { return Int32(i) }
+            materials.append(s.material)
+            return Int32(materials.count - 1)
+        }
+        boundaryMaterials = materials
+        boundaryModels = materials.map { BoundaryModel.fit($0, crossover: crossover) }
         let step = Vec3(repeating: h)
         let polygons = scene.surfaces.map(\.polygon)
         let buckets = SurfaceBuckets(polygons, cell: max(4 * h, 0.25), planar: false)
-        var bIndex: [Int32] = [], bK: [Float] = [], bBeta: [Float] = []
+        var bIndex: [Int32] = [], bK: [Float] = [], starts: [Int32] = [0], eMaterial: [Int32] = [], eFaces: [Float] = []
         let offsets = [(1, Vec3(1, 0, 0)), (-1, Vec3(-1, 0, 0)), (sx, Vec3(0, 1, 0)), (-sx, Vec3(0, -1, 0)), (sxy, Vec3(0, 0, 1)), (-sxy, Vec3(0, 0, -1))]
         for (start, n) in runs {
             for c in start..<(start + n) {
-                var k = 0, beta: Float = 0
+                var k = 0
+                var faces: [(material: Int32, count: Float)] = []
                 for (o, direction) in offsets {
                     if air[c + o] { k += 1; continue }
                     let kk = c / sxy, jj = (c % sxy) / sx, ii = c % sx
                     let centre = origin + Vec3(Double(ii - 1), Double(jj - 1), Double(kk - 1)) * step
-                    let face = centre + direction * step * 0.5
-                    beta += surfaceBeta[buckets.nearest(to: face, in: polygons)]
+                    let m = surfaceMaterial[buckets.nearest(to: centre + direction * step * 0.5, in: polygons)]
+                    if let e = faces.firstIndex(where: { $0.material == m }) { faces[e].count += 1 } else { faces.append((m, 1)) }
                 }
-                if k < 6 { bIndex.append(Int32(c)); bK.append(Float(k)); bBeta.append(beta) }
+                if k < 6 {
+                    bIndex.append(Int32(c)); bK.append(Float(k))
+                    for f in faces { eMaterial.append(f.material); eFaces.append(f.count) }
+                    starts.append(Int32(eMaterial.count))
+                }
             }
         }
-        boundaryIndex = bIndex; boundaryNeighbours = bK; boundaryAdmittance = bBeta
+        boundaryIndex = bIndex; boundaryNeighbours = bK
+        boundaryEntryStart = starts; entryMaterial = eMaterial; entryFaces = eFaces
     }
 
     /// The padded index of node (i, j, k).
