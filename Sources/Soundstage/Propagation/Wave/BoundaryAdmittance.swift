@@ -54,21 +54,23 @@ public enum BoundaryAdmittance {
 /// 2016, "Finite volume time domain room acoustics simulation under general impedance boundary
 /// conditions", IEEE/ACM TASLP 24(1), build such admittances from parallel lumped branches):
 ///
-/// - a low-pass g ω₀/(s + ω₀) at the lowest octave centre (a mass and a damper: flat below it),
-/// - a band-pass g (ω₀/Q) s / (s² + (ω₀/Q) s + ω₀²) at each centre, Q = √2, an octave wide (a series
-///   mass, spring and damper, resonant at ω₀),
-/// - a high-pass g s/(s + ω₀) at the highest centre (a spring and a damper: flat above it),
+/// - a low-pass g ω₀/(s + ω₀) (a mass and a damper: flat below ω₀),
+/// - a high-pass g s/(s + ω₀) (a spring and a damper: flat above ω₀),
+/// - a band-pass g (ω₀/Q) s / (s² + (ω₀/Q) s + ω₀²), Q = √2 or 2√2, an octave or half an octave wide
+///   (a series mass, spring and damper, resonant at ω₀, where it is the real g),
 ///
-/// each equal to the real g at its ω₀ (the band-pass) or half of it (the others). Every term is
+/// with ω₀ at the octave centres and half-way between them, from half an octave below the lowest to
+/// an octave above the highest. Every term is
 /// positive real, so the boundary is passive at every frequency and the scheme stays stable.
 ///
-/// `fit` chooses β₀ ≥ 0 and every g ≥ 0 so that the Paris absorption of β(jω) meets the material's
-/// octave values at their centres from 63 Hz to the last centre at or below twice the crossover (the
-/// wave part's band edge): a non-negative least-squares fit, in relative terms, of Re β to the real
-/// admittances that Paris' formula gives for those values (interpolated linearly in log frequency
-/// between centres, constant beyond them) from 20 Hz to half an octave past the last centre, then a
-/// few corrections for the absorption the branches' reactance takes away. A material whose values are
-/// equal there gets the plain conductance. `absorption(at:)` is what the boundary really absorbs —
+/// `fit` chooses β₀ ≥ 0 and every g ≥ 0 so that the Paris absorption of β(jω) follows the material's
+/// octave values from 63 Hz to the last centre at or below twice the crossover (the wave part's band
+/// edge), interpolated linearly in log frequency between centres and constant beyond them, from 20 Hz
+/// to half an octave past the last centre: a non-negative least-squares fit, in relative terms, of
+/// Re β to the real admittances Paris' formula gives for those values, then a few corrections for the
+/// absorption the branches' reactance takes away. Branches are added one at a time (forward
+/// selection) while the absorption misses by more than `tolerance` anywhere in that range. A material
+/// whose values are equal there gets the plain conductance. `absorption(at:)` is what the boundary really absorbs —
 /// `soundstage simulate` draws it against the material's values (wave-boundaries.png).
 public struct BoundaryModel: Sendable, Equatable {
     public struct Branch: Sendable, Equatable {
@@ -128,8 +130,19 @@ public struct BoundaryModel: Sendable, Equatable {
     /// The model for `material` in a wave part below `crossover` Hz (see the type's description).
     public static func fit(_ material: Material, crossover: Double) -> BoundaryModel {
         let used = bands(crossover: crossover)
-        let centres = used.map { FrequencyBands.octaves.centres[$0] }
         let alphas = used.map { min(max(0, material.absorption[$0]), BoundaryAdmittance.maximumAbsorption) }
+        let key = FitKey(bands: used, absorption: alphas)
+        if let model = fits.value(for: key) { return model }
+        let model = fit(absorption: alphas, centres: used.map { FrequencyBands.octaves.centres[$0] })
+        fits.store(model, for: key)
+        return model
+    }
+
+    private struct FitKey: Hashable, Sendable { var bands: [Int]; var absorption: [Double] }
+    /// Fits made in this process (a room's materials are fitted by the grid, the plot and `validate`).
+    private static let fits = LockedCache<FitKey, BoundaryModel>(limit: 64)
+
+    private static func fit(absorption alphas: [Double], centres: [Double]) -> BoundaryModel {
         let goal = alphas.map { BoundaryAdmittance.admittance(absorption: $0) }
         var model = BoundaryModel(conductance: goal[0], branches: [], bandCentres: centres, bandAbsorption: alphas)
         guard let lo = goal.min(), let hi = goal.max(), lo > 0, hi - lo > 1e-6 * hi else { return model }
@@ -143,11 +156,14 @@ public struct BoundaryModel: Sendable, Equatable {
             let t = log2(f / centres[i]) / log2(centres[i + 1] / centres[i])
             return values[i] + t * (values[i + 1] - values[i])
         }
-        let halfOctaves = (0..<(2 * centres.count - 1)).map { centres[0] * pow(2, Double($0) / 2) }
-        let candidates = [Branch(kind: .lowpass, gain: 1, frequency: centres[0])] + centres.map { Branch(kind: .bandpass, gain: 1, frequency: $0) }
-            + halfOctaves.map { Branch(kind: .bandpass, gain: 1, frequency: $0, q: narrowQ) }
-            + [Branch(kind: .highpass, gain: 1, frequency: centres.last!)]
-        // The conductance and the branches in `shapes`, fitted; the largest α error at the centres.
+        let halfOctaves = (-1...(2 * centres.count)).map { centres[0] * pow(2, Double($0) / 2) }
+        let candidates = halfOctaves.flatMap { f in
+            [Branch(kind: .lowpass, gain: 1, frequency: f), Branch(kind: .highpass, gain: 1, frequency: f),
+             Branch(kind: .bandpass, gain: 1, frequency: f), Branch(kind: .bandpass, gain: 1, frequency: f, q: narrowQ)]
+        }
+        // The absorption expected at the fit points: the material's, interpolated like the targets.
+        let expected = points.map { interpolate(alphas, at: $0) }
+        // The conductance and the branches in `shapes`, fitted; the largest α error at the fit points.
         func solve(_ shapes: [Branch]) -> (model: BoundaryModel, error: Double) {
             var target = goal
             var best = (model: model, error: Double.infinity)
@@ -166,7 +182,7 @@ public struct BoundaryModel: Sendable, Equatable {
                     b.gain = g
                     return g > 0 ? b : nil
                 }
-                let error = zip(centres, alphas).map { abs(trial.absorption(at: $0) - $1) }.max()!
+                let error = zip(points, expected).map { f, a in (f < centres[0] ? 0.5 : 1) * abs(trial.absorption(at: f) - a) }.max()!
                 if error < best.error { best = (trial, error) }
                 // The reactance lowers the absorption below what Re β alone gives: raise the targets by
                 // the ratio of the admittance asked for to the one the model's absorption corresponds to
@@ -181,21 +197,24 @@ public struct BoundaryModel: Sendable, Equatable {
         // Forward selection: each state a branch adds is carried by every boundary node of the
         // material at every step, so branches are added one at a time — the one that lowers the error
         // most — until the absorption is within `tolerance` at every centre (or `maximumBranches`).
+        // A step that does not help may still set up the next, so the search goes on to the limit
+        // and keeps the best model it met.
         var chosen: [Branch] = []
-        var current = solve([])
-        while current.error > tolerance && chosen.count < maximumBranches {
+        var current = solve([]), best = current
+        while best.error > tolerance && chosen.count < maximumBranches {
             let trials = candidates.filter { c in !chosen.contains(c) }.map { ($0, solve(chosen + [$0])) }
-            guard let next = trials.min(by: { $0.1.error < $1.1.error }), next.1.error < current.error - 1e-4 else { break }
+            guard let next = trials.min(by: { $0.1.error < $1.1.error }) else { break }
             chosen.append(next.0)
             current = next.1
+            if current.error < best.error - 1e-4 { best = current }
         }
-        return current.model
+        return best.model
     }
 
-    /// The largest error in α at a band centre `fit` accepts before adding a branch, and the most
-    /// branches it adds.
+    /// The largest error in α (at any fit point, against the octave values interpolated in log
+    /// frequency) `fit` accepts before adding a branch, and the most branches it adds.
     public static let tolerance = 0.02
-    public static let maximumBranches = 3
+    public static let maximumBranches = 4
 
     /// min ‖A x − b‖² over x ≥ 0 (A given by columns) by cyclic coordinate descent, exact per
     /// coordinate; converges for this convex problem, and the problems here have ≤ 9 unknowns.

@@ -133,13 +133,14 @@ public final class WaveField {
 }
 
 /// The boundary nodes' update of `WaveField.step`, over flat storage: per node its padded index,
-/// λ²(6 − K), the instantaneous admittance H of its faces and its entries (one per material on its
-/// faces); per entry its face count, its material's conductance and filter sections
-/// (`DiscreteBoundary`, in one small table shared by every entry of the material), its vⁿ⁻½ and two
-/// states per section.
+/// λ²(6 − K) − λH/2 and 1/(1 + λH/2) (H the instantaneous admittance of its faces), S − vⁿ⁻½ for
+/// the coming step and its entries (one per material on its faces); per entry its face count and
+/// two states per section of its material's filter (`DiscreteBoundary`: conductance and sections in
+/// one small table shared by every entry of the material).
 final class BoundaryNodes: @unchecked Sendable {
     let count: Int
     private let index: UnsafeMutablePointer<Int32>
+    /// λ²(6 − K) − λH/2.
     private let stiffness: UnsafeMutablePointer<Double>
     private let instantaneous: UnsafeMutablePointer<Double>
     /// 1/(1 + λH/2).
@@ -147,7 +148,8 @@ final class BoundaryNodes: @unchecked Sendable {
     private let entryStart: UnsafeMutablePointer<Int32>
     private let faces: UnsafeMutablePointer<Double>
     private let material: UnsafeMutablePointer<Int32>
-    private let velocity: UnsafeMutablePointer<Double>
+    /// S − vⁿ⁻½ of the coming step.
+    private let pending: UnsafeMutablePointer<Double>
     private let stateStart: UnsafeMutablePointer<Int32>
     private let state: UnsafeMutablePointer<Double>
     /// Per material: its conductance, and its sections `sectionStart[m] ..< sectionStart[m + 1]` of
@@ -170,7 +172,7 @@ final class BoundaryNodes: @unchecked Sendable {
         index = .allocate(capacity: max(1, count)); stiffness = .allocate(capacity: max(1, count))
         instantaneous = .allocate(capacity: max(1, count)); reciprocal = .allocate(capacity: max(1, count)); entryStart = .allocate(capacity: count + 1)
         faces = .allocate(capacity: max(1, entries)); material = .allocate(capacity: max(1, entries))
-        velocity = .allocate(capacity: max(1, entries)); velocity.initialize(repeating: 0, count: max(1, entries))
+        pending = .allocate(capacity: max(1, count)); pending.initialize(repeating: 0, count: max(1, count))
         stateStart = .allocate(capacity: max(1, entries))
         var states = 0
         for e in 0..<entries {
@@ -181,25 +183,27 @@ final class BoundaryNodes: @unchecked Sendable {
         state = .allocate(capacity: max(1, states)); state.initialize(repeating: 0, count: max(1, states))
         for n in 0..<count {
             index[n] = grid.boundaryIndex[n]
-            stiffness[n] = courant * courant * Double(6 - grid.boundaryNeighbours[n])
+            let k6 = courant * courant * Double(6 - grid.boundaryNeighbours[n])
             entryStart[n] = grid.boundaryEntryStart[n]
             instantaneous[n] = (Int(grid.boundaryEntryStart[n])..<Int(grid.boundaryEntryStart[n + 1])).reduce(0.0) {
                 $0 + Double(grid.entryFaces[$1]) * filters[Int(grid.entryMaterial[$1])].instantaneous
             }
             reciprocal[n] = 1 / (1 + courant * instantaneous[n] / 2)
+            stiffness[n] = k6 - courant * instantaneous[n] / 2
         }
         entryStart[count] = grid.boundaryEntryStart[count]
     }
 
     deinit {
-        for p in [stiffness, instantaneous, reciprocal, faces, velocity, state] as [UnsafeMutablePointer<Double>] { p.deallocate() }
+        for p in [stiffness, instantaneous, reciprocal, faces, pending, state] as [UnsafeMutablePointer<Double>] { p.deallocate() }
         index.deallocate(); entryStart.deallocate(); material.deallocate(); stateStart.deallocate()
     }
 
     /// q holds ⅓Σ − pⁿ⁻¹ at the boundary nodes (solid neighbours 0); makes it
     /// [2pⁿ − pⁿ⁻¹ + λ²(Σ − K pⁿ) − λ(H pⁿ/2 + S − vⁿ⁻½)] / (1 + λH/2), S the sections' state part of
     /// vⁿ⁺½, then advances the sections with p̄ⁿ⁺½ = (pⁿ⁺¹ + pⁿ)/2 — for the nodes `range` (each node
-    /// touches only its own q and state, so ranges may run in parallel).
+    /// touches only its own q and state, so ranges may run in parallel). S − vⁿ⁺½ for the next step is
+    /// Σ over entries of faces × (Σ first states − β ∗ p̄), both known once the sections have advanced.
     func update(_ p: UnsafePointer<Float>, _ q: UnsafeMutablePointer<Float>, _ range: Range<Int>) {
         let l = courant
         conductance.withUnsafeBufferPointer { g in
@@ -208,30 +212,25 @@ final class BoundaryNodes: @unchecked Sendable {
             for n in range {
                 let i = Int(index[n])
                 let pn = Double(p[i])
-                let e0 = Int(entryStart[n]), e1 = Int(entryStart[n + 1])
-                var pending = 0.0 // S − vⁿ⁻½
-                for e in e0..<e1 {
-                    let m = Int(material[e]), st = state + Int(stateStart[e])
-                    var s1 = 0.0
-                    for j in 0..<(ss[m + 1] - ss[m]) { s1 += st[2 * j] }
-                    pending += faces[e] * s1 - velocity[e]
-                }
-                let h = instantaneous[n]
-                let next = (Double(q[i]) + stiffness[n] * pn - l * (h * pn / 2 + pending)) * reciprocal[n]
+                let next = (Double(q[i]) + stiffness[n] * pn - l * pending[n]) * reciprocal[n]
                 q[i] = Float(next)
                 let x = (next + pn) / 2
-                for e in e0..<e1 {
+                // Advance the sections; what the next step needs of them is S − vⁿ⁺½.
+                var sum = 0.0
+                for e in Int(entryStart[n])..<Int(entryStart[n + 1]) {
                     let m = Int(material[e]), st = state + Int(stateStart[e])
-                    var v = g[m] * x
+                    var v = g[m] * x, s1 = 0.0
                     for j in 0..<(ss[m + 1] - ss[m]) {
                         let c = 5 * (ss[m] + j)
                         let y = cc[c] * x + st[2 * j]
                         st[2 * j] = cc[c + 1] * x - cc[c + 3] * y + st[2 * j + 1]
                         st[2 * j + 1] = cc[c + 2] * x - cc[c + 4] * y
                         v += y
+                        s1 += st[2 * j]
                     }
-                    velocity[e] = faces[e] * v
+                    sum += faces[e] * (s1 - v)
                 }
+                pending[n] = sum
             }
         } } }
     }
