@@ -9,33 +9,10 @@ enum PlanarRegions {
     /// within 1°, offsets within 5 mm). The rectangle keeps the region's area, with the aspect ratio
     /// of its smallest bounding rectangle (exact for a rectangle).
     static func equivalentRectangles(_ polygons: [Polygon]) -> [(width: Double, length: Double)] {
-        var parent = Array(polygons.indices)
-        func root(_ i: Int) -> Int {
-            var i = i
-            while parent[i] != i { parent[i] = parent[parent[i]]; i = parent[i] }
-            return i
-        }
-        let normals = polygons.map(\.normal)
-        let offsets = polygons.indices.map { normals[$0].dot(polygons[$0].vertices[0]) }
-        var owners: [SIMD3<Int64>: [Int]] = [:]
-        for (i, p) in polygons.enumerated() {
-            for v in p.vertices {
-                owners[SIMD3(Int64((v.x * 1000).rounded()), Int64((v.y * 1000).rounded()), Int64((v.z * 1000).rounded())), default: []].append(i)
-            }
-        }
-        let sameDirection = cos(Double.pi / 180)
-        for group in owners.values where group.count > 1 {
-            for a in group {
-                for b in group where b > a && normals[a].dot(normals[b]) > sameDirection && abs(offsets[a] - offsets[b]) < 0.005 {
-                    let ra = root(a), rb = root(b)
-                    if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
-                }
-            }
-        }
-        var members: [Int: [Int]] = [:]
-        for i in polygons.indices { members[root(i), default: []].append(i) }
+        let members = regions(polygons)
         var result = Array(repeating: (width: 0.0, length: 0.0), count: polygons.count)
-        for (first, group) in members {
+        for group in members {
+            let first = group[0]
             let area = group.reduce(0.0) { $0 + polygons[$1].area }
             let (u, v) = polygons[first].planeAxes
             let points = group.flatMap { polygons[$0].vertices }.map { SIMD2($0.dot(u), $0.dot(v)) }
@@ -61,6 +38,78 @@ enum PlanarRegions {
             let ratio = max(e1, e2) / max(min(e1, e2), 1e-9)
             let width = (area / ratio).squareRoot(), length = (area * ratio).squareRoot()
             for i in group { result[i] = (width, length) }
+        }
+        return result
+    }
+
+    /// The connected coplanar regions: polygons are joined when they share a vertex (1 mm grid) and
+    /// lie in the same plane (normals within 1°, offsets within 5 mm). Each region lists its polygons
+    /// in increasing order.
+    static func regions(_ polygons: [Polygon]) -> [[Int]] {
+        var parent = Array(polygons.indices)
+        func root(_ i: Int) -> Int {
+            var i = i
+            while parent[i] != i { parent[i] = parent[parent[i]]; i = parent[i] }
+            return i
+        }
+        let normals = polygons.map(\.normal)
+        let offsets = polygons.indices.map { normals[$0].dot(polygons[$0].vertices[0]) }
+        var owners: [SIMD3<Int64>: [Int]] = [:]
+        for (i, p) in polygons.enumerated() {
+            for v in p.vertices {
+                owners[SIMD3(Int64((v.x * 1000).rounded()), Int64((v.y * 1000).rounded()), Int64((v.z * 1000).rounded())), default: []].append(i)
+            }
+        }
+        let sameDirection = cos(Double.pi / 180)
+        for group in owners.values where group.count > 1 {
+            for a in group {
+                for b in group where b > a && normals[a].dot(normals[b]) > sameDirection && abs(offsets[a] - offsets[b]) < 0.005 {
+                    let ra = root(a), rb = root(b)
+                    if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
+                }
+            }
+        }
+        var members: [Int: [Int]] = [:]
+        for i in polygons.indices { members[root(i), default: []].append(i) }
+        return members.keys.sorted().map { members[$0]! }
+    }
+
+    /// For each polygon, whether the flat wall it belongs to has an edge that diffracts: a free edge
+    /// or a convex one, where the wall's plane continues into the room's air beyond it. Along a
+    /// concave joint — two walls, or a wall and the floor, meeting inside the room — nothing
+    /// diffracts: the mirror image of the room across one wall continues across the other, which is
+    /// why image sources are the exact solution of a rectangular room with angle-independent
+    /// reflection (Allen & Berkley 1979, JASA 65(4)); for a rigid wedge whose open (air) angle is π/n
+    /// the image sources are the whole field and the edge-diffraction term vanishes (Svensson, Fred &
+    /// Vanderkooy 1999, JASA 106(5): the wedge index ν = π/θ_w is then an integer). Concave joints at
+    /// other angles (a hexagonal room's 120° corners) are treated the same way — an approximation.
+    ///
+    /// Each edge of the region's polygons is probed 2 cm beyond it in the wall's plane and 1 cm into
+    /// the air side, at a quarter, half and three quarters of its length: a probe that lands on the
+    /// region itself marks an inner edge (a wall cut into pieces); one in the air (`isAir`) marks an
+    /// edge that diffracts.
+    static func diffracting(_ polygons: [Polygon], isAir: (Vec3) -> Bool) -> [Bool] {
+        var result = [Bool](repeating: false, count: polygons.count)
+        for group in regions(polygons) {
+            var diffracts = false
+            search: for i in group {
+                let p = polygons[i], n = p.normal, centre = p.centroid
+                for k in p.vertices.indices {
+                    let a = p.vertices[k], b = p.vertices[(k + 1) % p.vertices.count]
+                    let edge = b - a
+                    guard edge.length > 0.05 else { continue }
+                    var inward = n.cross(edge.normalized)
+                    if inward.dot(centre - a) < 0 { inward = -inward }
+                    for f in [0.25, 0.5, 0.75] {
+                        let probe = a + edge * f - inward * 0.02 + n * 0.01
+                        let onRegion = group.contains { j in
+                            abs(polygons[j].signedDistance(probe) - 0.01) < 0.006 && polygons[j].containsProjection(of: probe)
+                        }
+                        if !onRegion && isAir(probe) { diffracts = true; break search }
+                    }
+                }
+            }
+            for i in group { result[i] = diffracts }
         }
         return result
     }

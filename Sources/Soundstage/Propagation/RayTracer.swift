@@ -125,8 +125,10 @@ extension RayTracer {
             var diffuseWeight: BandEnergy  // s / p̄
             var specularWeight: BandEnergy // (1 − s)/(1 − p̄)
             /// Sides of the equivalent rectangle of the flat wall the polygon belongs to (metres,
-            /// `PlanarRegions`), for the diffraction of a finite surface.
+            /// `PlanarRegions`), for the diffraction of a finite surface, and whether that wall has an
+            /// edge that diffracts at all (`PlanarRegions.diffracting`).
             var width: Double, length: Double
+            var diffracts: Bool
         }
         let caster: RayCaster
         /// The surfaces in raw memory: the hot loop reads them in place instead of copying them.
@@ -168,7 +170,9 @@ extension RayTracer {
             let useScattering = scene.simulation.scattering
             // Diffraction sees the flat wall a polygon belongs to, not the polygon (see PlanarRegions).
             let rectangles = PlanarRegions.equivalentRectangles(scene.surfaces.map(\.polygon))
-            let surfaceData = zip(scene.surfaces, rectangles).map { s, rectangle in
+            let diffracting = PlanarRegions.diffracting(scene.surfaces.map(\.polygon), isAir: scene.contains)
+            let surfaceData = zip(zip(scene.surfaces, rectangles), diffracting).map { pair, diffracts in
+                let (s, rectangle) = pair
                 let (u, v) = s.polygon.planeAxes
                 var keep = BandEnergy(repeating: 0), scat = BandEnergy(repeating: 0)
                 for b in 0..<bands {
@@ -182,11 +186,14 @@ extension RayTracer {
                     sw[b] = mean < 1 ? (1 - scat[b]) / (1 - mean) : 0
                 }
                 return SurfaceData(normal: s.polygon.normal, u: u, v: v, keep: keep, scattering: scat, meanScattering: mean,
-                                   diffuseWeight: dw, specularWeight: sw, width: rectangle.width, length: rectangle.length)
+                                   diffuseWeight: dw, specularWeight: sw, width: rectangle.width, length: rectangle.length,
+                                   diffracts: diffracts)
             }
             // With every image source within the duration (plain shoebox, "auto") the image sources
             // carry all specular paths and diffraction would only touch already-diffuse rays.
-            diffraction = useScattering && scene.simulation.diffraction && plan.maxOrder != Int.max
+            // A room whose every edge is a concave joint (a shoebox, any box-walled floor plan without
+            // inner corners or objects) has nothing that diffracts.
+            diffraction = useScattering && scene.simulation.diffraction && plan.maxOrder != Int.max && diffracting.contains(true)
             var f = BandEnergy(repeating: 0), mask = BandEnergy(repeating: 0)
             for b in 0..<bands { f[b] = Float(FrequencyBands.octaves.centres[b]); mask[b] = 1 }
             frequencies = f
@@ -312,7 +319,7 @@ extension RayTracer {
                     var diffuseWeight = s.pointee.diffuseWeight, specularWeight = s.pointee.specularWeight
                     let n = s.pointee.normal
                     // Beyond the image sources' share, a finite surface also scatters by diffraction.
-                    if diffraction && !(specularHistory && order <= transitionOrder) {
+                    if diffraction && s.pointee.diffracts && !(specularHistory && order <= transitionOrder) {
                         let k = diffractionFactor(s, incidence: hit.t, cosine: abs(d.dot(n)))
                         scattering = bandMask - (bandMask - scattering) * k
                     }

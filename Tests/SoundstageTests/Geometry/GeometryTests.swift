@@ -51,6 +51,39 @@ final class GeometryTests: XCTestCase {
         }
     }
 
+    func testOnlyFreeAndConvexEdgesDiffract() throws {
+        func diffracting(_ room: String, objects: String = "[]") throws -> Set<String> {
+            let scene = try RoomFile.parse("""
+            {"room": \(room), "surfaces": {"all": "plaster"}, "objects": \(objects),
+             "speakers": [{"name": "S", "position": [1, 1, 1.2]}], "listener": {"position": [1.5, 2.5, 1.2]}}
+            """)
+            let flags = PlanarRegions.diffracting(scene.surfaces.map(\.polygon), isAir: scene.contains)
+            return Set(zip(scene.surfaces, flags).filter(\.1).map(\.0.name))
+        }
+        // A shoebox: every edge is a concave 90° joint, nothing diffracts.
+        XCTAssertEqual(try diffracting(#"{"shoebox": {"width": 4, "length": 5, "height": 3}}"#), [])
+        // An L: the two walls that meet at the inner (convex, 270°) corner (3.5, 3.5) diffract, no other.
+        let l = #"{"floorPlan": {"points": [[0, 0], [6, 0], [6, 3.5], [3.5, 3.5], [3.5, 7], [0, 7]], "height": 2.7}}"#
+        XCTAssertEqual(try diffracting(l), ["wall-3", "wall-4"])
+        // A free-standing panel (0.5–2 m above the floor) diffracts on every face; a box standing on the
+        // floor on every face but its underside.
+        let objects = #"[{"name": "panel", "box": {"min": [3, 1, 0.5], "max": [3.1, 2, 2]}}, {"name": "desk", "box": {"min": [0.5, 3.5, 0], "max": [2, 4.2, 0.75]}}]"#
+        let scene = try RoomFile.parse("""
+        {"room": {"shoebox": {"width": 4, "length": 5, "height": 3}}, "surfaces": {"all": "plaster"}, "objects": \(objects),
+         "speakers": [{"name": "S", "position": [1, 1, 1.2]}], "listener": {"position": [1.5, 2.5, 1.2]}}
+        """)
+        let flags = PlanarRegions.diffracting(scene.surfaces.map(\.polygon), isAir: scene.contains)
+        XCTAssertEqual(scene.surfaces.filter { $0.name == "panel" }.count, 6)
+        XCTAssertEqual(scene.surfaces.filter { $0.name == "desk" }.count, 6)
+        for (surface, flag) in zip(scene.surfaces, flags) {
+            switch surface.name {
+            case "panel": XCTAssertTrue(flag)
+            case "desk": XCTAssertEqual(flag, surface.polygon.normal.z > -0.5) // the underside rests on the floor
+            default: XCTAssertFalse(flag, surface.name)
+            }
+        }
+    }
+
     func testShoebox() {
         let b = RoomBoundary.shoebox(width: 4, length: 5, height: 3)
         XCTAssertEqual(b.volume, 60)

@@ -62,9 +62,11 @@ final class RayTracerTests: XCTestCase {
         // No scattering, uniform α: image sources to order 3, specular rays above. The exact answer
         // is the full-order image-source response; the hybrid must give the same decay parameters.
         // (Positions avoid z_s + z_r = H and the like, where pairs of images coincide and add
-        // coherently — up to +2 dB in a window — which no energy method reproduces. Diffraction off:
-        // the full-order image sources are purely specular, so the rays must be too.)
-        let s = try scene(absorption: 0.25, scattering: 0, simulation: #"{"airAbsorption": false, "duration": 0.8, "maxOrder": 3, "rays": 20000, "diffraction": false}"#)
+        // coherently — up to +2 dB in a window — which no energy method reproduces. Diffraction is on,
+        // as by default: a shoebox has no edge that diffracts (every joint is a concave right angle),
+        // so the rays stay as specular as the full-order image sources.)
+        let s = try scene(absorption: 0.25, scattering: 0, simulation: #"{"airAbsorption": false, "duration": 0.8, "maxOrder": 3, "rays": 20000}"#)
+        XCTAssertFalse(RayTracer.Setup(scene: s, speakerIndex: 0, plan: s.resolve(threads: 1)).diffraction)
         var full = s
         full.simulation.maxOrder = .auto
         full.simulation.rays = .value(0)
@@ -96,7 +98,7 @@ extension RayTracerTests {
                        "hard": {"absorption": 0.1, "scattering": 0}},
          "speakers": [{"name": "S", "position": [1.9, 1.3, 1.55], "directivity": "omni"}],
          "listener": {"position": [4.45, 2.75, 1.2]},
-         "simulation": {"airAbsorption": false, "duration": 1.1, "maxOrder": 3, "rays": 20000, "diffraction": false}}
+         "simulation": {"airAbsorption": false, "duration": 1.1, "maxOrder": 3, "rays": 20000}}
         """)
         let hybrid = parameters(hybridRIR(s, plan: s.resolve(threads: 2)).map { Double($0) * Double($0) })
         let exact = parameters(imageSourceEnergy(s, duration: 1.1))
@@ -266,18 +268,26 @@ extension RayTracerTests {
 
 extension RayTracerTests {
     func testDiffractionFactorFollowsRindelsFiniteReflector() throws {
-        // A 1 m × 1 m wall (every wall of a 1 m cube) seen from a* = 2 m at normal incidence:
-        // f_x = c·a*/(2x²) = c Hz for each side, so K = (f/c)² below c and 1 above (Rindel 1986);
-        // at 60° incidence (cos θ = ½) the sides shrink to ½ m and f_x = 4c.
-        let s = try scene(room: #"{"shoebox": {"width": 1, "length": 1, "height": 1}}"#, absorption: 0.1, scattering: 0,
-                          speaker: [0.3, 0.3, 0.3], listener: [0.7, 0.7, 0.6], simulation: #"{"maxOrder": 2, "rays": 100}"#)
+        // A free-standing 1 m × 1 m panel (a 1 × 0.05 × 1 m box in a room) seen from a* = 2 m at normal
+        // incidence: f_x = c·a*/(2x²) = c Hz for each side, so K = (f/c)² below c and 1 above (Rindel
+        // 1986); at 60° incidence (cos θ = ½) the sides shrink to ½ m and f_x = 4c. The room's walls,
+        // joined at concave corners, do not diffract.
+        let s = try RoomFile.parse("""
+        {"room": {"shoebox": {"width": 4, "length": 5, "height": 3}}, "surfaces": {"all": {"absorption": 0.1, "scattering": 0}},
+         "objects": [{"name": "panel", "box": {"min": [1.5, 2.5, 1], "max": [2.5, 2.55, 2]}}],
+         "speakers": [{"name": "S", "position": [1, 1, 1.2]}], "listener": {"position": [3, 4, 1.2]},
+         "simulation": {"maxOrder": 2, "rays": 100}}
+        """)
         let setup = RayTracer.Setup(scene: s, speakerIndex: 0, plan: s.resolve(threads: 1))
         XCTAssertTrue(setup.diffraction)
-        XCTAssertEqual(setup.surfaces[0].width, 1, accuracy: 1e-9)
-        XCTAssertEqual(setup.surfaces[0].length, 1, accuracy: 1e-9)
+        let face = try XCTUnwrap(s.surfaces.indices.first { s.surfaces[$0].name == "panel" && abs(s.surfaces[$0].polygon.normal.y) > 0.9 })
+        XCTAssertTrue(setup.surfaces[face].diffracts)
+        XCTAssertEqual(setup.surfaces[face].width, 1, accuracy: 1e-9)
+        XCTAssertEqual(setup.surfaces[face].length, 1, accuracy: 1e-9)
+        XCTAssertFalse(s.surfaces.indices.filter { s.surfaces[$0].name != "panel" }.contains { setup.surfaces[$0].diffracts })
         let c = s.air.speedOfSound
         for (cosine, cutoff) in [(1.0, c), (0.5, 4 * c)] {
-            let k = setup.diffractionFactor(setup.surfaces, incidence: 2, cosine: cosine)
+            let k = setup.diffractionFactor(setup.surfaces + face, incidence: 2, cosine: cosine)
             for (b, f) in FrequencyBands.octaves.centres.enumerated() {
                 XCTAssertEqual(Double(k[b]), min(1, f / cutoff) * min(1, f / cutoff), accuracy: 1e-5, "band \(b), cos θ \(cosine)")
             }
