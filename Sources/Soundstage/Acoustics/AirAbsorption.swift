@@ -46,6 +46,18 @@ public enum ReverberationFormula {
     public static func eyring(volume v: Double, area s: Double, meanAbsorption alpha: Double, airCoefficient m: Double, speedOfSound c: Double) -> Double {
         24 * log(10) / c * v / (-s * log(1 - alpha) + 4 * m * v)
     }
+
+    /// Fitzroy (1959, "Reverberation formula which seems to be more accurate with nonuniform
+    /// distribution of absorption", JASA 31(7)): the area-weighted mean of the Eyring times of the
+    /// three pairs of opposite surfaces, T = Σₐ (Sₐ/S) · T_Eyring(ᾱₐ), a = x, y, z — sound bouncing
+    /// between hard walls decays at their rate, not the room's mean. `axes`: each axis' area Sₐ and
+    /// mean absorption ᾱₐ. Equals Eyring when every ᾱₐ is the same.
+    public static func fitzroy(volume v: Double, axes: [(area: Double, absorption: Double)], airCoefficient m: Double, speedOfSound c: Double) -> Double {
+        let s = axes.reduce(0) { $0 + $1.area }
+        return axes.reduce(0.0) { t, axis in
+            t + (axis.area / s) * eyring(volume: v, area: s, meanAbsorption: axis.absorption, airCoefficient: m, speedOfSound: c)
+        }
+    }
 }
 
 extension Scene {
@@ -59,8 +71,9 @@ extension Scene {
         return a
     }
 
-    /// Sabine and Eyring reverberation times per band (air absorption included unless disabled).
-    public func statisticalRT60() -> (sabine: BandValues, eyring: BandValues) {
+    /// Sabine, Eyring and Fitzroy reverberation times per band (air absorption included unless
+    /// disabled). For Fitzroy each surface counts toward the axis its normal is nearest to.
+    public func statisticalRT60() -> (sabine: BandValues, eyring: BandValues, fitzroy: BandValues) {
         let a = absorptionArea, s = surfaceArea, c = air.speedOfSound
         let m = simulation.airAbsorption ? AirAbsorption.energyCoefficients(air: air) : BandValues(uniform: 0)
         let sab = BandValues(FrequencyBands.octaves.indices.map {
@@ -69,6 +82,18 @@ extension Scene {
         let eyr = BandValues(FrequencyBands.octaves.indices.map {
             ReverberationFormula.eyring(volume: volume, area: s, meanAbsorption: a[$0] / s, airCoefficient: m[$0], speedOfSound: c)
         })
-        return (sab, eyr)
+        var axisArea = [0.0, 0.0, 0.0]
+        var axisAbsorption = [[Double]](repeating: [Double](repeating: 0, count: FrequencyBands.octaves.count), count: 3)
+        for surface in surfaces {
+            let n = surface.polygon.normal
+            let axis = abs(n.x) >= abs(n.y) && abs(n.x) >= abs(n.z) ? 0 : (abs(n.y) >= abs(n.z) ? 1 : 2)
+            axisArea[axis] += surface.polygon.area
+            for b in FrequencyBands.octaves.indices { axisAbsorption[axis][b] += surface.polygon.area * surface.material.absorption[b] }
+        }
+        let fitz = BandValues(FrequencyBands.octaves.indices.map { b in
+            let axes = (0..<3).filter { axisArea[$0] > 0 }.map { (area: axisArea[$0], absorption: axisAbsorption[$0][b] / axisArea[$0]) }
+            return ReverberationFormula.fitzroy(volume: volume, axes: axes, airCoefficient: m[b], speedOfSound: c)
+        })
+        return (sab, eyr, fitz)
     }
 }

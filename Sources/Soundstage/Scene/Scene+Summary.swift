@@ -38,6 +38,16 @@ extension Scene {
         out.append("RT60 (s)  " + bands.labels.map { $0.leftPadded(6) }.joined())
         out.append("  Sabine  " + rt.sabine.values.map { String(format: "%6.2f", $0) }.joined())
         out.append("  Eyring  " + rt.eyring.values.map { String(format: "%6.2f", $0) }.joined())
+        out.append("  Fitzroy " + rt.fitzroy.values.map { String(format: "%6.2f", $0) }.joined())
+        // Where Fitzroy's estimate exceeds Eyring's by a fifth, the absorption sits on some surfaces
+        // only and the field is not diffuse: say what to expect of the simulated decay.
+        if let b = bands.indices.max(by: { rt.fitzroy[$0] / rt.eyring[$0] < rt.fitzroy[$1] / rt.eyring[$1] }),
+           rt.fitzroy[b] > 1.2 * rt.eyring[b] {
+            out.append(String(format: "  The absorption is uneven between the room's axes (Fitzroy %.2f s against Eyring %.2f s at %@ Hz): sound "
+                              + "travelling between the harder surfaces decays more slowly than Eyring's diffuse-field estimate, and the "
+                              + "simulated T30 will lie nearer Fitzroy's (Fitzroy 1959; Kuttruff, Room Acoustics, ch. 5).",
+                              rt.fitzroy[b], rt.eyring[b], bands.labels[b]))
+        }
         out.append(waveSummary())
         let l = listener
         let hrtfText: String = { if case .file(let f) = l.hrtf { return f }; return "default (MIT KEMAR)" }()

@@ -105,6 +105,12 @@ extension RayTracerTests {
         let mean = s.surfaces.reduce(0.0) { $0 + $1.polygon.area * $1.material.absorption[0] } / s.surfaceArea
         let eyring = 0.161 * s.volume / (-s.surfaceArea * log(1 - mean))
         XCTAssertGreaterThan(exact.t30, 1.4 * eyring, "the room is far from diffuse (otherwise the test shows nothing)")
+        // Fitzroy's estimate, made for such rooms, lies nearer the exact decay than Eyring's; with one
+        // absorption everywhere it is Eyring's.
+        let fitzroy = s.statisticalRT60().fitzroy[0]
+        XCTAssertLessThan(abs(fitzroy - exact.t30), abs(eyring - exact.t30))
+        let uniform = try scene(absorption: 0.25, scattering: 0, simulation: #"{"airAbsorption": false}"#).statisticalRT60()
+        XCTAssertEqual(uniform.fitzroy[3], uniform.eyring[3], accuracy: 1e-12)
         XCTAssertEqual(hybrid.t30, exact.t30, accuracy: 0.05 * exact.t30, "T30 vs the exact image-source energy")
         XCTAssertEqual(hybrid.edt, exact.edt, accuracy: 0.05 * exact.edt, "EDT vs the exact image-source energy")
         XCTAssertEqual(hybrid.c80, exact.c80, accuracy: 1, "C80 vs the exact image-source energy")
