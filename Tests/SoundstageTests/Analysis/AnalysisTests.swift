@@ -280,6 +280,32 @@ final class AnalysisTests: XCTestCase {
         XCTAssertEqual(m.omni.firstReflectionLevel.value!, 20 * log10(0.2), accuracy: 0.01)
     }
 
+    func testWidthIsZeroForIdenticalEarsAndNearOneForIndependentOnes() {
+        // width = 1 − IACC_E3. Identical ears correlate perfectly (IACC 1 in every band): width 0.
+        // Ears fed two independent decaying noises (τ = 50 ms) correlate only by chance: |ρ| ≈ 1/√(TB),
+        // T ≈ 50 ms the noise's effective length in the 80-ms window, B an octave (355 Hz at 500 Hz):
+        // 0.19 at 500 Hz, 0.13 and 0.09 above; IACC takes the largest |ρ| over ±1 ms of lag, about
+        // twice that. So IACC_E3 ≲ 0.3 and width > 0.7; a width computed from anything correlated
+        // (the shared onset, a broadband sum) would be far lower.
+        let fs = 48000, n = fs / 2
+        var rng = SplitMix64Generator(seed: 7)
+        func decayingNoise() -> [Float] {
+            (0..<n).map { i in Float((rng.nextDouble() * 2 - 1) * exp(-Double(i) / Double(fs) / 0.05)) }
+        }
+        let left = decayingNoise(), right = decayingNoise()
+        var rir = left
+        rir[0] = 1
+        var x = left
+        x[0] = 1
+        let same = SpeakerMetrics.compute(speaker: "S", rir: rir, sampleRate: fs, brir: AudioBuffer(sampleRate: fs, channels: [x, x]))
+        XCTAssertEqual(same.soundstage.width.value!, 0, accuracy: 1e-6)
+        var y = right
+        y[0] = 1
+        let apart = SpeakerMetrics.compute(speaker: "S", rir: rir, sampleRate: fs, brir: AudioBuffer(sampleRate: fs, channels: [x, y]))
+        XCTAssertGreaterThan(apart.soundstage.width.value!, 0.7)
+        XCTAssertLessThanOrEqual(apart.soundstage.width.value!, 1)
+    }
+
     func testEnvelopmentIsTheLateLateralFraction() throws {
         func envelopment(_ room: String, _ surfaces: String, speaker: [Double], listener: [Double]) throws -> Double {
             let s = try RoomFile.parse("""

@@ -87,6 +87,73 @@ final class PlotsTests: XCTestCase {
         XCTAssertEqual(NiceTicks.logTicks(20, 20000).last, 20000)
     }
 
+    /// Whether a pixel within `radius` of (x, y) has `colour` (to 0.1 per channel).
+    func has(_ image: PNGImage, _ colour: Color, x: Int, y: Int, radius: Int = 3) -> Bool {
+        (-radius...radius).contains { dy in (-radius...radius).contains { dx in
+            let c = image.pixel(x: x + dx, y: y + dy)
+            return abs(Double(c.r) / 255 - colour.r) < 0.1 && abs(Double(c.g) / 255 - colour.g) < 0.1 && abs(Double(c.b) / 255 - colour.b) < 0.1
+        } }
+    }
+
+    func testResponseOfADiracIsFlatAtZeroDecibels() throws {
+        // A unit impulse in both ears has |H| = 1: 0 dB at every frequency. Panel: x 110…1350 for
+        // 20 Hz – 20 kHz (log), y 90…870 for −50…10 dB (top 0 dB rounded as the plot does).
+        var input = try input()
+        var dirac = [Float](repeating: 0, count: 4800)
+        dirac[0] = 1
+        input.brirs[input.mainSpeaker.name] = AudioBuffer(sampleRate: 48000, channels: [dirac, dirac])
+        let image = Plots.response(input)
+        let zero = Int((90 + 780 * 10 / 60.0).rounded()), minus20 = Int((90 + 780 * 30 / 60.0).rounded())
+        for f in [50.0, 200, 1000, 5000, 15000] {
+            let x = Int((110 + 1240 * log(f / 20) / log(1000.0)).rounded())
+            XCTAssertTrue(has(image, Plots.rightEar, x: x, y: zero), "no curve at 0 dB, \(f) Hz")
+            XCTAssertFalse(has(image, Plots.rightEar, x: x, y: minus20), "a curve at −20 dB, \(f) Hz")
+        }
+    }
+
+    func testEchogramPeaksAtTheDirectSoundsDelay() throws {
+        // Both ears hold one impulse at the direct sound's delay r/c (from reflections.json) and one
+        // 12 dB down 10 ms later: the curves reach 0 dB at r/c and −12 dB at r/c + 10 ms. Panel: x 110…1530
+        // for 0 … (r/c + 150 ms), y 90…870 for −60…5 dB.
+        var input = try input()
+        let direct = try XCTUnwrap(input.mainSpeaker.reflections.first).delaySeconds
+        var x = [Float](repeating: 0, count: 48000)
+        let n0 = Int((direct * 48000).rounded())
+        x[n0] = 1; x[n0 + 480] = 0.25
+        input.brirs[input.mainSpeaker.name] = AudioBuffer(sampleRate: 48000, channels: [x, x])
+        let image = Plots.echogram(input)
+        let end = direct + 0.15
+        func px(_ t: Double) -> Int { Int((110 + 1420 * t / end).rounded()) }
+        func py(_ dB: Double) -> Int { Int((90 + 780 * (5 - dB) / 65).rounded()) }
+        // The ±0.5-ms energy window makes each impulse a plateau 1 ms (≈ 9 px) wide.
+        XCTAssertTrue(has(image, Plots.rightEar, x: px(Double(n0) / 48000), y: py(0), radius: 6))
+        XCTAssertTrue(has(image, Plots.rightEar, x: px(Double(n0 + 480) / 48000), y: py(-12), radius: 6))
+        // Nothing reaches 0 dB away from the direct sound.
+        for t in stride(from: 0.0, to: end, by: 0.005) where abs(t - direct) > 0.002 {
+            XCTAssertFalse(has(image, Plots.rightEar, x: px(t), y: py(0), radius: 1), "0 dB at \(t) s")
+        }
+    }
+
+    func testDecayFollowsTheSchroederIntegralOfAKnownDecay() throws {
+        // White noise whose energy falls 60 dB in 1.2 s, cut at 0.5 s: in every band the Schroeder
+        // curve is 10 log10((e(t) − e(T))/(1 − e(T))), e(t) = 10^(−6t/1.2), T = 0.5 s — −10.1 dB at
+        // 0.2 s. The time axis then ends at the response's end (0.5 s). Panel: x 110…1230 for
+        // 0…0.5 s, y 90…870 for −70…0 dB; the bands are drawn in viridis colours, the top one last.
+        var input = try input()
+        var rng = SplitMix64Generator(seed: 3)
+        let x = (0..<24000).map { i in Float((rng.nextDouble() * 2 - 1) * pow(10, -3 * Double(i) / 48000 / 1.2)) }
+        input.rirs[input.mainSpeaker.name] = x
+        let image = Plots.decay(input)
+        func e(_ t: Double) -> Double { pow(10, -6 * t / 1.2) }
+        let level = 10 * log10((e(0.2) - e(0.5)) / (1 - e(0.5)))
+        let top = Viridis.color(1)
+        let column = Int((110 + 1120 * 0.2 / 0.5).rounded())
+        // ±1 dB is ±11 px.
+        XCTAssertTrue(has(image, top, x: column, y: Int((90 + 780 * -level / 70).rounded()), radius: 11), "8k band not at \(level) dB at 0.2 s")
+        XCTAssertFalse(has(image, top, x: column, y: Int((90 + 780 * -(level + 5) / 70).rounded()), radius: 3), "8k band 5 dB too high")
+        XCTAssertFalse(has(image, top, x: column, y: Int((90 + 780 * -(level - 5) / 70).rounded()), radius: 3), "8k band 5 dB too low")
+    }
+
     func testBassPlotDrawsAFlatResponseAtItsLevel() throws {
         // The direct sound of an omni source at 1 m alone (one sample of 1/(4π)) is flat at 0 dB re
         // the direct sound at 1 m; at 2 m (1/(8π)) −6.02 dB. The curves' pixels sit on those levels.
