@@ -38,8 +38,9 @@ public final class WaveField {
     public private(set) var previous: UnsafeMutablePointer<Float>
     private let threads: Int
     private let boundary: BoundaryNodes
-    /// The work of a step in parallel parts: runs of air and the boundary nodes among them.
-    private let chunks: [(runs: Range<Int>, nodes: Range<Int>)]
+    /// The work of a step in parallel parts: runs of air (the boundary nodes among them are the
+    /// same part of `boundary`).
+    private let chunks: [Range<Int>]
 
     public init(grid: WaveGrid, speedOfSound c: Double, threads: Int = 1) {
         self.grid = grid
@@ -50,18 +51,11 @@ public final class WaveField {
         previous = .allocate(capacity: grid.storageCount)
         previous.initialize(repeating: 0, count: grid.storageCount)
         self.threads = max(1, threads)
-        boundary = BoundaryNodes(grid: grid, timeStep: timeStep, courant: courant)
-        // Boundary nodes are listed in the order of the runs that hold them (`WaveGrid`).
         let parts = self.threads > 1 && grid.airCellCount > 20_000 ? self.threads * 4 : 1
-        var nodeStart = 0
-        chunks = (0..<parts).map { c in
-            let r = grid.runs.count * c / parts ..< grid.runs.count * (c + 1) / parts
-            let end = r.upperBound < grid.runs.count ? grid.runs[r.upperBound].start : Int.max
-            var n = nodeStart
-            while n < grid.boundaryIndex.count && Int(grid.boundaryIndex[n]) < end { n += 1 }
-            defer { nodeStart = n }
-            return (r, nodeStart..<n)
-        }
+        chunks = (0..<parts).map { c in grid.runs.count * c / parts ..< grid.runs.count * (c + 1) / parts }
+        // Each part's boundary nodes: those before the first run of the next part.
+        let ends = chunks.map { $0.upperBound < grid.runs.count ? grid.runs[$0.upperBound].start : Int.max }
+        boundary = BoundaryNodes(grid: grid, timeStep: timeStep, courant: courant, partEnds: ends)
     }
 
     deinit { current.deallocate(); previous.deallocate() }
@@ -88,12 +82,12 @@ public final class WaveField {
             let pointers = (SendablePointer(raw: UnsafeMutableRawPointer(mutating: p)), SendablePointer(raw: UnsafeMutableRawPointer(q)))
             parallelFor(parts.count, threads: threads) { c in
                 let (p, q) = (UnsafePointer(pointers.0.floats), pointers.1.floats)
-                WaveField.sweep(runs, parts[c].runs, p, q, sx: sx, sxy: sxy)
-                nodes.update(p, q, parts[c].nodes)
+                WaveField.sweep(runs, parts[c], p, q, sx: sx, sxy: sxy)
+                nodes.update(p, q, part: c)
             }
         } else {
             WaveField.sweep(runs, 0..<runs.count, p, q, sx: sx, sxy: sxy)
-            nodes.update(p, q, 0..<nodes.count)
+            nodes.update(p, q, part: 0)
         }
         for (i, a) in source { q[i] += a }
         swap(&current, &previous)
@@ -132,34 +126,41 @@ public final class WaveField {
     }
 }
 
-/// The boundary nodes' update of `WaveField.step`, over flat storage: per node its padded index,
-/// λ²(6 − K) − λH/2 and 1/(1 + λH/2) (H the instantaneous admittance of its faces), S − vⁿ⁻½ for
-/// the coming step and its entries (one per material on its faces); per entry its face count and
-/// two states per section of its material's filter (`DiscreteBoundary`: conductance and sections in
-/// one small table shared by every entry of the material).
+/// The boundary nodes' update of `WaveField.step`, in two lists over flat storage. Nodes whose faces
+/// are all plain conductances (no filter sections) keep, in single precision, their padded index,
+/// λ²(6 − K) − λH/2, 1/(1 + λH/2), H (the sum of their faces' β) and S − vⁿ⁻½ for the coming step
+/// (S = 0, v = H p̄). The others keep the same in double precision and their entries (one per
+/// material on their faces): face count, material, and two states per section of the material's
+/// filter (`DiscreteBoundary`: conductance and sections in one small table shared by every entry
+/// of the material). Each list is cut into the step's parts by padded index.
 final class BoundaryNodes: @unchecked Sendable {
     let count: Int
-    private let index: UnsafeMutablePointer<Int32>
-    /// λ²(6 − K) − λH/2.
-    private let stiffness: UnsafeMutablePointer<Double>
-    private let instantaneous: UnsafeMutablePointer<Double>
-    /// 1/(1 + λH/2).
-    private let reciprocal: UnsafeMutablePointer<Double>
-    private let entryStart: UnsafeMutablePointer<Int32>
-    private let faces: UnsafeMutablePointer<Double>
-    private let material: UnsafeMutablePointer<Int32>
-    /// S − vⁿ⁻½ of the coming step.
+    private let courant: Double
+    // Plain nodes.
+    private let plainIndex: [Int32]
+    private let plainStiffness: [Float], plainReciprocal: [Float], plainAdmittance: [Float]
+    private let plainPending: UnsafeMutablePointer<Float>
+    private let plainParts: [Range<Int>]
+    // Filtered nodes.
+    private let index: [Int32]
+    /// λ²(6 − K) − λH/2, 1/(1 + λH/2).
+    private let stiffness: [Double], reciprocal: [Double]
+    private let entryStart: [Int32]
+    private let faces: [Double]
+    private let material: [Int32]
+    private let stateStart: [Int32]
+    /// S − vⁿ⁻½ of the coming step, and the sections' states.
     private let pending: UnsafeMutablePointer<Double>
-    private let stateStart: UnsafeMutablePointer<Int32>
     private let state: UnsafeMutablePointer<Double>
+    private let parts: [Range<Int>]
     /// Per material: its conductance, and its sections `sectionStart[m] ..< sectionStart[m + 1]` of
     /// `coefficients` (b₀, b₁, b₂, a₁, a₂ each).
     private let conductance: [Double]
     private let sectionStart: [Int]
     private let coefficients: [Double]
-    private let courant: Double
 
-    init(grid: WaveGrid, timeStep k: Double, courant: Double) {
+    /// `partEnds[c]`: the padded index where part c's runs end (the next part's first run).
+    init(grid: WaveGrid, timeStep k: Double, courant: Double, partEnds: [Int]) {
         self.courant = courant
         let filters = grid.boundaryModels.map { DiscreteBoundary($0, timeStep: k) }
         conductance = filters.map(\.conductance)
@@ -168,44 +169,74 @@ final class BoundaryNodes: @unchecked Sendable {
         sectionStart = starts
         coefficients = filters.flatMap { $0.sections.flatMap { [$0.b0, $0.b1, $0.b2, $0.a1, $0.a2] } }
         count = grid.boundaryIndex.count
-        let entries = grid.entryMaterial.count
-        index = .allocate(capacity: max(1, count)); stiffness = .allocate(capacity: max(1, count))
-        instantaneous = .allocate(capacity: max(1, count)); reciprocal = .allocate(capacity: max(1, count)); entryStart = .allocate(capacity: count + 1)
-        faces = .allocate(capacity: max(1, entries)); material = .allocate(capacity: max(1, entries))
-        pending = .allocate(capacity: max(1, count)); pending.initialize(repeating: 0, count: max(1, count))
-        stateStart = .allocate(capacity: max(1, entries))
+        var pIndex: [Int32] = [], pStiff: [Float] = [], pRecip: [Float] = [], pH: [Float] = []
+        var fIndex: [Int32] = [], fStiff: [Double] = [], fRecip: [Double] = [], fStart: [Int32] = [0]
+        var fFaces: [Double] = [], fMaterial: [Int32] = [], fState: [Int32] = []
         var states = 0
-        for e in 0..<entries {
-            let m = Int(grid.entryMaterial[e])
-            faces[e] = Double(grid.entryFaces[e]); material[e] = Int32(m); stateStart[e] = Int32(states)
-            states += 2 * filters[m].sections.count
-        }
-        state = .allocate(capacity: max(1, states)); state.initialize(repeating: 0, count: max(1, states))
         for n in 0..<count {
-            index[n] = grid.boundaryIndex[n]
-            let k6 = courant * courant * Double(6 - grid.boundaryNeighbours[n])
-            entryStart[n] = grid.boundaryEntryStart[n]
-            instantaneous[n] = (Int(grid.boundaryEntryStart[n])..<Int(grid.boundaryEntryStart[n + 1])).reduce(0.0) {
-                $0 + Double(grid.entryFaces[$1]) * filters[Int(grid.entryMaterial[$1])].instantaneous
+            let entries = Int(grid.boundaryEntryStart[n])..<Int(grid.boundaryEntryStart[n + 1])
+            let h = entries.reduce(0.0) { $0 + Double(grid.entryFaces[$1]) * filters[Int(grid.entryMaterial[$1])].instantaneous }
+            let stiff = courant * courant * Double(6 - grid.boundaryNeighbours[n]) - courant * h / 2
+            let recip = 1 / (1 + courant * h / 2)
+            if entries.allSatisfy({ filters[Int(grid.entryMaterial[$0])].sections.isEmpty }) {
+                pIndex.append(grid.boundaryIndex[n]); pStiff.append(Float(stiff)); pRecip.append(Float(recip)); pH.append(Float(h))
+            } else {
+                fIndex.append(grid.boundaryIndex[n]); fStiff.append(stiff); fRecip.append(recip)
+                for e in entries {
+                    let m = Int(grid.entryMaterial[e])
+                    fFaces.append(Double(grid.entryFaces[e])); fMaterial.append(Int32(m)); fState.append(Int32(states))
+                    states += 2 * filters[m].sections.count
+                }
+                fStart.append(Int32(fFaces.count))
             }
-            reciprocal[n] = 1 / (1 + courant * instantaneous[n] / 2)
-            stiffness[n] = k6 - courant * instantaneous[n] / 2
         }
-        entryStart[count] = grid.boundaryEntryStart[count]
+        (plainIndex, plainStiffness, plainReciprocal, plainAdmittance) = (pIndex, pStiff, pRecip, pH)
+        (index, stiffness, reciprocal, entryStart, faces, material, stateStart) = (fIndex, fStiff, fRecip, fStart, fFaces, fMaterial, fState)
+        plainPending = .allocate(capacity: max(1, pIndex.count)); plainPending.initialize(repeating: 0, count: max(1, pIndex.count))
+        pending = .allocate(capacity: max(1, fIndex.count)); pending.initialize(repeating: 0, count: max(1, fIndex.count))
+        state = .allocate(capacity: max(1, states)); state.initialize(repeating: 0, count: max(1, states))
+        func cut(_ list: [Int32]) -> [Range<Int>] {
+            var start = 0
+            return partEnds.map { end in
+                var n = start
+                while n < list.count && Int(list[n]) < end { n += 1 }
+                defer { start = n }
+                return start..<n
+            }
+        }
+        plainParts = cut(pIndex); parts = cut(fIndex)
     }
 
-    deinit {
-        for p in [stiffness, instantaneous, reciprocal, faces, pending, state] as [UnsafeMutablePointer<Double>] { p.deallocate() }
-        index.deallocate(); entryStart.deallocate(); material.deallocate(); stateStart.deallocate()
-    }
+    deinit { plainPending.deallocate(); pending.deallocate(); state.deallocate() }
 
     /// q holds ⅓Σ − pⁿ⁻¹ at the boundary nodes (solid neighbours 0); makes it
     /// [2pⁿ − pⁿ⁻¹ + λ²(Σ − K pⁿ) − λ(H pⁿ/2 + S − vⁿ⁻½)] / (1 + λH/2), S the sections' state part of
-    /// vⁿ⁺½, then advances the sections with p̄ⁿ⁺½ = (pⁿ⁺¹ + pⁿ)/2 — for the nodes `range` (each node
-    /// touches only its own q and state, so ranges may run in parallel). S − vⁿ⁺½ for the next step is
-    /// Σ over entries of faces × (Σ first states − β ∗ p̄), both known once the sections have advanced.
-    func update(_ p: UnsafePointer<Float>, _ q: UnsafeMutablePointer<Float>, _ range: Range<Int>) {
+    /// vⁿ⁺½, then advances the sections with p̄ⁿ⁺½ = (pⁿ⁺¹ + pⁿ)/2 — for the nodes of part `part` (each
+    /// node touches only its own q and state, so parts may run in parallel). S − vⁿ⁺½ for the next
+    /// step is Σ over entries of faces × (Σ first states − β ∗ p̄), both known once the sections
+    /// have advanced.
+    func update(_ p: UnsafePointer<Float>, _ q: UnsafeMutablePointer<Float>, part: Int) {
         let l = courant
+        plainIndex.withUnsafeBufferPointer { idx in
+        plainStiffness.withUnsafeBufferPointer { stiff in
+        plainReciprocal.withUnsafeBufferPointer { recip in
+        plainAdmittance.withUnsafeBufferPointer { h in
+            for n in plainParts[part] {
+                let i = Int(idx[n]), pn = Double(p[i])
+                let next = (Double(q[i]) + Double(stiff[n]) * pn - l * Double(plainPending[n])) * Double(recip[n])
+                q[i] = Float(next)
+                plainPending[n] = Float(-Double(h[n]) * (next + pn) * 0.5)
+            }
+        } } } }
+        let range = parts[part]
+        guard !range.isEmpty else { return }
+        index.withUnsafeBufferPointer { index in
+        stiffness.withUnsafeBufferPointer { stiffness in
+        reciprocal.withUnsafeBufferPointer { reciprocal in
+        entryStart.withUnsafeBufferPointer { entryStart in
+        faces.withUnsafeBufferPointer { faces in
+        material.withUnsafeBufferPointer { material in
+        stateStart.withUnsafeBufferPointer { stateStart in
         conductance.withUnsafeBufferPointer { g in
         sectionStart.withUnsafeBufferPointer { ss in
         coefficients.withUnsafeBufferPointer { cc in
@@ -232,6 +263,6 @@ final class BoundaryNodes: @unchecked Sendable {
                 }
                 pending[n] = sum
             }
-        } } }
+        } } } } } } } } } }
     }
 }
