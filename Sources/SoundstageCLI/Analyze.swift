@@ -63,8 +63,7 @@ struct Analyze: ParsableCommand {
         return curved ? text + "*" : text
     }
 
-    static let curvedNote = "* the decay is curved over this range (ISO 3382-2 non-linearity ξ > 10 ‰): a double slope, or a direct sound "
-        + "that dominates its start — the reverberation time is doubtful"
+    static let curvedNote = BandParameters.curvedNote
 
     func table(_ a: ImpulseResponseAnalysis) -> String {
         let labels = bands.bands.labels + ["broadband"]

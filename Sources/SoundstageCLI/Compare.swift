@@ -45,8 +45,8 @@ struct Compare: ParsableCommand {
             row("distance to listener (m)", { m, s in String(format: "%.2f", s.listener.direction(of: speakerOf(m, s).position).distance) }),
             row("azimuth (°)", { m, s in String(format: "%+.1f", s.listener.direction(of: speakerOf(m, s).position).azimuth) }),
             row("nearest wall (m)", { m, s in s.nearestSurfaces(to: speakerOf(m, s).position, count: 1).map { String(format: "%@ %.2f", $0.name, $0.distance) }.first ?? "—" }),
-            row("T30 500 Hz (s)", { m, _ in b(m, "500").T30.formatted("%.2f") }),
-            row("T30 1 kHz (s)", { m, _ in b(m, "1k").T30.formatted("%.2f") }),
+            row("T30 500 Hz (s)", { m, _ in b(m, "500").reverberationText(30) }),
+            row("T30 1 kHz (s)", { m, _ in b(m, "1k").reverberationText(30) }),
             row("EDT 1 kHz (s)", { m, _ in b(m, "1k").EDT.formatted("%.2f") }),
             row("C80 1 kHz (dB)", { m, _ in b(m, "1k").C80.formatted("%+.1f") }),
             row("D50 1 kHz", { m, _ in b(m, "1k").D50.formatted("%.2f") }),
@@ -56,5 +56,6 @@ struct Compare: ParsableCommand {
             row("imaging (dB)", { m, _ in m.soundstage.imaging.formatted("%.1f") }),
             row("width", { m, _ in m.soundstage.width.formatted("%.2f") }),
         ].joined(separator: "\n")
+            + (columns.contains { c in ["500", "1k"].contains { b(c.1, $0).isCurved(30) } } ? "\n" + BandParameters.curvedNote : "")
     }
 }

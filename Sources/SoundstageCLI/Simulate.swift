@@ -32,7 +32,9 @@ struct Simulate: ParsableCommand {
         let folder = OutputFolder(outDir: output.outDir, roomName: scene.name)
         let result = try simulate(simulator, into: folder, plots: !noPlots && !rirOnly)
         print("\(scene.name): \(scene.speakers.count) \(rirOnly ? "RIR(s)" : "BRIR(s) and RIR(s)"), reflections.json\(rirOnly ? "" : " and metrics.json") in \(folder.path)")
-        for s in result.speakers { if let m = s.metrics { print("  " + m.summaryLine) } }
+        let metrics = result.speakers.compactMap(\.metrics)
+        for m in metrics { print("  " + m.summaryLine) }
+        if metrics.contains(where: { m in ["500", "1k"].contains { m.omni.bands[$0]!.isCurved(30) } }) { print("  " + BandParameters.curvedNote) }
     }
 }
 

@@ -24,6 +24,17 @@ public struct BandParameters: Codable, Sendable, Equatable {
     /// Whether T20 or T30 (whichever `range` names: 20 or 30) came from a decay too curved to trust
     /// (ξ above 10 ‰, ISO 3382-2 Annex B).
     public func isCurved(_ range: Int) -> Bool { ((range == 20 ? xi20 : xi30).value ?? 0) > 10 }
+
+    /// T20 or T30 formatted, with `curvedMark` when its decay is curved.
+    public func reverberationText(_ range: Int, _ format: String = "%.2f") -> String {
+        (range == 20 ? T20 : T30).formatted(format) + (isCurved(range) ? BandParameters.curvedMark : "")
+    }
+
+    /// The mark of a doubtful reverberation time, and the note that explains it.
+    public static let curvedMark = "*"
+    public static let curvedNote = "* the decay is curved over this range (ISO 3382-2 non-linearity ξ > 10 ‰): a double slope — "
+        + "sound lingering between hard surfaces while the rest has died — or a direct sound that dominates its start; the "
+        + "reverberation time is doubtful, and so are differences in it"
 }
 
 /// Binaural parameters of a two-channel (left ear, right ear) response.

@@ -92,10 +92,11 @@ extension SpeakerMetrics {
         return early > 0 ? .of(10 * log10(direct / early)) : .missing("no reflections within 20 ms")
     }
 
-    /// The one line `simulate` prints per speaker (issue #8): T30 at 500 Hz and 1 kHz, C80, ITDG, width.
+    /// The one line `simulate` prints per speaker (issue #8): T30 at 500 Hz and 1 kHz (marked
+    /// `BandParameters.curvedMark` when doubtful), C80, ITDG, width.
     public var summaryLine: String {
         let b = omni.bands
-        return "\(speaker): T30 \(b["500"]!.T30.formatted("%.2f")) s (500 Hz) \(b["1k"]!.T30.formatted("%.2f")) s (1 kHz), "
+        return "\(speaker): T30 \(b["500"]!.reverberationText(30)) s (500 Hz) \(b["1k"]!.reverberationText(30)) s (1 kHz), "
             + "C80 \(b["1k"]!.C80.formatted("%+.1f")) dB (1 kHz), ITDG \(omni.ITDG.formatted("%.1f")) ms, "
             + "first reflection \(omni.firstReflectionLevel.formatted("%+.1f")) dB, imaging \(soundstage.imaging.formatted("%.1f")) dB, "
             + "width \(soundstage.width.formatted("%.2f")), envelopment \(soundstage.envelopment.formatted("%.2f"))"

@@ -306,6 +306,27 @@ final class AnalysisTests: XCTestCase {
         XCTAssertLessThanOrEqual(apart.soundstage.width.value!, 1)
     }
 
+    func testTheSummaryMarksReverberationTimesOfCurvedDecays() {
+        // Noise decaying with one slope (T 0.5 s) gives a straight Schroeder curve: no mark. Add a
+        // slow tail 25 dB down (T 3 s, a flutter between hard walls): the −5…−35 dB range bends, ξ30
+        // exceeds 10 ‰ and T30 carries the mark that the note explains.
+        let fs = 48000
+        var rng = SplitMix64Generator(seed: 11)
+        let noise = (0..<(2 * fs)).map { _ in rng.nextDouble() * 2 - 1 }
+        func rir(_ tail: Double) -> [Float] {
+            noise.enumerated().map { i, x in
+                let t = Double(i) / Double(fs)
+                return Float(x * (pow(10, -3 * t / 0.5) + tail * pow(10, -3 * t / 3)))
+            }
+        }
+        let straight = SpeakerMetrics.compute(speaker: "S", rir: rir(0), sampleRate: fs)
+        XCTAssertFalse(straight.omni.bands["1k"]!.isCurved(30))
+        XCTAssertFalse(straight.summaryLine.contains(BandParameters.curvedMark))
+        let bent = SpeakerMetrics.compute(speaker: "S", rir: rir(pow(10, -25.0 / 20)), sampleRate: fs)
+        XCTAssertTrue(bent.omni.bands["1k"]!.isCurved(30))
+        XCTAssertTrue(bent.summaryLine.contains(bent.omni.bands["1k"]!.T30.formatted("%.2f") + BandParameters.curvedMark + " s (1 kHz)"))
+    }
+
     func testEnvelopmentIsTheLateLateralFraction() throws {
         func envelopment(_ room: String, _ surfaces: String, speaker: [Double], listener: [Double]) throws -> Double {
             let s = try RoomFile.parse("""
