@@ -60,10 +60,21 @@ extension SpeakerMetrics {
                                               : .missing("no sound arrives later than 80 ms after the direct sound")
     }
 
-    /// Metrics of one speaker from its omni RIR (and BRIR when there is one).
-    public static func compute(speaker: String, rir: [Float], sampleRate: Int, brir: AudioBuffer? = nil,
+    /// Metrics of one speaker from its omni RIR (and BRIR when there is one). `specular`: the part of
+    /// a simulated RIR made of discrete specular arrivals (the image sources, without the scattered
+    /// tail); when given, ITDG and the first reflection's level are read from it — they describe
+    /// discrete reflections (Beranek's initial time-delay gap), and the scattered part of a simulated
+    /// response is one random realization of a noise whose momentary level would otherwise decide,
+    /// seed by seed, which arrival first comes within 25 dB of the direct sound.
+    public static func compute(speaker: String, rir: [Float], sampleRate: Int, brir: AudioBuffer? = nil, specular: [Float]? = nil,
                                envelopment: Parameter = .missing("needs the late arrival directions")) -> SpeakerMetrics {
-        let omni = ImpulseResponseAnalyzer.analyze(AudioBuffer(sampleRate: sampleRate, channels: [rir]))
+        var omni = ImpulseResponseAnalyzer.analyze(AudioBuffer(sampleRate: sampleRate, channels: [rir]))
+        if let specular {
+            let energy = specular.map { Double($0) * Double($0) }
+            let peak = energy.max() ?? 0
+            let onset = energy.firstIndex { $0 >= peak * 0.01 } ?? 0
+            (omni.ITDG, omni.firstReflectionLevel) = ImpulseResponseAnalyzer.reflectionGap(energy: energy, onset: onset, fs: Double(sampleRate))
+        }
         let binaural = brir.map { ImpulseResponseAnalyzer.analyze($0).binaural } ?? nil
         let width: Parameter
         if let b = binaural {

@@ -164,7 +164,8 @@ public struct Simulator: Sendable {
         }
         let brir = ImpulseResponse(receiver: .binaural, speaker: speaker.name, audio: ears, key: key)
         let images = propagation.imageSources
-        let metrics = SpeakerMetrics.compute(speaker: speaker.name, rir: omni, sampleRate: plan.sampleRate, brir: ears,
+        let specular = ImpulseSynthesis.omni(propagation.imageSources, scene: scene, plan: plan)
+        let metrics = SpeakerMetrics.compute(speaker: speaker.name, rir: omni, sampleRate: plan.sampleRate, brir: ears, specular: specular,
                                              envelopment: SpeakerMetrics.envelopment(lateEnergy: images.lateEnergy, lateLateralEnergy: images.lateLateralEnergy))
         return SpeakerSimulation(speaker: speaker, propagation: propagation, rir: rir, brir: brir, metrics: metrics)
     }

@@ -267,6 +267,33 @@ final class AnalysisTests: XCTestCase {
         XCTAssertEqual(a.firstReflectionLevel.value!, level(early[0]), accuracy: 0.3) // the ±0.25 ms window holds ≈ 98 % of a kernel's energy
     }
 
+    func testSimulatedITDGComesFromTheSpecularArrivalsWhateverTheSeed() throws {
+        // Scattering walls and a desk that diffracts: the scattered energy is one random realization,
+        // the specular paths are not. ITDG is the delay of the first image-source path within 25 dB of
+        // the direct sound, the same for every seed (with noise from the scattered part it was not).
+        let s = try RoomFile.parse("""
+        {"room": {"shoebox": {"width": 4.2, "length": 5.6, "height": 2.6}}, "surfaces": {"all": {"absorption": 0.2, "scattering": 0.6}},
+         "objects": [{"name": "desk", "box": {"min": [1.2, 3.6, 0], "max": [3.0, 4.4, 0.75]}}],
+         "speakers": [{"name": "S", "position": [1.3, 4.9, 1.2], "directivity": "omni"}], "listener": {"position": [2.1, 3.3, 1.2]},
+         "simulation": {"duration": 0.25, "rays": 3000, "wave": false}}
+        """)
+        let r = imageSources(s, plan: s.resolve(threads: 2), speaker: 0)
+        let direct = r.paths[0]
+        // Broadband level re the direct sound; the analyzer looks from 1 ms after the direct sound (its
+        // ±0.25 ms window and kernel), so the desk bounce 0.6 ms after it counts as part of it.
+        func power(_ p: Path) -> Double { p.bandGains.values.reduce(0.0) { $0 + $1 * $1 } / (p.distance * p.distance) }
+        func level(_ p: Path) -> Double { 10 * log10(power(p) / power(direct)) }
+        let first = try XCTUnwrap(r.paths.dropFirst().filter { $0.delaySeconds > direct.delaySeconds + 0.001 && level($0) > -24 }
+            .min { $0.delaySeconds < $1.delaySeconds })
+        var gaps: [Double] = []
+        for seed in [1, 2, 3] {
+            let room = try Simulator(scene: s, options: SimulationOptions(seed: UInt64(seed), threads: 2)).run()
+            gaps.append(try XCTUnwrap(room.speakers[0].metrics?.omni.ITDG.value))
+        }
+        XCTAssertEqual(Set(gaps).count, 1, "\(gaps)")
+        XCTAssertEqual(gaps[0], (first.delaySeconds - direct.delaySeconds) * 1000, accuracy: 0.1)
+    }
+
     func testImagingIsDirectOverEarlyReflectionEnergy() {
         // Direct impulse 1, reflections 0.2 at 5 ms and 0.1 at 15 ms (inside 20 ms), 0.5 at 30 ms (outside):
         // imaging = 10 log10(1 / (0.04 + 0.01)) = 13.01 dB.
