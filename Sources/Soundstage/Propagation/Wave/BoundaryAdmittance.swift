@@ -104,8 +104,9 @@ public struct BoundaryModel: Sendable, Equatable {
     /// A rigid boundary: β = 0.
     public static let rigid = BoundaryModel(conductance: 0, branches: [], bandCentres: [], bandAbsorption: [])
 
-    /// A band-pass branch's Q: its real part falls to half half an octave from its centre; the narrow
-    /// ones (at every half octave) a quarter of an octave from it, for steep changes between octaves.
+    /// A band-pass branch's Q: its real part falls to half its peak half an octave from its centre
+    /// (Q = √2); a narrow one's (Q = 2√2) a quarter of an octave from it, for steep changes between
+    /// octaves.
     public static let branchQ = 2.0.squareRoot()
     public static let narrowQ = 2 * 2.0.squareRoot()
 
