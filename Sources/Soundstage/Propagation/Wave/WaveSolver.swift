@@ -73,7 +73,7 @@ extension Scene {
         let updates = Double(cells) * Double(steps) * Double(speakers.count)
         var plan = WavePlan(crossover: crossover, pointsPerWavelength: ppw, spacing: h, timeStep: k, steps: steps, cells: cells,
                             memoryBytes: memory, updates: updates, enabled: true, note: "")
-        let summary = String(format: "wave part below %.0f Hz: %d cells of %.3f m, %d steps of %.3f ms, %.0f MiB, ≈ %.1f s",
+        let summary = String(format: "wave part below %.0f Hz: %d cells of %.3f m, %d steps of %.3f ms, %.1f MiB, ≈ %.1f s",
                               crossover, cells, h, steps, k * 1000, Double(memory) / 1048576, plan.estimatedSeconds)
         if memory > WavePlan.memoryBudget || updates > WavePlan.updateBudget {
             plan.enabled = false
