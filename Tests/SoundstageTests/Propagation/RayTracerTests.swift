@@ -330,3 +330,48 @@ extension RayTracerTests {
         }
     }
 }
+
+extension RayTracerTests {
+    func testHybridFollowsTheImageSourcesExpectedEnergyInEveryBand() throws {
+        // Three specular shoeboxes (different sizes, aspect ratios and α), eight random source and
+        // receiver positions each: the hybrid's per-octave T30, EDT and C80 (image sources to order 3,
+        // rays above) against the exact expected energy of every image source (incoherent: what an
+        // energy method estimates; with one α for every band it is the same in every band). Averaged
+        // over the positions: T30 within 5 % from 250 Hz to 4 kHz and C80 within 1 dB from 500 Hz
+        // (issue #18's bounds); EDT within 10 % from 500 Hz — the first reflections are coherent in the
+        // hybrid (image sources) but not in the reference, and their interference averages out slowly.
+        // (Against the coherent full-order image-source RIR of each point, the hybrid's T30 reads 6–9 %
+        // short at 500 Hz and 16–26 % at 250 Hz, averaged the same way: the interference of one point's
+        // images, which no energy method models, and not a bias of the hybrid.)
+        let rooms: [(size: [Double], alpha: Double, duration: Double)] = [([6.3, 4.1, 2.9], 0.2, 0.7), ([9.7, 7.3, 3.4], 0.3, 0.7), ([4.0, 11.0, 2.6], 0.12, 1.2)]
+        var rng = SplitMix64Generator(seed: 5)
+        let bands = ["250", "500", "1k", "2k", "4k"]
+        for room in rooms {
+            var t30 = [Double](repeating: 0, count: bands.count), edt = t30, c80 = t30
+            let positions = 8
+            for _ in 0..<positions {
+                func point(_ z: Double) -> [Double] { [0.6 + rng.nextDouble() * (room.size[0] - 1.2), 0.6 + rng.nextDouble() * (room.size[1] - 1.2), z] }
+                let box = String(format: #"{"shoebox": {"width": %.1f, "length": %.1f, "height": %.1f}}"#, room.size[0], room.size[1], room.size[2])
+                let s = try scene(room: box, absorption: room.alpha, scattering: 0, speaker: point(1.2 + 0.3 * rng.nextDouble()),
+                                  listener: point(1.0 + 0.4 * rng.nextDouble()),
+                                  simulation: #"{"airAbsorption": false, "duration": \#(room.duration), "maxOrder": 3, "rays": 20000, "wave": false}"#)
+                let hybrid = ImpulseResponseAnalyzer.analyze(AudioBuffer(sampleRate: 48000, channels: [hybridRIR(s, plan: s.resolve(threads: 2))]))
+                let exact = parameters(imageSourceEnergy(s, duration: room.duration))
+                for (i, b) in bands.enumerated() {
+                    t30[i] += (hybrid.bands[b]!.T30.value! / exact.t30 - 1) / Double(positions)
+                    edt[i] += (hybrid.bands[b]!.EDT.value! / exact.edt - 1) / Double(positions)
+                    c80[i] += (hybrid.bands[b]!.C80.value! - exact.c80) / Double(positions)
+                }
+            }
+            for (i, b) in bands.enumerated() {
+                XCTAssertEqual(t30[i], 0, accuracy: 0.05, "T30 \(b) Hz, room \(room.size)")
+                if i >= 1 {
+                    XCTAssertEqual(c80[i], 0, accuracy: 1, "C80 \(b) Hz, room \(room.size)")
+                    XCTAssertEqual(edt[i], 0, accuracy: 0.1, "EDT \(b) Hz, room \(room.size)")
+                }
+            }
+            print("room \(room.size) α \(room.alpha), hybrid − exact expected energy, 250 Hz–4 kHz: T30 % " + t30.map { String(format: "%+.1f", $0 * 100) }.joined(separator: " ")
+                  + ", EDT % " + edt.map { String(format: "%+.1f", $0 * 100) }.joined(separator: " ") + ", C80 dB " + c80.map { String(format: "%+.2f", $0) }.joined(separator: " "))
+        }
+    }
+}
