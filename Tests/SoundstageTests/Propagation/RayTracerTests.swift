@@ -147,14 +147,45 @@ extension RayTracerTests {
         }
     }
 
-    func testDiffuseRoomDecaysAtTheEyringRate() throws {
-        // Scattering 1 everywhere: a diffuse field, whose decay Eyring's formula describes
-        // (T = 0.161 V / (−S ln(1 − α)), Kuttruff, Room Acoustics, eq. 5.24). Issue #4: within 10 %.
+    func testDiffuseRoomDecaysAtKuttruffsRateWithThePathLengthVariance() throws {
+        // Scattering 1 everywhere: a diffuse field. Its decay departs from Eyring's by the spread of
+        // the free path lengths: −ln(1 − α) becomes −ln(1 − α)·(1 + ½ γ² ln(1 − α)), γ² the relative
+        // variance of the path lengths between reflections (Kuttruff, Room Acoustics, ch. 5, on
+        // diffuse decay with a spread of free path lengths). γ² is computed here, independently
+        // of the ray tracer, from 200 000 chords of the box: a uniform point on its surface, a
+        // cosine-distributed direction (Lambert), the distance to the opposite wall; the mean must be
+        // 4V/S (Kuttruff eq. 4.5), which checks the sampling.
         let s = try scene(absorption: 0.2, scattering: 1, simulation: #"{"airAbsorption": false, "duration": 0.9, "rays": 20000}"#)
+        let size = [6.3, 4.1, 2.9]
+        var rng = SplitMix64Generator(seed: 17)
+        let faces = [(0, size[1] * size[2]), (1, size[0] * size[2]), (2, size[0] * size[1])] // normal axis, area
+        let total = faces.reduce(0.0) { $0 + $1.1 }
+        var sum = 0.0, sum2 = 0.0
+        let n = 200_000
+        for _ in 0..<n {
+            // A face with probability ∝ area (either of the pair), a point on it, a Lambert direction.
+            var u = rng.nextDouble() * total, axis = 0
+            for f in faces { if u < f.1 { axis = f.0; break }; u -= f.1 }
+            var p = (0..<3).map { rng.nextDouble() * size[$0] }
+            let high = rng.nextDouble() < 0.5
+            p[axis] = high ? size[axis] : 0
+            let r = rng.nextDouble().squareRoot(), phi = 2 * Double.pi * rng.nextDouble()
+            var d = [0.0, 0.0, 0.0]
+            let (a1, a2) = ((axis + 1) % 3, (axis + 2) % 3)
+            d[a1] = r * cos(phi); d[a2] = r * sin(phi); d[axis] = (1 - r * r).squareRoot() * (high ? -1 : 1)
+            let t = (0..<3).map { i -> Double in
+                d[i] > 1e-12 ? (size[i] - p[i]) / d[i] : (d[i] < -1e-12 ? -p[i] / d[i] : .infinity)
+            }.min()!
+            sum += t; sum2 += t * t
+        }
+        let mean = sum / Double(n), gamma2 = (sum2 / Double(n)) / (mean * mean) - 1
+        XCTAssertEqual(mean, 4 * s.volume / s.surfaceArea, accuracy: 0.005 * mean)
+        let l = log(1 - 0.2), k = 24 * log(10.0) * s.volume / (s.air.speedOfSound * s.surfaceArea)
+        let kuttruff = k / (-l * (1 + gamma2 / 2 * l)), eyring = k / -l
         let rir = hybridRIR(s, plan: s.resolve(threads: 2))
         let t30 = parameters(rir.map { Double($0) * Double($0) }).t30
-        let eyring = 0.161 * s.volume / (-s.surfaceArea * log(1 - 0.2))
-        XCTAssertEqual(t30, eyring, accuracy: 0.10 * eyring)
+        print(String(format: "diffuse box: γ² %.3f, T30 %.3f s, Kuttruff %.3f s, Eyring %.3f s", gamma2, t30, kuttruff, eyring))
+        XCTAssertEqual(t30, kuttruff, accuracy: 0.04 * kuttruff)
     }
 
     func testDiffuseRoomWithAnAbsorbingFloorFollowsKuttruffNotEyring() throws {
