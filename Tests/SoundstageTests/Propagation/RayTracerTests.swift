@@ -154,7 +154,7 @@ extension RayTracerTests {
         // diffuse decay with a spread of free path lengths). γ² is computed here, independently
         // of the ray tracer, from 200 000 chords of the box: a uniform point on its surface, a
         // cosine-distributed direction (Lambert), the distance to the opposite wall; the mean must be
-        // 4V/S (Kuttruff eq. 4.5), which checks the sampling.
+        // 4V/S (the mean free path of a diffuse field, Kuttruff, Room Acoustics, ch. 4), which checks the sampling.
         let s = try scene(absorption: 0.2, scattering: 1, simulation: #"{"airAbsorption": false, "duration": 0.9, "rays": 20000}"#)
         let size = [6.3, 4.1, 2.9]
         var rng = SplitMix64Generator(seed: 17)
