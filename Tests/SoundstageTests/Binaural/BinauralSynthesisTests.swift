@@ -141,6 +141,36 @@ final class BinauralSynthesisTests: XCTestCase {
         }
     }
 
+    func testDiffuseFieldCoherenceIsTheSphereAverageOfTheHRIRs() {
+        // The diffuse-field coherence recomputed here by another route: 2 000 directions spread evenly
+        // over the sphere (a Fibonacci lattice: equal areas by construction, not the code's weights
+        // of the measured grid), each ear's HRIR from the set's public lookup, octave-filtered in the
+        // time domain (IEC 61260 filters, not the code's FFT band weights), then
+        // γ = Σ l·r / √(Σ l² Σ r²) over directions and time. At 63 Hz the head is small against the
+        // wavelength (γ → 1); at 8 kHz the ears are nearly independent.
+        let hrtf = Self.hrtf
+        let n = 2000
+        var sums = [(lr: Double, ll: Double, rr: Double)](repeating: (0, 0, 0), count: FrequencyBands.octaves.count)
+        let filters = FrequencyBands.octaves.centres.map { OctaveFilter(centreHertz: $0, sampleRate: 48000) }
+        for i in 0..<n {
+            let z = 1 - (2 * Double(i) + 1) / Double(n) // uniform in z: equal areas on the sphere
+            let azimuth = (Double(i) * 180 * (3 - 5.0.squareRoot())).truncatingRemainder(dividingBy: 360) - 180
+            let pair = hrtf.hrir(azimuthDegrees: azimuth, elevationDegrees: asin(z) * 180 / .pi)
+            let pad = [Float](repeating: 0, count: 4096)
+            for (b, filter) in filters.enumerated() {
+                let l = filter.apply(pair.left + pad), r = filter.apply(pair.right + pad)
+                for k in l.indices {
+                    sums[b].lr += Double(l[k]) * Double(r[k]); sums[b].ll += Double(l[k]) * Double(l[k]); sums[b].rr += Double(r[k]) * Double(r[k])
+                }
+            }
+        }
+        for b in 0..<FrequencyBands.octaves.count {
+            let coherence = sums[b].lr / (sums[b].ll * sums[b].rr).squareRoot()
+            print(String(format: "band %@: coherence %.3f here, %.3f from the code", FrequencyBands.octaves.labels[b], coherence, Self.field.coherence[b]))
+            XCTAssertEqual(Self.field.coherence[b], coherence, accuracy: 0.05, FrequencyBands.octaves.labels[b])
+        }
+    }
+
     func testDiffuseFieldStatisticsArePlausible() {
         // Coherence near 1 at 63 Hz (the head is small against the wavelength) and near 0 at 8 kHz;
         // normalized diffuse-field power averages to about 1.
