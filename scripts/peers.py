@@ -21,7 +21,8 @@ FS = 48000
 
 
 def room_json(dims, alpha, src, mic, duration, max_order=None):
-    sim = {"sampleRate": FS, "duration": duration, "airAbsorption": False, "highpass": 0, "rays": 0}
+    # Image sources alone on both sides: no rays, no wave part.
+    sim = {"sampleRate": FS, "duration": duration, "airAbsorption": False, "highpass": 0, "rays": 0, "wave": False}
     if max_order is not None:
         sim["maxOrder"] = max_order
     return {"name": "peer", "room": {"shoebox": dict(zip(["width", "length", "height"], dims))},

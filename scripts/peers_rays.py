@@ -35,7 +35,9 @@ def room_json(spec, rays):
             "listener": {"position": spec["mic"]}, "air": {"speedOfSound": C},
             "simulation": {"sampleRate": FS, "duration": spec["duration"], "airAbsorption": False, "highpass": 0,
                            "maxOrder": ORDER, "rays": rays, "seed": 7,
-                           "diffraction": False}}  # pyroomacoustics has no diffraction model: equal physics
+                           # Soundstage's default physics (diffraction at free and convex edges: the
+                           # L-room's inner corner) but no wave part, which pyroomacoustics has no match for.
+                           "wave": False}}
 
 
 def run_soundstage(spec, rays, keep=None, seed=7):
