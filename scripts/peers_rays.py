@@ -6,7 +6,9 @@
 
 Used by `make bench` / `make validate-rays`; never by `make test`. Both sides: image sources to order 3,
 the ray tracer for the rest, omni source and receiver, the same frequency-flat energy absorption and
-scattering, no air absorption, c = 343 m/s, the same response length. pyroomacoustics uses its
+scattering, no air absorption, no wave part, c = 343 m/s, the same response length; Soundstage's
+diffraction (which pyroomacoustics lacks) stays on, as by default, for the timing and is off for the
+T30 comparison. pyroomacoustics uses its
 default receiver radius (0.5 m); Soundstage its automatic one. Each side's time is the whole
 simulation (pyroomacoustics: room construction + compute_rir; Soundstage: the `simulate --rir-only`
 command including process start and the WAV write).
@@ -27,7 +29,7 @@ ROOMS = {
 }
 
 
-def room_json(spec, rays):
+def room_json(spec, rays, diffraction=True):
     geometry = ({"shoebox": dict(zip(["width", "length", "height"], spec["shoebox"]))} if "shoebox" in spec
                 else {"floorPlan": {"points": spec["corners"], "height": spec["height"]}})
     return {"name": "peer", "room": geometry, "surfaces": {"all": {"absorption": ALPHA, "scattering": SCATTER}},
@@ -35,15 +37,16 @@ def room_json(spec, rays):
             "listener": {"position": spec["mic"]}, "air": {"speedOfSound": C},
             "simulation": {"sampleRate": FS, "duration": spec["duration"], "airAbsorption": False, "highpass": 0,
                            "maxOrder": ORDER, "rays": rays, "seed": 7,
-                           # Soundstage's default physics (diffraction at free and convex edges: the
-                           # L-room's inner corner) but no wave part, which pyroomacoustics has no match for.
-                           "wave": False}}
+                           # No wave part, which pyroomacoustics has no match for. The speed comparison
+                           # keeps the default diffraction (at free and convex edges: the L-room's inner
+                           # corner); the T30 comparison turns it off, as pyroomacoustics has none.
+                           "diffraction": diffraction, "wave": False}}
 
 
-def run_soundstage(spec, rays, keep=None, seed=7):
+def run_soundstage(spec, rays, keep=None, seed=7, diffraction=True):
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "peer.json")
-        config = room_json(spec, rays)
+        config = room_json(spec, rays, diffraction)
         config["simulation"]["seed"] = seed
         json.dump(config, open(path, "w"))
         start = time.perf_counter()
@@ -110,7 +113,7 @@ def validate(runs=6):
     with tempfile.TemporaryDirectory() as d:
         for k in range(runs):
             path = os.path.join(d, f"ours{k}.wav")
-            run_soundstage(spec, rays, keep=path, seed=k + 1)
+            run_soundstage(spec, rays, keep=path, seed=k + 1, diffraction=False)
             ours.append(analyze(path))
             rir, _ = run_pra(spec, rays)
             path = os.path.join(d, f"theirs{k}.wav")
