@@ -57,5 +57,6 @@ struct Compare: ParsableCommand {
             row("width", { m, _ in m.soundstage.width.formatted("%.2f") }),
         ].joined(separator: "\n")
             + (columns.contains { c in ["500", "1k"].contains { b(c.1, $0).isCurved(30) } } ? "\n" + BandParameters.curvedNote : "")
+            + (columns.contains { c in ["500", "1k"].contains { b(c.1, $0).isCut(30) } } ? "\n" + BandParameters.cutNote : "")
     }
 }

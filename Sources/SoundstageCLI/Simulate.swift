@@ -35,6 +35,7 @@ struct Simulate: ParsableCommand {
         let metrics = result.speakers.compactMap(\.metrics)
         for m in metrics { print("  " + m.summaryLine) }
         if metrics.contains(where: { m in ["500", "1k"].contains { m.omni.bands[$0]!.isCurved(30) } }) { print("  " + BandParameters.curvedNote) }
+        if metrics.contains(where: { m in ["500", "1k"].contains { m.omni.bands[$0]!.isCut(30) } }) { print("  " + BandParameters.cutNote) }
     }
 }
 

@@ -12,6 +12,11 @@ public struct DecayCurve: Sendable {
     public let noiseFloorDB: Double?
     /// Samples after the onset where the decay meets the noise (the integration limit).
     public let crosspoint: Int
+    /// Where a noiseless response (no noise floor found: a simulation) ends, the level its energy
+    /// has fallen to (dB re the strongest 10-ms window, over the last 10 ms); nil when a noise floor
+    /// was found. A decay fitted down to L dB needs the response to go on to L − 10 dB (ISO 3382-1
+    /// §5.3.2): a response cut sooner bends the backward integral and shortens the time.
+    public let endLevelDB: Double?
 
     /// `energy`: squared impulse response from the onset on.
     public init(energy: [Double], sampleRate fs: Double) {
@@ -25,6 +30,15 @@ public struct DecayCurve: Sendable {
         }
         crosspoint = limit
         noiseFloorDB = noise
+        let window = max(1, Int(0.01 * fs))
+        if noise == nil, n >= 2 * window {
+            var strongest = 0.0, running = energy[0..<window].reduce(0, +)
+            strongest = running
+            for i in window..<n { running += energy[i] - energy[i - window]; strongest = max(strongest, running) }
+            endLevelDB = strongest > 0 ? 10 * log10(max(running, 1e-300) / strongest) : nil
+        } else {
+            endLevelDB = nil
+        }
         var levels = [Double](repeating: -.infinity, count: limit)
         var sum = correction
         for i in stride(from: limit - 1, through: 0, by: -1) {

@@ -14,21 +14,35 @@ public struct BandParameters: Codable, Sendable, Equatable {
     /// non-linearity ξ = 1000 (1 − r²) in ‰ (typically 0–5 ‰; above 10 ‰ the decay is curved) and
     /// the curvature C = 100 (T30/T20 − 1) in % (typically 0–5 %; above 10 % a bent decay).
     public var xi20, xi30, curvature: Parameter
+    /// The level (dB re its strongest 10 ms) this band has decayed to where a noiseless
+    /// (simulated) response ends; missing for a response with a noise floor.
+    public var responseEnd: Parameter
 
     /// Every parameter missing, for the same reason.
     public static func missing(_ reason: String) -> BandParameters {
         let m = Parameter.missing(reason)
-        return BandParameters(EDT: m, T20: m, T30: m, C50: m, C80: m, D50: m, Ts: m, DRR: m, xi20: m, xi30: m, curvature: m)
+        return BandParameters(EDT: m, T20: m, T30: m, C50: m, C80: m, D50: m, Ts: m, DRR: m, xi20: m, xi30: m, curvature: m, responseEnd: m)
     }
 
     /// Whether T20 or T30 (whichever `range` names: 20 or 30) came from a decay too curved to trust
     /// (ξ above 10 ‰, ISO 3382-2 Annex B).
     public func isCurved(_ range: Int) -> Bool { ((range == 20 ? xi20 : xi30).value ?? 0) > 10 }
 
-    /// T20 or T30 formatted, with `curvedMark` when its decay is curved.
+    /// Whether the response ends before this band's decay is 10 dB below T20's or T30's range
+    /// (−35 or −45 dB; ISO 3382-1 §5.3.2).
+    public func isCut(_ range: Int) -> Bool { (responseEnd.value ?? -.infinity) > -Double(range) - 15 }
+
+    /// T20 or T30 formatted, with `curvedMark` when its decay is curved and `cutMark` when the
+    /// response ends too soon for it.
     public func reverberationText(_ range: Int, _ format: String = "%.2f") -> String {
         (range == 20 ? T20 : T30).formatted(format) + (isCurved(range) ? BandParameters.curvedMark : "")
+            + (isCut(range) ? BandParameters.cutMark : "")
     }
+
+    /// The mark of a reverberation time whose response ended too soon, and its note.
+    public static let cutMark = "†"
+    public static let cutNote = "† the response ends before this band's decay is 10 dB below the fitted range (ISO 3382-1 §5.3.2): "
+        + "the reverberation time reads short; a longer `duration` (or --duration) gives the decay room"
 
     /// The mark of a doubtful reverberation time, and the note that explains it.
     public static let curvedMark = "*"
@@ -173,7 +187,8 @@ public enum ImpulseResponseAnalyzer {
             D50: total > 0 ? .of(energy(0, 0.05) / total) : .missing("no energy"),
             Ts: ts.isFinite ? .of(ts * 1000) : .missing("no energy"),
             DRR: reverberant > 0 && direct > 0 ? .of(10 * log10(direct / reverberant)) : .missing("no reverberant energy"),
-            xi20: xi20, xi30: xi30, curvature: curvature)
+            xi20: xi20, xi30: xi30, curvature: curvature,
+            responseEnd: decay.endLevelDB.map { .of($0) } ?? .missing("the response has a noise floor"))
     }
 
     /// ITDG and the strongest reflection within 20 ms, from the energy in ±0.25 ms windows: the first

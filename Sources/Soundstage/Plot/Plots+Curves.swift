@@ -84,6 +84,8 @@ extension Plots {
             } else {
                 label += ": T30 —"
             }
+            // A response that ends before the band has decayed 60 dB: say how far it got.
+            if let end = curve.endLevelDB, end > -60 { label += String(format: " (ends at %.0f dB)", end) }
             c.fillRect(x: 1260, y: 110 + Double(b) * 28, width: 24, height: 4, color: col)
             c.text(label, x: 1292, y: 117 + Double(b) * 28, size: 15)
         }

@@ -354,6 +354,26 @@ final class AnalysisTests: XCTestCase {
         XCTAssertTrue(bent.summaryLine.contains(bent.omni.bands["1k"]!.T30.formatted("%.2f") + BandParameters.curvedMark + " s (1 kHz)"))
     }
 
+    func testAResponseCutBeforeItsDecayEndsSaysWhereAndMarksT30() {
+        // Noise whose energy falls 60 dB per second, cut after 0.5 s: its last 10 ms lie
+        // 60 × 0.495 ≈ 29.7 dB below its first (the strongest) — T30 needs the response to reach −45 dB,
+        // so T30 is marked †; cut after 1.2 s (−71 dB) it is not.
+        let fs = 48000
+        var rng = SplitMix64Generator(seed: 12)
+        func rir(seconds: Double) -> [Float] {
+            (0..<Int(seconds * Double(fs))).map { i in Float((rng.nextDouble() * 2 - 1) * pow(10, -3 * Double(i) / Double(fs))) }
+        }
+        let short = SpeakerMetrics.compute(speaker: "S", rir: rir(seconds: 0.5), sampleRate: fs)
+        let end = short.omni.bands["broadband"]!.responseEnd.value!
+        XCTAssertEqual(end, -60 * 0.495, accuracy: 1.5)
+        XCTAssertTrue(short.omni.bands["1k"]!.isCut(30))
+        XCTAssertTrue(short.summaryLine.contains(BandParameters.cutMark))
+        let long = SpeakerMetrics.compute(speaker: "S", rir: rir(seconds: 1.2), sampleRate: fs)
+        XCTAssertEqual(long.omni.bands["broadband"]!.responseEnd.value!, -60 * 1.195, accuracy: 1.5)
+        XCTAssertFalse(long.omni.bands["1k"]!.isCut(30))
+        XCTAssertFalse(long.summaryLine.contains(BandParameters.cutMark))
+    }
+
     func testEnvelopmentIsTheLateLateralFraction() throws {
         func envelopment(_ room: String, _ surfaces: String, speaker: [Double], listener: [Double]) throws -> Double {
             let s = try RoomFile.parse("""
