@@ -165,10 +165,10 @@ public struct BoundaryModel: Sendable, Equatable {
         // The absorption expected at the fit points: the material's, interpolated like the targets.
         let expected = points.map { interpolate(alphas, at: $0) }
         // The conductance and the branches in `shapes`, fitted; the largest α error at the fit points.
-        func solve(_ shapes: [Branch]) -> (model: BoundaryModel, error: Double) {
+        func solve(_ shapes: [Branch], corrections: Int = 8) -> (model: BoundaryModel, error: Double) {
             var target = goal
             var best = (model: model, error: Double.infinity)
-            for _ in 0..<8 {
+            for _ in 0..<corrections {
                 // Each basis function as Re β at the fit points; rows divided by the target so the error
                 // is relative (a small admittance matters as much as a large one).
                 let wanted = points.map { interpolate(target, at: $0) }
@@ -203,10 +203,11 @@ public struct BoundaryModel: Sendable, Equatable {
         var chosen: [Branch] = []
         var current = solve([]), best = current
         while best.error > tolerance && chosen.count < maximumBranches {
-            let trials = candidates.filter { c in !chosen.contains(c) }.map { ($0, solve(chosen + [$0])) }
+            // Candidates are ranked with a few corrections; the one chosen gets them all.
+            let trials = candidates.filter { c in !chosen.contains(c) }.map { ($0, solve(chosen + [$0], corrections: 3)) }
             guard let next = trials.min(by: { $0.1.error < $1.1.error }) else { break }
             chosen.append(next.0)
-            current = next.1
+            current = solve(chosen)
             if current.error < best.error - 1e-4 { best = current }
         }
         return best.model
@@ -218,25 +219,33 @@ public struct BoundaryModel: Sendable, Equatable {
     public static let maximumBranches = 4
 
     /// min ‖A x − b‖² over x ≥ 0 (A given by columns) by cyclic coordinate descent, exact per
-    /// coordinate; converges for this convex problem, and the problems here have ≤ 9 unknowns.
+    /// coordinate; converges for this convex problem (the problems here have at most four unknowns),
+    /// stopping when no coordinate moves by more than 10⁻⁹ of the largest.
     static func nonNegativeLeastSquares(_ a: [[Double]], _ b: [Double]) -> [Double] {
-        let n = a.count
+        let n = a.count, m = b.count
+        let flat = a.flatMap { $0 }
+        let norms = a.map { $0.reduce(0) { $0 + $1 * $1 } }
         var x = [Double](repeating: 0, count: n)
         var residual = b // b − A x
-        let norms = a.map { $0.reduce(0) { $0 + $1 * $1 } }
-        for _ in 0..<4000 {
-            var change = 0.0
-            for j in 0..<n where norms[j] > 0 {
-                let gradient = zip(a[j], residual).reduce(0) { $0 + $1.0 * $1.1 }
-                let next = max(0, x[j] + gradient / norms[j])
-                let d = next - x[j]
-                if d != 0 {
-                    for i in residual.indices { residual[i] -= d * a[j][i] }
-                    x[j] = next
-                    change = max(change, abs(d))
+        flat.withUnsafeBufferPointer { A in
+            residual.withUnsafeMutableBufferPointer { r in
+                for _ in 0..<4000 {
+                    var change = 0.0, largest = 0.0
+                    for j in 0..<n where norms[j] > 0 {
+                        var gradient = 0.0
+                        for i in 0..<m { gradient += A[j * m + i] * r[i] }
+                        let next = max(0, x[j] + gradient / norms[j])
+                        let d = next - x[j]
+                        if d != 0 {
+                            for i in 0..<m { r[i] -= d * A[j * m + i] }
+                            x[j] = next
+                            change = max(change, abs(d))
+                        }
+                        largest = max(largest, x[j])
+                    }
+                    if change <= 1e-9 * largest { break }
                 }
             }
-            if change < 1e-12 { break }
         }
         return x
     }
