@@ -64,6 +64,13 @@ extension Scene {
     /// Total surface area (room boundary and objects) in m².
     public var surfaceArea: Double { surfaces.reduce(0) { $0 + $1.polygon.area } }
 
+    /// The surfaces' materials, each once, in the order they first appear.
+    public var surfaceMaterials: [Material] {
+        var materials: [Material] = []
+        for s in surfaces where !materials.contains(s.material) { materials.append(s.material) }
+        return materials
+    }
+
     /// Equivalent absorption area Σ Sᵢ αᵢ per band, m².
     public var absorptionArea: BandValues {
         var a = BandValues(uniform: 0)

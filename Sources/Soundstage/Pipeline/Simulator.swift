@@ -152,7 +152,8 @@ public struct Simulator: Sendable {
     /// Stages 2 and 3, synthesis and analysis, of speaker `index`.
     public func synthesize(_ propagation: SpeakerResponse, speaker index: Int, binaural: Binaural?) -> SpeakerSimulation {
         let speaker = scene.speakers[index]
-        let omni = joined(ImpulseSynthesis.omni(propagation, scene: scene, plan: plan), wave: propagation.wave?.omni)
+        let parts = ImpulseSynthesis.omniParts(propagation.imageSources, tail: propagation.tail, scene: scene, plan: plan)
+        let omni = joined(parts.full, wave: propagation.wave?.omni)
         let rir = ImpulseResponse(receiver: .omni, speaker: speaker.name, audio: AudioBuffer(sampleRate: plan.sampleRate, channels: [omni]), key: key)
         guard let binaural else {
             return SpeakerSimulation(speaker: speaker, propagation: propagation, rir: rir, brir: nil, metrics: nil)
@@ -164,8 +165,7 @@ public struct Simulator: Sendable {
         }
         let brir = ImpulseResponse(receiver: .binaural, speaker: speaker.name, audio: ears, key: key)
         let images = propagation.imageSources
-        let specular = ImpulseSynthesis.omni(propagation.imageSources, scene: scene, plan: plan)
-        let metrics = SpeakerMetrics.compute(speaker: speaker.name, rir: omni, sampleRate: plan.sampleRate, brir: ears, specular: specular,
+        let metrics = SpeakerMetrics.compute(speaker: speaker.name, rir: omni, sampleRate: plan.sampleRate, brir: ears, specular: parts.specular,
                                              envelopment: SpeakerMetrics.envelopment(lateEnergy: images.lateEnergy, lateLateralEnergy: images.lateLateralEnergy))
         return SpeakerSimulation(speaker: speaker, propagation: propagation, rir: rir, brir: brir, metrics: metrics)
     }

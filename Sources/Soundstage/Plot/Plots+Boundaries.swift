@@ -37,9 +37,7 @@ extension Plots {
 
     /// The wave-boundary plot of `scene`'s materials at `crossover`.
     public static func waveBoundaries(scene: Scene, crossover: Double, command: String) -> PNGImage {
-        var seen: [Material] = []
-        for s in scene.surfaces where !seen.contains(s.material) { seen.append(s.material) }
-        var image = waveBoundaries(seen.map { ($0.name, BoundaryModel.fit($0, crossover: crossover)) }, crossover: crossover,
+        var image = waveBoundaries(scene.surfaceMaterials.map { ($0.name, BoundaryModel.fit($0, crossover: crossover)) }, crossover: crossover,
                                    title: "\(scene.name): the walls in the wave part")
         image.text["Source"] = scene.name
         image.text["Comment"] = command

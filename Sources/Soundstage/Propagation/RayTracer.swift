@@ -170,7 +170,10 @@ extension RayTracer {
             let useScattering = scene.simulation.scattering
             // Diffraction sees the flat wall a polygon belongs to, not the polygon (see PlanarRegions).
             let rectangles = PlanarRegions.equivalentRectangles(scene.surfaces.map(\.polygon))
-            let diffracting = PlanarRegions.diffracting(scene.surfaces.map(\.polygon), isAir: scene.contains)
+            // Which walls have an edge that diffracts: only asked when diffraction could act at all.
+            let mayDiffract = useScattering && scene.simulation.diffraction && plan.maxOrder != Int.max
+            let diffracting = mayDiffract ? PlanarRegions.diffracting(scene.surfaces.map(\.polygon), isAir: scene.contains)
+                                          : [Bool](repeating: false, count: scene.surfaces.count)
             let surfaceData = zip(zip(scene.surfaces, rectangles), diffracting).map { pair, diffracts in
                 let (s, rectangle) = pair
                 let (u, v) = s.polygon.planeAxes
@@ -193,7 +196,7 @@ extension RayTracer {
             // carry all specular paths and diffraction would only touch already-diffuse rays.
             // A room whose every edge is a concave joint (a shoebox, any box-walled floor plan without
             // inner corners or objects) has nothing that diffracts.
-            diffraction = useScattering && scene.simulation.diffraction && plan.maxOrder != Int.max && diffracting.contains(true)
+            diffraction = mayDiffract && diffracting.contains(true)
             var f = BandEnergy(repeating: 0), mask = BandEnergy(repeating: 0)
             for b in 0..<bands { f[b] = Float(FrequencyBands.octaves.centres[b]); mask[b] = 1 }
             frequencies = f

@@ -102,9 +102,7 @@ extension Scene {
         // Each material's boundary in the wave part: its octave absorption where the wave part works and
         // what the fitted admittance (`BoundaryModel`) absorbs there, and at normal incidence — locally
         // reacting walls absorb less head-on than on average.
-        var seen = Set<String>()
-        let materials = surfaces.map(\.material).filter { seen.insert($0.name).inserted }
-        let rows = materials.map { m -> String in
+        let rows = surfaceMaterials.map { m -> String in
             let model = BoundaryModel.fit(m, crossover: plan.crossover)
             let values = zip(model.bandCentres, model.bandAbsorption).map { f, a in
                 String(format: "%@ Hz %.2f→%.2f", FrequencyBands.octaves.labels[FrequencyBands.octaves.centres.firstIndex(of: f) ?? 0], a, model.absorption(at: f))

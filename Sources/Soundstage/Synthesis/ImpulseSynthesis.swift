@@ -13,17 +13,29 @@ public enum ImpulseSynthesis {
 
     /// The omni RIR from image-source arrivals and an optional tail.
     public static func omni(_ specular: ImageSourceResult, tail: ReverbTail? = nil, scene: Scene, plan: ResolvedSimulation) -> [Float] {
+        omniParts(specular, tail: tail, scene: scene, plan: plan).full
+    }
+
+    /// The omni RIR (`full`) and its specular part alone (the image-source arrivals, without the
+    /// tail), both high-passed: the band synthesis of the arrivals is done once for both.
+    public static func omniParts(_ specular: ImageSourceResult, tail: ReverbTail?, scene: Scene,
+                                 plan: ResolvedSimulation) -> (full: [Float], specular: [Float]) {
         let fs = Double(plan.sampleRate)
         let arrivals = specular.arrivals
-        var signal = BandFilterBank.combine(arrivals, sampleRate: fs)
         let pad = arrivals.offset
+        let early = BandFilterBank.combine(arrivals, sampleRate: fs)
+        var signal = early
         if let tail, !tail.arrivals.isEmpty {
             let late = tail.signal(sampleRate: fs, frames: plan.frames, threads: plan.threads)
             for i in late.indices { signal[pad + i] += late[i] }
         }
-        if scene.simulation.highpassHertz > 0 {
-            Biquad.highpass(cutoff: scene.simulation.highpassHertz, sampleRate: fs).process(&signal)
+        func finished(_ x: [Float]) -> [Float] {
+            var x = x
+            if scene.simulation.highpassHertz > 0 {
+                Biquad.highpass(cutoff: scene.simulation.highpassHertz, sampleRate: fs).process(&x)
+            }
+            return Array(x[pad..<(pad + plan.frames)])
         }
-        return Array(signal[pad..<(pad + plan.frames)])
+        return (finished(signal), finished(early))
     }
 }

@@ -122,12 +122,8 @@ public struct WaveGrid: Sendable {
         self.runs = runs
         airCellCount = count
         // Boundary faces: each air cell's solid neighbours, with the nearest surface's material.
-        var materials: [Material] = []
-        let surfaceMaterial = scene.surfaces.map { s -> Int32 in
-            if let i = materials.firstIndex(of: s.material) { return Int32(i) }
-            materials.append(s.material)
-            return Int32(materials.count - 1)
-        }
+        let materials = scene.surfaceMaterials
+        let surfaceMaterial = scene.surfaces.map { s in Int32(materials.firstIndex(of: s.material)!) }
         boundaryMaterials = materials
         boundaryModels = materials.map { BoundaryModel.fit($0, crossover: crossover) }
         let step = Vec3(repeating: h)
