@@ -66,9 +66,25 @@ extension SpeakerMetrics {
     /// discrete reflections (Beranek's initial time-delay gap), and the scattered part of a simulated
     /// response is one random realization of a noise whose momentary level would otherwise decide,
     /// seed by seed, which arrival first comes within 25 dB of the direct sound.
+    ///
+    /// `expected`: the simulation's expected energy response (`EnergyResponse`, with the wave part's
+    /// own energy below the crossover); the octave bands take their ISO 3382-1 parameters from it
+    /// instead of from the synthesized RIR, whose tail is one random realization: its noise, and its
+    /// interference with the specular arrivals, move EDT, T30 and C80 from seed to seed as much as
+    /// the setups a user compares differ. The broadband figures and the binaural ones stay those of
+    /// the responses themselves.
     public static func compute(speaker: String, rir: [Float], sampleRate: Int, brir: AudioBuffer? = nil, specular: [Float]? = nil,
+                               expected: EnergyResponse? = nil,
                                envelopment: Parameter = .missing("needs the late arrival directions")) -> SpeakerMetrics {
         var omni = ImpulseResponseAnalyzer.analyze(AudioBuffer(sampleRate: sampleRate, channels: [rir]))
+        if let expected {
+            let octaves = FrequencyBands.octaves
+            let rate = 1 / EnergyResponse.binSeconds
+            let onset = min(expected.binCount - 1, Int(omni.onsetSeconds * rate))
+            for (b, label) in octaves.labels.enumerated() where octaves.centres[b] < OctaveFilter.limit(sampleRate: Double(sampleRate)) {
+                omni.bands[label] = ImpulseResponseAnalyzer.parameters(energy: expected.band(b), onset: onset, fs: rate)
+            }
+        }
         if let specular {
             let energy = specular.map { Double($0) * Double($0) }
             let peak = energy.max() ?? 0

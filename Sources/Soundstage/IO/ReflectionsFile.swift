@@ -39,7 +39,8 @@ public struct ReflectionsFile: Codable, Sendable {
         speedOfSound = scene.air.speedOfSound
         bandsHz = FrequencyBands.octaves.centres
         listedUpToOrder = plan.detailOrder
-        maxOrder = plan.maxOrder == Int.max ? "all within the duration" : String(plan.maxOrder)
+        maxOrder = plan.maxOrder == Int.max ? "all within the duration"
+            : plan.shellEveryOrder ? "walls: all within the duration; paths via objects: \(plan.maxOrder)" : String(plan.maxOrder)
         speakers = zip(scene.speakers, results).map { speaker, result in
             SpeakerPaths(name: speaker.name, position: [speaker.position.x, speaker.position.y, speaker.position.z],
                          imageSourceCount: result.imageCount,

@@ -6,7 +6,7 @@ import Foundation
 /// speakers, listener, air and simulation settings, as Swift's `dump` writes them (every stored
 /// property, doubles in their exact shortest form), so a field added to `Scene` later enters the
 /// key without anyone remembering to add it — the resolved run (sample rate, duration, order, rays,
-/// receiver radius), and the SHA-256 of the HRTF file's bytes. Not in it: the room's name and file path, the
+/// receiver radius), the SHA-256 of the HRTF file's bytes and of the running build (`buildDigest`). Not in it: the room's name and file path, the
 /// thread count and the listing order — none of them changes a sample.
 public struct ResultKey: Hashable, Sendable, CustomStringConvertible {
     /// 64 lowercase hexadecimal digits.
@@ -23,12 +23,18 @@ public struct ResultKey: Hashable, Sendable, CustomStringConvertible {
         canonical.sourcePath = nil
         var text = "soundstage \(SoundstageVersion.string)\n"
         dump(canonical, to: &text)
-        text += String(format: "rate %d duration %.17g order %d rays %d radius %.17g bin %.17g early %.17g\n",
-                       plan.sampleRate, plan.durationSeconds, plan.maxOrder, plan.rays, plan.receiverRadius, plan.binSeconds,
-                       plan.keepEarlySeconds)
+        text += String(format: "rate %d duration %.17g order %d walls %d rays %d radius %.17g bin %.17g early %.17g\n",
+                       plan.sampleRate, plan.durationSeconds, plan.maxOrder, plan.shellEveryOrder ? 1 : 0, plan.rays, plan.receiverRadius,
+                       plan.binSeconds, plan.keepEarlySeconds)
+        text += "build \(ResultKey.buildDigest)\n"
         text += hrtfDigest.map { "hrtf sha256 \($0)\n" } ?? "omni only\n"
         hex = ResultKey.sha256(Data(text.utf8))
     }
+
+    /// SHA-256 of the running executable (the library is linked into it): a result cached by one
+    /// build of the code is never served to another, whose physics may differ at the same version
+    /// number. Empty when the executable cannot be read.
+    public static let buildDigest: String = (try? sha256(file: "/proc/self/exe")) ?? ""
 
     /// SHA-256 of `data` as 64 hexadecimal digits (FIPS 180-4, through libcrypto's EVP interface).
     public static func sha256(_ data: Data) -> String {

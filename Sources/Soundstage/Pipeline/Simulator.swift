@@ -166,8 +166,31 @@ public struct Simulator: Sendable {
         let brir = ImpulseResponse(receiver: .binaural, speaker: speaker.name, audio: ears, key: key)
         let images = propagation.imageSources
         let metrics = SpeakerMetrics.compute(speaker: speaker.name, rir: omni, sampleRate: plan.sampleRate, brir: ears, specular: parts.specular,
+                                             expected: expectedEnergy(propagation),
                                              envelopment: SpeakerMetrics.envelopment(lateEnergy: images.lateEnergy, lateLateralEnergy: images.lateLateralEnergy))
         return SpeakerSimulation(speaker: speaker, propagation: propagation, rir: rir, brir: brir, metrics: metrics)
+    }
+
+    /// The expected energy response of a speaker (`EnergyResponse`) in the units of the RIR's
+    /// octave-filtered energy: the image sources' and the ray field's energies per band, each band
+    /// weighted by what its octave filter passes of a flat spectrum (`EnergyResponse.bandWeight`),
+    /// with the wave part the geometric share above the crossover, plus the wave response's own
+    /// energy through the crossover's low-pass and the octave filter (the two parts are joined by
+    /// complementary zero-phase weights; their cross term, confined to the one-octave transition,
+    /// is left out).
+    func expectedEnergy(_ propagation: SpeakerResponse) -> EnergyResponse {
+        var energy = propagation.imageSources.energy
+        let fs = Double(plan.sampleRate), octaves = FrequencyBands.octaves
+        let crossover = propagation.wave == nil ? nil : wavePlan?.crossover
+        let low = propagation.wave.map { WaveCrossover.merge(geometric: [], wave: $0.omni, crossover: crossover!, sampleRate: fs) }
+        for b in 0..<min(EnergyResponse.bandCount, octaves.count) where octaves.centres[b] < OctaveFilter.limit(sampleRate: fs) {
+            let filter = OctaveFilter(centreHertz: octaves.centres[b], sampleRate: fs)
+            energy.scale(band: b, by: EnergyResponse.bandWeight(filter, sampleRate: fs, crossover: crossover))
+            if let low, let crossover, octaves.centres[b] / 2 < crossover {
+                energy.add(bandSignal: filter.apply(low), sampleRate: fs, band: b)
+            }
+        }
+        return energy
     }
 
     /// Every stage for every speaker.

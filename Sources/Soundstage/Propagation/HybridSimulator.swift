@@ -44,6 +44,7 @@ public enum HybridSimulator {
         let speaker = scene.speakers[speakerIndex]
         let lateStart = speaker.position.distance(to: scene.listener.position) / scene.air.speedOfSound + speaker.delaySeconds + 0.08
         let late = traced.field.lateEnergy(after: lateStart)
+        result.energy.add(field: traced.field)
         for b in result.lateEnergy.indices {
             result.lateEnergy[b] += late.total[min(b, late.total.count - 1)]
             result.lateLateralEnergy[b] += late.lateral[min(b, late.lateral.count - 1)]

@@ -11,7 +11,8 @@ public struct ImageSourceResult: Sendable {
     public var arrivals: BandAccumulator
     /// Number of valid image sources that contributed to the RIR.
     public var imageCount: Int
-    /// The largest reflection order used (shoebox: every image within the duration).
+    /// The largest reflection order used (shoebox: every image within the duration; with objects,
+    /// the order of the paths that touch them).
     public var maxOrder: Int
     /// Whether the analytic shoebox enumeration was used.
     public var usedShoebox: Bool
@@ -19,6 +20,8 @@ public struct ImageSourceResult: Sendable {
     /// of it along the listener's ear axis (Σ E cos²φ, φ the angle to the ear axis).
     public var lateEnergy: [Double]
     public var lateLateralEnergy: [Double]
+    /// The paths' energies per band at their delays (`EnergyResponse`; the hybrid adds the ray field).
+    public var energy: EnergyResponse
 }
 
 /// Settings of a run after defaults and "auto" are resolved.
@@ -26,8 +29,12 @@ public struct ResolvedSimulation: Sendable {
     public var sampleRate: Int
     public var durationSeconds: Double
     public var frames: Int { Int((durationSeconds * Double(sampleRate)).rounded()) }
-    /// Image-source order limit; `Int.max` = every image within the duration (shoebox).
+    /// Image-source order limit; `Int.max` = every image within the duration (plain shoebox).
     public var maxOrder: Int
+    /// The room's own walls have image sources at every order within the duration (a shoebox with
+    /// "auto" order: Allen–Berkley, objects occluding) while paths that touch an object stop at
+    /// `maxOrder`. The ray tracer then leaves every specular path of the walls alone.
+    public var shellEveryOrder: Bool = false
     /// How the order was chosen, for the user.
     public var maxOrderNote: String
     public var threads: Int
@@ -56,14 +63,28 @@ extension Scene {
         return min(10, max(0.2, rt + direct))
     }
 
+    /// True for a rectangular room (with or without objects).
+    public var isShoebox: Bool {
+        if case .shoebox = shape { return true }
+        return false
+    }
+
+    /// The largest order whose image tree over `surfaceCount` surfaces stays within `budget` candidates (1…40).
+    static func largestOrder(surfaceCount: Int, budget: Double) -> Int {
+        var k = 1
+        while k < 40 && PolyhedralImageSources.treeSize(surfaceCount: surfaceCount, order: k + 1) <= budget { k += 1 }
+        return k
+    }
+
     /// True when the analytic shoebox engine applies (a shoebox without objects).
     public var isPlainShoebox: Bool {
         if case .shoebox = shape { return objects.isEmpty }
         return false
     }
 
-    /// Resolves `simulation`'s "auto" values. For a plain shoebox "auto" order means every image
-    /// within the duration (exact); otherwise the largest order whose image tree stays within
+    /// Resolves `simulation`'s "auto" values. For a shoebox "auto" order means every image of its
+    /// walls within the duration (exact; objects occlude them), and for the paths that touch an
+    /// object — and for every other room — the largest order whose image tree stays within
     /// `imageBudget` candidates.
     public func resolve(threads: Int = defaultThreadCount, detailOrder: Int = 3, imageBudget: Double = 5e7) -> ResolvedSimulation {
         let duration: Double
@@ -76,15 +97,21 @@ extension Scene {
         case .auto where isPlainShoebox:
             order = Int.max
             note = "maxOrder auto: every image source within \(String(format: "%.2f", duration)) s (shoebox, Allen–Berkley)"
+        case .auto where isShoebox:
+            // The shell's images at every order; the objects' paths (Borish) up to the budget.
+            let k = Scene.largestOrder(surfaceCount: surfaces.count, budget: imageBudget)
+            order = k
+            note = String(format: "maxOrder auto: every wall image within %.2f s (shoebox, Allen–Berkley, objects occluding); paths via objects to order %d",
+                          duration, k)
         case .auto:
-            var k = 1
-            while k < 40 && PolyhedralImageSources.treeSize(surfaceCount: surfaces.count, order: k + 1) <= imageBudget { k += 1 }
+            let k = Scene.largestOrder(surfaceCount: surfaces.count, budget: imageBudget)
             order = k
             note = String(format: "maxOrder auto: %d (about %.2g candidate images over %d surfaces)", k,
                           PolyhedralImageSources.treeSize(surfaceCount: surfaces.count, order: k), surfaces.count)
         }
         var plan = ResolvedSimulation(sampleRate: simulation.sampleRate, durationSeconds: duration, maxOrder: order,
                                       maxOrderNote: note, threads: max(1, threads), detailOrder: detailOrder)
+        if case .auto = simulation.maxOrder, isShoebox { plan.shellEveryOrder = true }
         switch simulation.receiverRadius {
         case .auto: plan.receiverRadius = autoReceiverRadius()
         case .value(let r): plan.receiverRadius = r
@@ -152,12 +179,17 @@ public enum ImageSourceEngine {
         let length = plan.frames + 2 * pad
         let listener = scene.listener
         let keepUntil = speaker.position.distance(to: listener.position) / scene.air.speedOfSound + speaker.delaySeconds + plan.keepEarlySeconds
-        let shoebox = ShoeboxImageSources(scene: scene, speaker: speaker, maxDistance: reach, maxOrder: plan.maxOrder,
-                                          detailOrder: plan.detailOrder, bandCount: bands)
-        let polyhedral = shoebox == nil
-            ? PolyhedralImageSources(scene: scene, speaker: speaker, maxDistance: reach, maxOrder: min(plan.maxOrder, 1000), bandCount: bands)
+        // A shoebox's shell at every order (Allen–Berkley, objects occluding); the paths that touch an
+        // object, and every path of any other room, from the general engine up to the transition order.
+        let shoebox = ShoeboxImageSources(scene: scene, speaker: speaker, maxDistance: reach,
+                                          maxOrder: plan.shellEveryOrder ? Int.max : plan.maxOrder,
+                                          detailOrder: plan.detailOrder, bandCount: bands, withObjects: plan.shellEveryOrder)
+        let objectFaces = scene.surfaces.map { $0.objectName != nil }
+        let polyhedral = shoebox == nil || (plan.maxOrder >= 1 && objectFaces.contains(true))
+            ? PolyhedralImageSources(scene: scene, speaker: speaker, maxDistance: reach, maxOrder: min(plan.maxOrder, 1000), bandCount: bands,
+                                     onlyVia: shoebox == nil ? nil : objectFaces)
             : nil
-        let slots = Slots<(BandAccumulator, [Path], Int, [Double], [Double])>(count: slotCount)
+        let slots = Slots<(BandAccumulator, [Path], Int, [Double], [Double], EnergyResponse)>(count: slotCount)
         let lateStart = speaker.position.distance(to: listener.position) / scene.air.speedOfSound + speaker.delaySeconds + 0.08
         let o = listener.orientation
         let earAxis = o.up.cross(o.forward)
@@ -167,7 +199,10 @@ public enum ImageSourceEngine {
             var count = 0
             var gains = [Float](repeating: 0, count: bands)
             var late = [Double](repeating: 0, count: bands), lateral = late
+            var energy = EnergyResponse(durationSeconds: plan.durationSeconds)
             func tally(_ g: UnsafeMutablePointer<Float>, distance: Double, arrival: Vec3) {
+                energy.add(seconds: distance / scene.air.speedOfSound + speaker.delaySeconds, amplitudes: g, bands: bands,
+                           scale: 1 / (4 * Double.pi * distance))
                 guard distance / scene.air.speedOfSound + speaker.delaySeconds > lateStart else { return }
                 let c = (arrival - listener.position).normalized.dot(earAxis)
                 for b in 0..<bands {
@@ -193,7 +228,8 @@ public enum ImageSourceEngine {
                                                  speaker: speaker, listener: listener, c: scene.air.speedOfSound, arrival: image))
                         }
                     }
-                } else if let polyhedral {
+                }
+                if let polyhedral {
                     polyhedral.enumerate(slot: slot, slots: slotCount) { surfaces, points, distance, emission, reflection in
                         shader.gains(reflection: reflection, emission: emission, distance: distance, into: g)
                         shader.accumulate(&acc, gains: g, distance: distance)
@@ -207,7 +243,7 @@ public enum ImageSourceEngine {
                     }
                 }
             }
-            slots[slot] = (acc, kept, count, late, lateral)
+            slots[slot] = (acc, kept, count, late, lateral, energy)
         }
         let results = slots.all
         var total = results[0].0
@@ -217,13 +253,15 @@ public enum ImageSourceEngine {
             if a.order != b.order { return a.order < b.order }
             return a.surfaces.lexicographicallyPrecedes(b.surfaces)
         }
-        func sum(_ pick: ((BandAccumulator, [Path], Int, [Double], [Double])) -> [Double]) -> [Double] {
+        var energy = results[0].5
+        for r in results.dropFirst() { energy.add(r.5) }
+        func sum(_ pick: ((BandAccumulator, [Path], Int, [Double], [Double], EnergyResponse)) -> [Double]) -> [Double] {
             // Fixed order of slots: deterministic.
             FrequencyBands.octaves.indices.map { b in results.reduce(0.0) { $0 + pick($1)[min(b, bands - 1)] } }
         }
         return ImageSourceResult(paths: paths, arrivals: total, imageCount: results.reduce(0) { $0 + $1.2 },
                                  maxOrder: plan.maxOrder, usedShoebox: shoebox != nil,
-                                 lateEnergy: sum { $0.3 }, lateLateralEnergy: sum { $0.4 })
+                                 lateEnergy: sum { $0.3 }, lateLateralEnergy: sum { $0.4 }, energy: energy)
     }
 
     static func makePath(order: Int, surfaces: [Int], points: [Vec3], distance: Double, gains: BandValues, speaker: Speaker,

@@ -14,8 +14,12 @@ struct PolyhedralImageSources {
     let maxOrder: Int
     let reflectionFactors: [BandValues]
     let bandCount: Int
+    /// When set, only paths that reflect off at least one marked surface are visited (and the
+    /// direct sound is not): the objects' paths in a shoebox whose shell `ShoeboxImageSources` covers.
+    let onlyVia: [Bool]?
 
-    init(scene: Scene, speaker: Speaker, maxDistance: Double, maxOrder: Int, bandCount: Int) {
+    init(scene: Scene, speaker: Speaker, maxDistance: Double, maxOrder: Int, bandCount: Int, onlyVia: [Bool]? = nil) {
+        self.onlyVia = onlyVia
         index = PolygonIndex(scene.surfaces.map(\.polygon))
         source = speaker.position
         receiver = scene.listener.position
@@ -37,12 +41,13 @@ struct PolyhedralImageSources {
     /// points, the path length, the emission direction and the combined reflection factors.
     func enumerate(slot: Int, slots: Int, visit: (_ surfaces: [Int], _ points: [Vec3], _ distance: Double, _ emission: Vec3, _ reflection: UnsafePointer<Double>) -> Void) {
         var reflection = [Double](repeating: 1, count: bandCount)
-        if slot == 0, !index.occluded(source, receiver) {
+        if slot == 0, onlyVia == nil, !index.occluded(source, receiver) {
             reflection.withUnsafeBufferPointer { visit([], [], source.distance(to: receiver), receiver - source, $0.baseAddress!) }
         }
         guard maxOrder >= 1 else { return }
         var images: [Vec3] = [source]
         var sequence: [Int] = []
+        var marked = 0
         func descend() {
             let parent = images.last!
             for s in index.entries.indices {
@@ -52,7 +57,10 @@ struct PolyhedralImageSources {
                 let image = index.mirror(s, parent)
                 images.append(image)
                 sequence.append(s)
-                if image.distance(to: receiver) <= maxDistance, let points = validate(images: images, sequence: sequence) {
+                let isMarked = onlyVia?[s] ?? true
+                if isMarked { marked += 1 }
+                defer { if isMarked { marked -= 1 } }
+                if marked > 0, image.distance(to: receiver) <= maxDistance, let points = validate(images: images, sequence: sequence) {
                     for b in 0..<bandCount {
                         var r = 1.0
                         for k in sequence { r *= reflectionFactors[k][b] }

@@ -27,8 +27,12 @@ public struct RayTracingResult: Sendable {
 ///   weighted s_b/p̄ or (1 − s_b)/(1 − p̄) per band, which keeps every band's expectation exact.
 /// - Reception: a segment is counted by the receiver sphere (radius R, volume estimator: energy ×
 ///   chord / V_R) unless it leaves a diffuse reflection (the rain already carried that leg's
-///   expectation) or the ray's history so far is purely specular with order ≤ the transition order
-///   (the image sources carry those paths exactly). Energy is converted to SPEC §2's units by 1/(4π).
+///   expectation) or the ray's history so far is purely specular with order ≤ the transition order,
+///   or purely specular off the walls of a shoebox whose wall images are complete
+///   (`ResolvedSimulation.shellEveryOrder`): the image sources carry those paths exactly. Counting
+///   such high-order specular paths by rays is what makes a late decay depend on the seed: a
+///   floor–ceiling flutter is a column of point images that a 0.4 m sphere catches from one or two
+///   rays in tens of thousands. Energy is converted to SPEC §2's units by 1/(4π).
 /// - Termination: at the end of the response, or by Russian roulette once the energy is below
 ///   10⁻⁶ of the emitted (survivors continue with 10× the energy: unbiased).
 /// - Splitting (the weight windows of Monte Carlo transport): where absorption is uneven (an
@@ -129,6 +133,8 @@ extension RayTracer {
             /// edge that diffracts at all (`PlanarRegions.diffracting`).
             var width: Double, length: Double
             var diffracts: Bool
+            /// Whether the surface is one of the room's own walls (not an object's face).
+            var isShell: Bool
         }
         let caster: RayCaster
         /// The surfaces in raw memory: the hot loop reads them in place instead of copying them.
@@ -141,6 +147,8 @@ extension RayTracer {
         let sphereScale: Float, rainScale: Float
         let speed: Double, delay: Double, maxLength: Double
         let transitionOrder: Int
+        /// The walls' specular paths are image sources at every order (see `ResolvedSimulation`).
+        let shellEveryOrder: Bool
         let bandCount: Int, binCount: Int, binSeconds: Double
         let head: (forward: Vec3, left: Vec3, up: Vec3)
         let grid = SphereGrid()
@@ -190,7 +198,7 @@ extension RayTracer {
                 }
                 return SurfaceData(normal: s.polygon.normal, u: u, v: v, keep: keep, scattering: scat, meanScattering: mean,
                                    diffuseWeight: dw, specularWeight: sw, width: rectangle.width, length: rectangle.length,
-                                   diffracts: diffracts)
+                                   diffracts: diffracts, isShell: s.objectName == nil)
             }
             // With every image source within the duration (plain shoebox, "auto") the image sources
             // carry all specular paths and diffraction would only touch already-diffuse rays.
@@ -222,6 +230,7 @@ extension RayTracer {
             delay = speaker.delaySeconds
             maxLength = max(0, (plan.durationSeconds - speaker.delaySeconds) * speed)
             transitionOrder = plan.maxOrder
+            shellEveryOrder = plan.shellEveryOrder
             binSeconds = plan.binSeconds
             binCount = max(1, Int((plan.durationSeconds / plan.binSeconds).rounded(.up)))
             let o = scene.listener.orientation
@@ -277,7 +286,7 @@ extension RayTracer {
             var o: Vec3, d: Vec3, e: BandEnergy
             var travelled: Double
             var order: Int
-            var specularHistory: Bool, countSegment: Bool
+            var specularHistory: Bool, shellOnly: Bool, countSegment: Bool
             var from: Int
             var rng: SplitMix64Generator
         }
@@ -301,6 +310,8 @@ extension RayTracer {
             var travelled = 0.0
             var order = 0
             var specularHistory = true
+            // Every reflection so far specular and off a wall (not an object).
+            var shellOnly = true
             // The direct sound belongs to the image sources unless the transition order is −1
             // (rays alone).
             var countSegment = transitionOrder < 0
@@ -321,8 +332,11 @@ extension RayTracer {
                     var scattering = s.pointee.scattering, scatter = s.pointee.meanScattering
                     var diffuseWeight = s.pointee.diffuseWeight, specularWeight = s.pointee.specularWeight
                     let n = s.pointee.normal
+                    shellOnly = shellOnly && s.pointee.isShell
+                    // Whether the image sources carry this ray's path so far (specular, within their orders).
+                    let imaged = specularHistory && (order <= transitionOrder || (shellEveryOrder && shellOnly))
                     // Beyond the image sources' share, a finite surface also scatters by diffraction.
-                    if diffraction && s.pointee.diffracts && !(specularHistory && order <= transitionOrder) {
+                    if diffraction && s.pointee.diffracts && !imaged {
                         let k = diffractionFactor(s, incidence: hit.t, cosine: abs(d.dot(n)))
                         scattering = bandMask - (bandMask - scattering) * k
                     }
@@ -340,7 +354,7 @@ extension RayTracer {
                     } else {
                         d = d - 2 * d.dot(n) * n
                         e *= specularWeight
-                        countSegment = !(specularHistory && order <= transitionOrder)
+                        countSegment = !imaged
                     }
                     o = p
                     from = hit.surface
@@ -356,7 +370,7 @@ extension RayTracer {
                             e *= 1 / Float(copies)
                             for _ in 1..<copies {
                                 pending.append(PendingRay(o: o, d: d, e: e, travelled: travelled, order: order, specularHistory: specularHistory,
-                                                          countSegment: countSegment, from: from, rng: SplitMix64Generator(seed: rng.next())))
+                                                          shellOnly: shellOnly, countSegment: countSegment, from: from, rng: SplitMix64Generator(seed: rng.next())))
                             }
                             budget -= copies - 1
                         }
@@ -364,7 +378,7 @@ extension RayTracer {
                 }
                 guard let next = pending.popLast() else { break }
                 (o, d, e, travelled, order) = (next.o, next.d, next.e, next.travelled, next.order)
-                (specularHistory, countSegment, from, rng) = (next.specularHistory, next.countSegment, next.from, next.rng)
+                (specularHistory, shellOnly, countSegment, from, rng) = (next.specularHistory, next.shellOnly, next.countSegment, next.from, next.rng)
             }
             return (reflections, lost, splitBudget - budget)
         }

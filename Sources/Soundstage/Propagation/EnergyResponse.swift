@@ -1,0 +1,100 @@
+import Foundation
+
+/// The expected energy response of one speaker at the listener, per octave band: the energy of
+/// every image-source arrival placed at its delay, plus the ray tracer's energy field spread over
+/// its bins. It is what the synthesized response is one random realization of — the mean over the
+/// tail's random signs and over the sub-wavelength position of the ear, where arrivals interfere —
+/// and the quantity the ISO 3382-1 parameters of a simulation are computed from in energy-based
+/// room acoustics (Vorländer, *Auralization*, 2008, §11.3; ODEON and CATT-Acoustic report their
+/// parameters from this energy response, not from an auralized realization).
+///
+/// Units as `EnergyField`: per band, Σ p² over the samples of the omni RIR (an arrival of amplitude
+/// A contributes A²).
+public struct EnergyResponse: Sendable {
+    /// Bin width: 0.1 ms, fine enough for the 50/80 ms limits and the ±1.25 ms direct-sound window.
+    public static let binSeconds = 1e-4
+    public static let bandCount = 8
+    public let binCount: Int
+    /// values[bin · bandCount + band].
+    public private(set) var values: [Double]
+
+    public init(durationSeconds: Double) {
+        binCount = max(1, Int((durationSeconds / EnergyResponse.binSeconds).rounded(.up)))
+        values = [Double](repeating: 0, count: binCount * EnergyResponse.bandCount)
+    }
+
+    /// Adds an arrival at `seconds` whose pressure amplitude in band b is `amplitude(b)`.
+    @inline(__always)
+    mutating func add(seconds: Double, amplitudes: UnsafePointer<Float>, bands: Int, scale: Double) {
+        let bin = Int(seconds / EnergyResponse.binSeconds)
+        guard bin >= 0, bin < binCount else { return }
+        let n = EnergyResponse.bandCount
+        values.withUnsafeMutableBufferPointer { v in
+            for b in 0..<n {
+                let a = Double(amplitudes[min(b, bands - 1)]) * scale
+                v[bin * n + b] += a * a
+            }
+        }
+    }
+
+    /// Adds another response of the same length (merging work slots in a fixed order).
+    mutating func add(_ other: EnergyResponse) {
+        precondition(other.values.count == values.count)
+        for i in values.indices { values[i] += other.values[i] }
+    }
+
+    /// Adds the ray tracer's field, each bin's energy shared evenly by the bins it covers.
+    mutating func add(field: EnergyField) {
+        let n = EnergyResponse.bandCount
+        let perBin = max(1, Int((field.binSeconds / EnergyResponse.binSeconds).rounded()))
+        for bin in 0..<field.binCount {
+            for b in 0..<min(n, field.bandCount) {
+                let e = field.energy(band: b, bin: bin) / Double(perBin)
+                guard e > 0 else { continue }
+                for k in 0..<perBin {
+                    let i = bin * perBin + k
+                    if i < binCount { values[i * n + b] += e }
+                }
+            }
+        }
+    }
+
+    /// The energy of band `band` per bin.
+    public func band(_ band: Int) -> [Double] {
+        (0..<binCount).map { values[$0 * EnergyResponse.bandCount + band] }
+    }
+
+    /// Multiplies band `band` by `factor`.
+    mutating func scale(band: Int, by factor: Double) {
+        for bin in 0..<binCount { values[bin * EnergyResponse.bandCount + band] *= factor }
+    }
+
+    /// Adds the energy of a deterministic signal already filtered to band `band` (sample n at
+    /// time n / `sampleRate`): its squared samples summed per bin.
+    mutating func add(bandSignal x: [Float], sampleRate fs: Double, band: Int) {
+        for (n, v) in x.enumerated() {
+            let bin = Int(Double(n) / fs / EnergyResponse.binSeconds)
+            guard bin < binCount else { break }
+            values[bin * EnergyResponse.bandCount + band] += Double(v) * Double(v)
+        }
+    }
+
+    /// The energy an octave filter passes of an impulse of unit amplitude in every band (Parseval):
+    /// (2/fs) ∫₀^{fs/2} |H_b(f)|² (1 − H_x(f))² df, H_b the analysis filter and H_x the wave
+    /// crossover's low-pass weight (`WaveCrossover.waveWeight`; none when `crossover` is nil), by the
+    /// trapezoid rule in log frequency (48 points per octave from 5 Hz).
+    public static func bandWeight(_ filter: OctaveFilter, sampleRate fs: Double, crossover: Double?) -> Double {
+        let top = fs / 2, lowest = 5.0
+        let steps = Int((log2(top / lowest) * 48).rounded(.up))
+        let h = log2(top / lowest) / Double(steps)
+        var sum = 0.0
+        for k in 0...steps {
+            let f = lowest * exp2(Double(k) * h)
+            let m = filter.magnitude(hertz: f, sampleRate: fs)
+            let g = 1 - (crossover.map { WaveCrossover.waveWeight(hertz: f, crossover: $0) } ?? 0)
+            // df = f ln 2 d(log₂ f)
+            sum += (k == 0 || k == steps ? 0.5 : 1) * m * m * g * g * f * log(2) * h
+        }
+        return 2 / fs * sum
+    }
+}
