@@ -4,7 +4,7 @@ BIN := .build/release/soundstage
 ROOMS := $(wildcard rooms/*.json)
 OUT ?= Renders
 
-.PHONY: deps build demo test bench readme-figures validate validate-ism validate-rays validate-diffuse crosscheck-analysis peers-env clean help
+.PHONY: deps build demo test bench readme-figures validate validate-ism validate-rays validate-diffuse validate-seeds crosscheck-analysis peers-env clean help
 
 help:
 	@echo "make demo   install what is missing, build (release), validate every example room"
@@ -14,6 +14,7 @@ help:
 	@echo "make validate-ism  broadband RIR agreement with pyroomacoustics (installed from PyPI into .venv-bench)"
 	@echo "make validate-rays T30 per octave of the hybrid vs pyroomacoustics' hybrid on an L-shaped room"
 	@echo "make validate-diffuse  T20 in the BRAS CR2 mesh (diffuse, uniform absorption) vs an independent random walk"
+	@echo "make validate-seeds  every example room with seeds 1-5: the metrics' range against each run's own error bar"
 	@echo "make crosscheck-analysis  analyze vs pyrato (T30, EDT, C80) on simulated and measured-style IRs"
 	@echo "make readme-figures  the README's figure of the home studio's bass with and without the wave part"
 
@@ -67,6 +68,9 @@ validate-ism: deps peers-env
 validate: deps
 	$(SWIFT) build -c release
 	.build/release/SoundstageValidate -o $(OUT)/validation
+
+validate-seeds: build
+	python3 scripts/seed_spread.py
 
 validate-rays: deps peers-env
 	$(SWIFT) build -c release

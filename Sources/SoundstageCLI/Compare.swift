@@ -38,24 +38,40 @@ struct Compare: ParsableCommand {
             label.padding(toLength: 26, withPad: " ", startingAt: 0)
                 + columns.map { cell($0.1, $0.2).padding(toLength: width, withPad: " ", startingAt: 0) }.joined()
         }
+        func indexedRow(_ label: String, _ cell: (Int, SpeakerMetrics) -> String) -> String {
+            label.padding(toLength: 26, withPad: " ", startingAt: 0)
+                + columns.indices.map { cell($0, columns[$0].1).padding(toLength: width, withPad: " ", startingAt: 0) }.joined()
+        }
         func speakerOf(_ m: SpeakerMetrics, _ s: Scene) -> Speaker { s.speakers.first { $0.name == m.speaker }! }
         let b = { (m: SpeakerMetrics, band: String) in m.omni.bands[band]! }
+        // Each column against the first column of the same speaker: a difference within the two runs'
+        // counting noise is marked as not significant.
+        let firstColumn = { (m: SpeakerMetrics) in columns.firstIndex { $0.1.speaker == m.speaker }! }
+        var anyAlike = false
+        func compared(_ index: Int, _ pick: (SpeakerMetrics) -> Parameter, _ text: String) -> String {
+            let m = columns[index].1, first = firstColumn(m)
+            guard first != index, pick(m).isIndistinguishable(from: pick(columns[first].1)) else { return text }
+            anyAlike = true
+            return text + Parameter.alikeMark
+        }
         return [
             row("", { m, s in "\(s.name) \(m.speaker)" }),
             row("distance to listener (m)", { m, s in String(format: "%.2f", s.listener.direction(of: speakerOf(m, s).position).distance) }),
             row("azimuth (°)", { m, s in String(format: "%+.1f", s.listener.direction(of: speakerOf(m, s).position).azimuth) }),
             row("nearest wall (m)", { m, s in s.nearestSurfaces(to: speakerOf(m, s).position, count: 1).map { String(format: "%@ %.2f", $0.name, $0.distance) }.first ?? "—" }),
-            row("T30 500 Hz (s)", { m, _ in b(m, "500").reverberationText(30) }),
-            row("T30 1 kHz (s)", { m, _ in b(m, "1k").reverberationText(30) }),
-            row("EDT 1 kHz (s)", { m, _ in b(m, "1k").EDT.formatted("%.2f") }),
-            row("C80 1 kHz (dB)", { m, _ in b(m, "1k").C80.formatted("%+.1f") }),
-            row("D50 1 kHz", { m, _ in b(m, "1k").D50.formatted("%.2f") }),
+            indexedRow("T30 500 Hz (s)", { i, m in compared(i, { b($0, "500").T30 }, b(m, "500").reverberationText(30)) }),
+            indexedRow("T30 1 kHz (s)", { i, m in compared(i, { b($0, "1k").T30 }, b(m, "1k").reverberationText(30)) }),
+            indexedRow("EDT 1 kHz (s)", { i, m in compared(i, { b($0, "1k").EDT }, b(m, "1k").EDT.formattedWithUncertainty("%.2f")) }),
+            indexedRow("C80 1 kHz (dB)", { i, m in compared(i, { b($0, "1k").C80 }, b(m, "1k").C80.formattedWithUncertainty("%+.1f")) }),
+            indexedRow("D50 1 kHz", { i, m in compared(i, { b($0, "1k").D50 }, b(m, "1k").D50.formattedWithUncertainty("%.2f")) }),
             row("DRR broadband (dB)", { m, _ in b(m, "broadband").DRR.formatted("%+.1f") }),
             row("ITDG (ms)", { m, _ in m.omni.ITDG.formatted("%.1f") }),
             row("first reflection (dB)", { m, _ in m.omni.firstReflectionLevel.formatted("%+.1f") }),
             row("imaging (dB)", { m, _ in m.soundstage.imaging.formatted("%.1f") }),
             row("width", { m, _ in m.soundstage.width.formatted("%.2f") }),
         ].joined(separator: "\n")
+            + (columns.contains { $0.1.omni.bands["1k"]!.C80.uncertainty != nil } ? "\n" + Parameter.uncertaintyNote : "")
+            + (anyAlike ? "\n" + Parameter.alikeNote : "")
             + (columns.contains { c in ["500", "1k"].contains { b(c.1, $0).isCurved(30) } } ? "\n" + BandParameters.curvedNote : "")
             + (columns.contains { c in ["500", "1k"].contains { b(c.1, $0).isCut(30) } } ? "\n" + BandParameters.cutNote : "")
     }

@@ -36,6 +36,7 @@ struct Simulate: ParsableCommand {
         for m in metrics { print("  " + m.summaryLine) }
         if metrics.contains(where: { m in ["500", "1k"].contains { m.omni.bands[$0]!.isCurved(30) } }) { print("  " + BandParameters.curvedNote) }
         if metrics.contains(where: { m in ["500", "1k"].contains { m.omni.bands[$0]!.isCut(30) } }) { print("  " + BandParameters.cutNote) }
+        if metrics.contains(where: { $0.omni.bands["1k"]!.C80.uncertainty != nil }) { print("  " + Parameter.uncertaintyNote) }
     }
 }
 

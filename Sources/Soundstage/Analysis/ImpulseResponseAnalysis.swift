@@ -32,10 +32,10 @@ public struct BandParameters: Codable, Sendable, Equatable {
     /// (−35 or −45 dB; ISO 3382-1 §5.3.2).
     public func isCut(_ range: Int) -> Bool { (responseEnd.value ?? -.infinity) > -Double(range) - 15 }
 
-    /// T20 or T30 formatted, with `curvedMark` when its decay is curved and `cutMark` when the
-    /// response ends too soon for it.
+    /// T20 or T30 formatted (with ±σ when simulated with rays, `Parameter.uncertainty`), with
+    /// `curvedMark` when its decay is curved and `cutMark` when the response ends too soon for it.
     public func reverberationText(_ range: Int, _ format: String = "%.2f") -> String {
-        (range == 20 ? T20 : T30).formatted(format) + (isCurved(range) ? BandParameters.curvedMark : "")
+        (range == 20 ? T20 : T30).formattedWithUncertainty(format) + (isCurved(range) ? BandParameters.curvedMark : "")
             + (isCut(range) ? BandParameters.cutMark : "")
     }
 
@@ -99,10 +99,8 @@ public enum ImpulseResponseAnalyzer {
     /// `bands`: `.octaves` (default) or `.thirdOctaves`; the per-band results are keyed by their labels.
     public static func analyze(_ buffer: AudioBuffer, bands: FrequencyBands = .octaves, filtering: BandFiltering = .causal) -> ImpulseResponseAnalysis {
         let fs = Double(buffer.sampleRate)
-        // Onset: where the broadband energy first rises to within 20 dB of its maximum.
         let energy = sumOfSquares(buffer.channels)
-        let peak = energy.max() ?? 0
-        let onset = energy.firstIndex { $0 >= peak * 0.01 } ?? 0
+        let onset = onset(energy: energy)
         var result = [String: BandParameters]()
         result["broadband"] = parameters(energy: energy, onset: onset, fs: fs)
         var filtered: [[[Float]]?] = [] // [band][channel]; nil above the usable bandwidth
@@ -128,6 +126,13 @@ public enum ImpulseResponseAnalyzer {
         return ImpulseResponseAnalysis(sampleRate: buffer.sampleRate, channels: buffer.channelCount, onsetSeconds: Double(onset) / fs,
                                        bands: result, ITDG: itdg, firstReflectionLevel: firstLevel, binaural: binaural,
                                        noiseFloorDB: DecayCurve(energy: Array(energy[onset...]), sampleRate: fs).noiseFloorDB)
+    }
+
+    /// The onset (ISO 3382-1 A.3.4): where the broadband energy (summed over channels) first rises
+    /// to within 20 dB of its maximum.
+    static func onset(energy: [Double]) -> Int {
+        let peak = energy.max() ?? 0
+        return energy.firstIndex { $0 >= peak * 0.01 } ?? 0
     }
 
     /// Energy in a sliding window of ±0.25 ms around each sample: a fractionally delayed arrival

@@ -73,16 +73,24 @@ extension SpeakerMetrics {
     /// interference with the specular arrivals, move EDT, T30 and C80 from seed to seed as much as
     /// the setups a user compares differ. The broadband figures and the binaural ones stay those of
     /// the responses themselves.
+    /// `expected.replicates`, when given, are leave-one-batch-out versions of it: each band
+    /// parameter then carries the jackknife standard error (`Jackknife`). `expectedIACCEarly`, when
+    /// given, replaces the BRIR's per-band IACC_E (and so the width) by its mean over the tail's
+    /// random realizations (`ExpectedEarlyCoherence`).
     public static func compute(speaker: String, rir: [Float], sampleRate: Int, brir: AudioBuffer? = nil, specular: [Float]? = nil,
-                               expected: EnergyResponse? = nil,
+                               expected: (response: EnergyResponse, replicates: [EnergyResponse])? = nil,
+                               expectedIACCEarly: [String: Parameter]? = nil,
                                envelopment: Parameter = .missing("needs the late arrival directions")) -> SpeakerMetrics {
         var omni = ImpulseResponseAnalyzer.analyze(AudioBuffer(sampleRate: sampleRate, channels: [rir]))
         if let expected {
             let octaves = FrequencyBands.octaves
             let rate = 1 / EnergyResponse.binSeconds
-            let onset = min(expected.binCount - 1, Int(omni.onsetSeconds * rate))
+            let onset = min(expected.response.binCount - 1, Int(omni.onsetSeconds * rate))
             for (b, label) in octaves.labels.enumerated() where octaves.centres[b] < OctaveFilter.limit(sampleRate: Double(sampleRate)) {
-                omni.bands[label] = ImpulseResponseAnalyzer.parameters(energy: expected.band(b), onset: onset, fs: rate)
+                var p = ImpulseResponseAnalyzer.parameters(energy: expected.response.band(b), onset: onset, fs: rate)
+                let replicates = expected.replicates.map { ImpulseResponseAnalyzer.parameters(energy: $0.band(b), onset: onset, fs: rate) }
+                if replicates.count > 1 { Jackknife.attach(to: &p, replicates: replicates) }
+                omni.bands[label] = p
             }
         }
         if let specular {
@@ -91,7 +99,10 @@ extension SpeakerMetrics {
             let onset = energy.firstIndex { $0 >= peak * 0.01 } ?? 0
             (omni.ITDG, omni.firstReflectionLevel) = ImpulseResponseAnalyzer.reflectionGap(energy: energy, onset: onset, fs: Double(sampleRate))
         }
-        let binaural = brir.map { ImpulseResponseAnalyzer.analyze($0).binaural } ?? nil
+        var binaural = brir.map { ImpulseResponseAnalyzer.analyze($0).binaural } ?? nil
+        if let expectedIACCEarly, binaural != nil {
+            for (label, value) in expectedIACCEarly { binaural!.IACC_E[label] = value }
+        }
         let width: Parameter
         if let b = binaural {
             let values = ["500", "1k", "2k"].compactMap { b.IACC_E[$0]?.value }
@@ -119,12 +130,12 @@ extension SpeakerMetrics {
         return early > 0 ? .of(10 * log10(direct / early)) : .missing("no reflections within 20 ms")
     }
 
-    /// The one line `simulate` prints per speaker (issue #8): T30 at 500 Hz and 1 kHz (marked
-    /// `BandParameters.curvedMark` when doubtful), C80, ITDG, width.
+    /// The one line `simulate` prints per speaker: T30 at 500 Hz and 1 kHz (marked
+    /// `BandParameters.curvedMark` when doubtful), C80 (both with ±σ when simulated with rays), ITDG, width.
     public var summaryLine: String {
         let b = omni.bands
         return "\(speaker): T30 \(b["500"]!.reverberationText(30)) s (500 Hz) \(b["1k"]!.reverberationText(30)) s (1 kHz), "
-            + "C80 \(b["1k"]!.C80.formatted("%+.1f")) dB (1 kHz), ITDG \(omni.ITDG.formatted("%.1f")) ms, "
+            + "C80 \(b["1k"]!.C80.formattedWithUncertainty("%+.1f")) dB (1 kHz), ITDG \(omni.ITDG.formatted("%.1f")) ms, "
             + "first reflection \(omni.firstReflectionLevel.formatted("%+.1f")) dB, imaging \(soundstage.imaging.formatted("%.1f")) dB, "
             + "width \(soundstage.width.formatted("%.2f")), envelopment \(soundstage.envelopment.formatted("%.2f"))"
     }

@@ -165,32 +165,50 @@ public struct Simulator: Sendable {
         }
         let brir = ImpulseResponse(receiver: .binaural, speaker: speaker.name, audio: ears, key: key)
         let images = propagation.imageSources
+        // The ears without the tail (and without the late part, which starts after IACC_E's window).
+        var specularEars = BinauralSynthesizer.render(scene: scene, speakerIndex: index, plan: plan, paths: images.paths,
+                                                      omni: [Float](repeating: 0, count: omni.count), hrtf: binaural.hrtf, field: binaural.field)
+        if let wave = propagation.wave {
+            specularEars = AudioBuffer(sampleRate: ears.sampleRate, channels: [joined(specularEars.channels[0], wave: wave.left),
+                                                                              joined(specularEars.channels[1], wave: wave.right)])
+        }
+        let mix = speaker.position.distance(to: scene.listener.position) / scene.air.speedOfSound + speaker.delaySeconds
+            + BinauralSynthesizer.earlySeconds
+        let iacc = ExpectedEarlyCoherence.iaccEarly(specular: specularEars, tail: propagation.rays?.field, mix: mix,
+                                                    onset: ImpulseResponseAnalyzer.onset(energy: ImpulseResponseAnalyzer.sumOfSquares(ears.channels)),
+                                                    hrtf: binaural.hrtf, field: binaural.field,
+                                                    equalizer: scene.listener.hrtfEqualization == .diffuseField ? DiffuseFieldEqualizer(field: binaural.field) : nil)
         let metrics = SpeakerMetrics.compute(speaker: speaker.name, rir: omni, sampleRate: plan.sampleRate, brir: ears, specular: parts.specular,
-                                             expected: expectedEnergy(propagation),
+                                             expected: expectedEnergy(propagation), expectedIACCEarly: iacc,
                                              envelopment: SpeakerMetrics.envelopment(lateEnergy: images.lateEnergy, lateLateralEnergy: images.lateLateralEnergy))
         return SpeakerSimulation(speaker: speaker, propagation: propagation, rir: rir, brir: brir, metrics: metrics)
     }
 
     /// The expected energy response of a speaker (`EnergyResponse`) in the units of the RIR's
-    /// octave-filtered energy: the image sources' and the ray field's energies per band, each band
-    /// weighted by what its octave filter passes of a flat spectrum (`EnergyResponse.bandWeight`),
-    /// with the wave part the geometric share above the crossover, plus the wave response's own
-    /// energy through the crossover's low-pass and the octave filter (the two parts are joined by
-    /// complementary zero-phase weights; their cross term, confined to the one-octave transition,
-    /// is left out).
-    func expectedEnergy(_ propagation: SpeakerResponse) -> EnergyResponse {
-        var energy = propagation.imageSources.energy
+    /// octave-filtered energy, and its leave-one-batch-out replicates: the image sources' and the ray
+    /// field's energies per band, each band weighted by what its octave filter passes of a flat
+    /// spectrum (`EnergyResponse.bandWeight`), with the wave part the geometric share above the
+    /// crossover, plus the wave response's own energy through the crossover's low-pass and the
+    /// octave filter (the two parts are joined by complementary zero-phase weights; their cross
+    /// term, confined to the one-octave transition, is left out).
+    func expectedEnergy(_ propagation: SpeakerResponse) -> (response: EnergyResponse, replicates: [EnergyResponse]) {
         let fs = Double(plan.sampleRate), octaves = FrequencyBands.octaves
         let crossover = propagation.wave == nil ? nil : wavePlan?.crossover
         let low = propagation.wave.map { WaveCrossover.merge(geometric: [], wave: $0.omni, crossover: crossover!, sampleRate: fs) }
+        var weights: [Int: Double] = [:], waveBands: [Int: [Float]] = [:]
         for b in 0..<min(EnergyResponse.bandCount, octaves.count) where octaves.centres[b] < OctaveFilter.limit(sampleRate: fs) {
             let filter = OctaveFilter(centreHertz: octaves.centres[b], sampleRate: fs)
-            energy.scale(band: b, by: EnergyResponse.bandWeight(filter, sampleRate: fs, crossover: crossover))
-            if let low, let crossover, octaves.centres[b] / 2 < crossover {
-                energy.add(bandSignal: filter.apply(low), sampleRate: fs, band: b)
-            }
+            weights[b] = EnergyResponse.bandWeight(filter, sampleRate: fs, crossover: crossover)
+            if let low, let crossover, octaves.centres[b] / 2 < crossover { waveBands[b] = filter.apply(low) }
         }
-        return energy
+        func finished(_ raw: EnergyResponse) -> EnergyResponse {
+            var energy = raw
+            for (b, w) in weights { energy.scale(band: b, by: w) }
+            for (b, x) in waveBands { energy.add(bandSignal: x, sampleRate: fs, band: b) }
+            return energy
+        }
+        let images = propagation.imageSources
+        return (finished(images.energy), images.energyReplicates.map(finished))
     }
 
     /// Every stage for every speaker.

@@ -44,7 +44,18 @@ public enum HybridSimulator {
         let speaker = scene.speakers[speakerIndex]
         let lateStart = speaker.position.distance(to: scene.listener.position) / scene.air.speedOfSound + speaker.delaySeconds + 0.08
         let late = traced.field.lateEnergy(after: lateStart)
+        let specularEnergy = result.energy
         result.energy.add(field: traced.field)
+        // Leave-one-batch-out replicates of the energy response: the images plus 8/7 of the field
+        // without batch k (`Jackknife`).
+        let scale = Double(traced.batches.count) / Double(max(1, traced.batches.count - 1))
+        result.energyReplicates = traced.batches.indices.map { k in
+            var rest = traced.field
+            rest.subtract(traced.batches[k], scale: scale)
+            var replicate = specularEnergy
+            replicate.add(field: rest)
+            return replicate
+        }
         for b in result.lateEnergy.indices {
             result.lateEnergy[b] += late.total[min(b, late.total.count - 1)]
             result.lateLateralEnergy[b] += late.lateral[min(b, late.lateral.count - 1)]

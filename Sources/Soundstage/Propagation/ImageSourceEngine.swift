@@ -22,6 +22,9 @@ public struct ImageSourceResult: Sendable {
     public var lateLateralEnergy: [Double]
     /// The paths' energies per band at their delays (`EnergyResponse`; the hybrid adds the ray field).
     public var energy: EnergyResponse
+    /// With rays: `energy` recomputed with each of the ray tracer's eight batches left out, for the
+    /// jackknife estimate of the counting noise of every parameter (`Jackknife`); empty without.
+    public var energyReplicates: [EnergyResponse] = []
 }
 
 /// Settings of a run after defaults and "auto" are resolved.

@@ -11,6 +11,9 @@ public struct RayTracingResult: Sendable {
     public var lostRays: Int
     /// Extra rays made by splitting (see `RayTracer`).
     public var splitRays: Int = 0
+    /// The field as eight independent estimates (rays k, k + 8, k + 16, … of every band group), whose
+    /// sum is `field` up to rounding: their scatter measures the counting noise (`Jackknife`).
+    public var batches: [EnergyField] = []
 }
 
 /// Stochastic ray tracing of the energy that the image sources do not carry (Krokstad, Strøm &
@@ -100,11 +103,15 @@ public enum RayTracer {
             slots[item] = (partial, reflections, lost, copies)
         }
         let all = slots.all
+        // Slot k of every band group traces rays k, k + 8, …: eight independent batches.
+        var batches = [EnergyField](repeating: shape, count: slotCount)
+        for (item, s) in all.enumerated() { batches[item % slotCount].add(s.0) }
         var field = shape
-        for s in all { field.add(s.0) }
+        for b in batches { field.add(b) }
         setup.applyAir(&field)
+        for k in batches.indices { setup.applyAir(&batches[k]) }
         return RayTracingResult(field: field, rays: n * groups.count, reflections: all.reduce(0) { $0 + $1.1 }, lostRays: all.reduce(0) { $0 + $1.2 },
-                                splitRays: all.reduce(0) { $0 + $1.3 })
+                                splitRays: all.reduce(0) { $0 + $1.3 }, batches: batches)
     }
 }
 

@@ -8,10 +8,7 @@ import Foundation
 /// within `maxDistance` and whose order is at most `maxOrder` is visited; none are stored except
 /// the paths of order ≤ `detailOrder`, whose reflection points are found by unfolding.
 ///
-/// Objects in the room (axis-aligned boxes) occlude: an image's path is the straight line from the
-/// image to the receiver in the mirrored lattice of rooms, and the path is blocked when that line
-/// crosses the box mirrored into any lattice cell it passes through (each cell holds the room
-/// reflected |n| times per axis, so its copy of a box is the box reflected the same way). Paths
+/// Objects in the room (axis-aligned boxes) occlude (`ShoeboxLattice.isBlocked`). Paths
 /// that reflect off the boxes themselves are not images of the shell; `PolyhedralImageSources`
 /// finds those (Borish 1984) up to the transition order.
 struct ShoeboxImageSources {
@@ -26,14 +23,14 @@ struct ShoeboxImageSources {
     /// reflectionPowers[w][count * bands + b] = (√(1 − α_b))^count for wall w.
     let reflectionPowers: [[Double]]
     let bandCount: Int
-    /// The boxes that occlude paths (the scene's objects).
-    let occluders: [(min: Vec3, max: Vec3)]
+    /// The mirrored rooms and the boxes that occlude paths (the scene's objects).
+    let lattice: ShoeboxLattice
 
     /// nil unless the scene is a shoebox; `withObjects` false also gives nil when it holds objects.
     init?(scene: Scene, speaker: Speaker, maxDistance: Double, maxOrder: Int, detailOrder: Int, bandCount: Int, withObjects: Bool = false) {
         guard case .shoebox(let w, let l, let h) = scene.shape, withObjects || scene.objects.isEmpty else { return nil }
         size = Vec3(w, l, h)
-        occluders = scene.objects.map { ($0.minCorner, $0.maxCorner) }
+        lattice = ShoeboxLattice(size: Vec3(w, l, h), occluders: scene.objects.map { ($0.minCorner, $0.maxCorner) })
         source = speaker.position
         receiver = scene.listener.position
         self.maxDistance = maxDistance
@@ -101,7 +98,7 @@ struct ShoeboxImageSources {
                                         * powers[2][cb * bandCount + b] * powers[3][cf * bandCount + b]
                                         * powers[4][cd * bandCount + b] * powers[5][cu * bandCount + b]
                                 }
-                                if !occluders.isEmpty && isBlocked(image: Vec3(x, y, z)) { continue }
+                                if !lattice.occluders.isEmpty && lattice.isBlocked(from: Vec3(x, y, z), to: receiver) { continue }
                                 let emission = Vec3(qx == 0 ? -dx : dx, qy == 0 ? -dy : dy, qz == 0 ? -dz : dz)
                                 reflection.withUnsafeBufferPointer { visit(Vec3(x, y, z), emission, counts, $0.baseAddress!) }
                             }
@@ -138,65 +135,5 @@ struct ShoeboxImageSources {
             return Vec3(fold(p.x, size.x), fold(p.y, size.y), fold(p.z, size.z))
         }
         return (crossings.map { wallSurfaces[$0.wall] }, points)
-    }
-
-    /// Whether an object blocks the path of `image`: the line image → receiver is walked cell by
-    /// cell through the lattice (Amanatides & Woo 1987, "A fast voxel traversal algorithm"), and
-    /// in each cell its piece is tested against the boxes reflected into that cell (slab test,
-    /// Kay & Kajiya 1986). A piece that only grazes a box's face (a reflection point on the floor
-    /// beside a desk standing on it) is not blocked; one that passes through its inside is.
-    func isBlocked(image a: Vec3) -> Bool {
-        let d = receiver - a
-        var cell = SIMD3<Int>(Int((a.x / size.x).rounded(.down)), Int((a.y / size.y).rounded(.down)), Int((a.z / size.z).rounded(.down)))
-        let target = SIMD3<Int>(0, 0, 0)
-        var next = SIMD3<Double>(repeating: .infinity), step = SIMD3<Double>(repeating: .infinity), move = SIMD3<Int>(0, 0, 0)
-        for axis in 0..<3 where cell[axis] != target[axis] {
-            move[axis] = cell[axis] < 0 ? 1 : -1
-            let plane = Double(cell[axis] + (move[axis] > 0 ? 1 : 0)) * size[axis]
-            next[axis] = (plane - a[axis]) / d[axis]
-            step[axis] = size[axis] / abs(d[axis])
-        }
-        var t0 = 0.0
-        while true {
-            let t1 = min(1, min(next.x, min(next.y, next.z)))
-            if t1 > t0 {
-                // The cell's copy of each box: reflected along every axis whose cell index is odd.
-                for box in occluders {
-                    var lo = Vec3(0, 0, 0), hi = Vec3(0, 0, 0)
-                    for axis in 0..<3 {
-                        let base = Double(cell[axis]) * size[axis]
-                        if cell[axis] & 1 == 0 {
-                            lo[axis] = base + box.min[axis]; hi[axis] = base + box.max[axis]
-                        } else {
-                            lo[axis] = base + size[axis] - box.max[axis]; hi[axis] = base + size[axis] - box.min[axis]
-                        }
-                    }
-                    if crossesInside(a, d, lo, hi, t0, t1) { return true }
-                }
-            }
-            if t1 >= 1 { return false }
-            let axis = next.x <= next.y && next.x <= next.z ? 0 : (next.y <= next.z ? 1 : 2)
-            cell[axis] += move[axis]
-            t0 = next[axis]
-            next[axis] = cell[axis] == target[axis] ? .infinity : next[axis] + step[axis]
-        }
-    }
-
-    /// Whether a + t·d for t in (t0, t1) passes through the open box (lo, hi) over more than a
-    /// micrometre of its length (slabs; an axis along which the line does not move must lie strictly inside).
-    @inline(__always)
-    private func crossesInside(_ a: Vec3, _ d: Vec3, _ lo: Vec3, _ hi: Vec3, _ t0: Double, _ t1: Double) -> Bool {
-        var enter = t0, leave = t1
-        for axis in 0..<3 {
-            if abs(d[axis]) < 1e-15 {
-                if a[axis] <= lo[axis] || a[axis] >= hi[axis] { return false }
-                continue
-            }
-            var u = (lo[axis] - a[axis]) / d[axis], v = (hi[axis] - a[axis]) / d[axis]
-            if u > v { swap(&u, &v) }
-            enter = max(enter, u); leave = min(leave, v)
-        }
-        let length = d.x * d.x + d.y * d.y + d.z * d.z
-        return (leave - enter) * length.squareRoot() > 1e-6
     }
 }

@@ -184,4 +184,61 @@ final class BinauralSynthesisTests: XCTestCase {
                           speaker: [1.8, 4.0, 1.3], listener: [3, 1.6, 1.2], duration: 0.3)
         XCTAssertEqual(brir(s, threads: 1).0, brir(s, threads: 2).0)
     }
+
+    func testExpectedEarlyIACCIsTheMeanOverTheTailsRealizations() throws {
+        // A ray field with early energy in two direction cells (one frame, 20–28 ms). The tail drawn
+        // from it is arrivals with random signs at directions spread over those cells; over the signs
+        // the cross terms cancel, so the mean cross-correlation and ear energies are the sums over
+        // single arrivals. Those are computed here by rendering each arrival alone at the 3 × 3
+        // directions the formula averages a cell over and band-filtering it in the time domain as the
+        // analyzer does; `ExpectedEarlyCoherence` (frequency domain) must give the same IACC_E.
+        let s = try scene(speaker: [202, 200, 200], duration: 0.15)
+        let plan = s.resolve(threads: 1)
+        let fs = 48000.0
+        var field = EnergyField(bandCount: 8, binSeconds: 0.001, binCount: 150)
+        let cells = [(field.grid.cell(Vec3(0.5, 0.8, 0.1).normalized), 4e-4), (field.grid.cell(Vec3(0.2, -0.6, -0.3).normalized), 1e-4)]
+        for (cell, e) in cells { field.add(seconds: 0.0235, cell: cell, energy: BandEnergy(repeating: Float(e))) }
+        let zeros = [Float](repeating: 0, count: plan.frames)
+        let onset = Int((0.015 * fs - Self.field.commonDelaySamples).rounded())
+        let expected = ExpectedEarlyCoherence.iaccEarly(specular: AudioBuffer(sampleRate: 48000, channels: [zeros, zeros]),
+                                                        tail: field, mix: 1, onset: onset, hrtf: Self.hrtf, field: Self.field,
+                                                        equalizer: DiffuseFieldEqualizer(field: Self.field))
+        let points = [1.0 / 6, 0.5, 5.0 / 6]
+        var arrivals: [Arrival] = []
+        for (cell, e) in cells {
+            for u in points { for v in points {
+                let d = field.grid.direction(cell: cell, u, v)
+                arrivals.append(Arrival(delaySeconds: 0.0205 + 0.0007 * Double(arrivals.count), amplitudes: [Float](repeating: Float((e / 9).squareRoot()), count: 8),
+                                        azimuth: atan2(d.y, d.x) * 180 / .pi, elevation: asin(d.z) * 180 / .pi))
+            } }
+        }
+        let range = (onset - 48)..<(onset + 3840)
+        func render(_ tail: [Arrival]) -> AudioBuffer {
+            BinauralSynthesizer.render(scene: s, speakerIndex: 0, plan: plan, paths: [], omni: zeros, hrtf: Self.hrtf, field: Self.field, tail: tail)
+        }
+        let alone = arrivals.map { render([$0]) }, together = render(arrivals)
+        for (label, centre) in [("500", 500.0), ("1k", 1000.0), ("2k", 2000.0)] {
+            let filter = OctaveFilter(centreHertz: centre, sampleRate: fs)
+            func correlation(_ b: AudioBuffer) -> (xc: [Double], el: Double, er: Double) {
+                let l = filter.apply(b.channels[0]), r = filter.apply(b.channels[1])
+                var x = [Double](repeating: 0, count: 97)
+                for lag in -48...48 {
+                    for i in range where i + lag >= 0 && i + lag < r.count { x[lag + 48] += Double(l[i]) * Double(r[i + lag]) }
+                }
+                return (x, range.reduce(0.0) { $0 + Double(l[$1] * l[$1]) }, range.reduce(0.0) { $0 + Double(r[$1] * r[$1]) })
+            }
+            var xc = [Double](repeating: 0, count: 97), el = 0.0, er = 0.0
+            for b in alone {
+                let c = correlation(b)
+                for k in 0..<97 { xc[k] += c.xc[k] }
+                el += c.el; er += c.er
+            }
+            let mean = xc.map(abs).max()! / (el * er).squareRoot()
+            let value = try XCTUnwrap(expected[label]?.value, label)
+            XCTAssertEqual(value, mean, accuracy: 0.02, label)
+            // One realization (all signs +, arrivals 0.7 ms apart) interferes and reads otherwise.
+            let one = correlation(together)
+            XCTAssertGreaterThan(abs(one.xc.map(abs).max()! / (one.el * one.er).squareRoot() - mean), 0.02, label)
+        }
+    }
 }

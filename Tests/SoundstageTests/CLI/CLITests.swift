@@ -155,6 +155,33 @@ final class CLITests: XCTestCase {
         XCTAssertNotEqual(one.status, 0)
     }
 
+    func testCompareMarksDifferencesWithinTheCountingNoise() throws {
+        // The same room under another name and seed differs only by the ray tracer's counting noise:
+        // its values carry ±σ and at least one is marked ≈ (not significant); a hall's T30 (≈ 2 s
+        // against ≈ 0.2 s) is never marked.
+        let out = TestPaths.temporaryFolder()
+        var room = try String(contentsOfFile: "rooms/home-studio.json", encoding: .utf8)
+        room = room.replacingOccurrences(of: #""name": "home-studio""#, with: #""name": "studio-twin""#)
+            .replacingOccurrences(of: #""seed": 1"#, with: #""seed": 2"#)
+        let twin = out.appendingPathComponent("twin.json")
+        try room.write(to: twin, atomically: true, encoding: .utf8)
+        let flags = ["--duration", "0.3", "--rays", "4000", "--max-order", "3", "--no-wave", "--no-plots", "-o", out.path]
+        let r = try soundstage(["compare", "rooms/home-studio.json", twin.path, "rooms/hall.json"] + flags)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.components(separatedBy: "\n")
+        let cells = { (label: String) -> [String] in
+            lines.first { $0.hasPrefix(label) }!.dropFirst(26).split(separator: " ").map(String.init)
+        }
+        let t30 = cells("T30 1 kHz (s)"), c80 = cells("C80 1 kHz (dB)")
+        XCTAssertEqual(t30.count, 6, "\(t30)")  // home-studio L, R, studio-twin L, R, hall L, R
+        XCTAssertTrue(t30.allSatisfy { $0.contains("±") }, "\(t30)")
+        XCTAssertTrue((t30[2...3] + c80[2...3]).contains { $0.contains(Parameter.alikeMark) }, r.stdout)
+        XCTAssertFalse((t30[0...1] + c80[0...1]).contains { $0.contains(Parameter.alikeMark) }) // the reference columns
+        XCTAssertTrue(r.stdout.contains(Parameter.alikeNote))
+        XCTAssertTrue(r.stdout.contains(Parameter.uncertaintyNote))
+        XCTAssertFalse((t30[4...5] + c80[4...5]).contains { $0.contains(Parameter.alikeMark) }, "\(t30) \(c80)")
+    }
+
     func testSimulateRIROnlyWritesNoBRIRsOrMetrics() throws {
         let out = TestPaths.temporaryFolder()
         let r = try soundstage(["simulate", "rooms/hall.json", "--rir-only", "--duration", "0.2", "-o", out.path])
