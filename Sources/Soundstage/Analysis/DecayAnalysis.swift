@@ -18,12 +18,14 @@ public struct DecayCurve: Sendable {
     /// §5.3.2): a response cut sooner bends the backward integral and shortens the time.
     public let endLevelDB: Double?
 
-    /// `energy`: squared impulse response from the onset on.
-    public init(energy: [Double], sampleRate fs: Double) {
+    /// `energy`: squared impulse response from the onset on. `noiseless`: a simulated energy
+    /// response, which has no noise floor to look for (Lundeby's search would take the sparse end
+    /// of a ray-traced decay for one).
+    public init(energy: [Double], sampleRate fs: Double, noiseless: Bool = false) {
         sampleRate = fs
         let n = energy.count
         var limit = n, correction = 0.0, noise: Double?
-        if let l = Lundeby.analyse(energy: energy, sampleRate: fs) {
+        if !noiseless, let l = Lundeby.analyse(energy: energy, sampleRate: fs) {
             limit = l.crosspoint
             correction = l.tailEnergy
             noise = l.noiseDB

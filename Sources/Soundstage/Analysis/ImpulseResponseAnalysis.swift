@@ -161,9 +161,9 @@ public enum ImpulseResponseAnalyzer {
         return e
     }
 
-    static func parameters(energy full: [Double], onset: Int, fs: Double) -> BandParameters {
+    static func parameters(energy full: [Double], onset: Int, fs: Double, noiseless: Bool = false) -> BandParameters {
         let e = Array(full[onset...])
-        let decay = DecayCurve(energy: e, sampleRate: fs)
+        let decay = DecayCurve(energy: e, sampleRate: fs, noiseless: noiseless)
         let total = e.prefix(decay.crosspoint).reduce(0, +)
         func energy(_ a: Double, _ b: Double) -> Double {
             let i = min(e.count, Int((a * fs).rounded())), j = min(e.count, Int((b * fs).rounded()))

@@ -87,8 +87,8 @@ extension SpeakerMetrics {
             let rate = 1 / EnergyResponse.binSeconds
             let onset = min(expected.response.binCount - 1, Int(omni.onsetSeconds * rate))
             for (b, label) in octaves.labels.enumerated() where octaves.centres[b] < OctaveFilter.limit(sampleRate: Double(sampleRate)) {
-                var p = ImpulseResponseAnalyzer.parameters(energy: expected.response.band(b), onset: onset, fs: rate)
-                let replicates = expected.replicates.map { ImpulseResponseAnalyzer.parameters(energy: $0.band(b), onset: onset, fs: rate) }
+                var p = ImpulseResponseAnalyzer.parameters(energy: expected.response.band(b), onset: onset, fs: rate, noiseless: true)
+                let replicates = expected.replicates.map { ImpulseResponseAnalyzer.parameters(energy: $0.band(b), onset: onset, fs: rate, noiseless: true) }
                 if replicates.count > 1 { Jackknife.attach(to: &p, replicates: replicates) }
                 omni.bands[label] = p
             }

@@ -57,13 +57,16 @@ public struct ResolvedSimulation: Sendable {
 }
 
 extension Scene {
-    /// SPEC §2 `duration: "auto"`: long enough for the energy to fall 60 dB — the longest Sabine
-    /// RT60 over the bands (Sabine over-estimates Eyring, so this errs long) plus the farthest
-    /// speaker's direct-sound delay — at least 0.2 s and at most 10 s.
-    public func autoDurationSeconds() -> Double {
+    /// SPEC §2 `duration: "auto"`: long enough for the energy to fall 60 dB in every band — the
+    /// farthest speaker's direct-sound delay plus the longer of the longest Sabine RT60 over the
+    /// bands and 1.1 × the longest decay a quick ray-traced probe measures (`DecayProbe`: rooms
+    /// whose absorption sits on some surfaces decay more slowly than any diffuse-field formula says —
+    /// the L-shaped den's T30 is twice its Sabine RT60) — at least 0.2 s and at most 10 s.
+    public func autoDurationSeconds(threads: Int = defaultThreadCount) -> Double {
         let rt = statisticalRT60().sabine.values.max() ?? 1
         let direct = speakers.map { $0.position.distance(to: listener.position) / air.speedOfSound + $0.delaySeconds }.max() ?? 0
-        return min(10, max(0.2, rt + direct))
+        let measured = DecayProbe.longestDecay(scene: self, horizon: min(10, max(0.3, 3 * rt + direct)), threads: threads)
+        return min(10, max(0.2, max(rt, 1.1 * (measured ?? 0)) + direct))
     }
 
     /// True for a rectangular room (with or without objects).
@@ -91,7 +94,7 @@ extension Scene {
     /// `imageBudget` candidates.
     public func resolve(threads: Int = defaultThreadCount, detailOrder: Int = 3, imageBudget: Double = 5e7) -> ResolvedSimulation {
         let duration: Double
-        switch simulation.durationSeconds { case .auto: duration = autoDurationSeconds(); case .value(let d): duration = d }
+        switch simulation.durationSeconds { case .auto: duration = autoDurationSeconds(threads: threads); case .value(let d): duration = d }
         let order: Int, note: String
         switch simulation.maxOrder {
         case .value(let n):

@@ -336,6 +336,32 @@ final class AnalysisTests: XCTestCase {
         }
     }
 
+    func testAutomaticDurationCoversTheDecayOfAnUnevenlyAbsorbingRoom() throws {
+        // Absorbing floor and ceiling (α 0.8), hard walls (α 0.03): Sabine says 0.29 s, but sound
+        // travelling horizontally between the walls rings for about a second (Fitzroy 1959). The
+        // automatic duration, from the decay probe, lets every band's simulated response fall past
+        // T30's −45 dB (ISO 3382-1 §5.3.2); from Sabine alone it ended at −20 dB.
+        let s = try RoomFile.parse("""
+        {"room": {"shoebox": {"width": 6, "length": 5, "height": 3}},
+         "surfaces": {"all": {"absorption": 0.03, "scattering": 0.1}, "floor": {"absorption": 0.8, "scattering": 0.1},
+                      "ceiling": {"absorption": 0.8, "scattering": 0.1}},
+         "speakers": [{"name": "S", "position": [1.5, 1.2, 1.4], "directivity": "omni"}], "listener": {"position": [4.1, 3.3, 1.3]},
+         "simulation": {"rays": 4000, "wave": false}}
+        """)
+        let sabine = s.statisticalRT60().sabine.values.max()!
+        let plan = s.resolve(threads: 2)
+        XCTAssertGreaterThan(plan.durationSeconds, 2.5 * sabine)
+        let room = try Simulator(scene: s, options: SimulationOptions(threads: 2)).run()
+        let bands = try XCTUnwrap(room.speakers[0].metrics?.omni.bands)
+        for band in ["250", "500", "1k", "2k", "4k"] {
+            let b = bands[band]!
+            let t30 = try XCTUnwrap(b.T30.value, band)
+            XCTAssertGreaterThan(t30, 2.5 * sabine, band)
+            XCTAssertLessThan(try XCTUnwrap(b.responseEnd.value, band), -45, band)
+            XCTAssertFalse(b.isCut(30), band)
+        }
+    }
+
     func testJackknifeOfTheMeanIsTheStandardErrorOfTheMean() {
         // For the mean, the delete-one jackknife reproduces the textbook standard error s/√n exactly
         // (Efron & Tibshirani 1993, §11.2): a check independent of any simulation.
