@@ -61,9 +61,13 @@ if CommandLine.arguments.count == 3 && CommandLine.arguments[1] == "hybrid" {
 }
 
 // `SoundstageBench render [MINUTES [REPEATS]]`: the rendering benchmark alone (for profiling).
-// `SoundstageBench wave`: the wave solver's benchmark alone.
+// `SoundstageBench wave`: the wave solver's benchmark alone. `SoundstageBench bass-map`: the bass map's.
 if CommandLine.arguments.count == 2 && CommandLine.arguments[1] == "wave" {
     try waveBenchmark()
+    exit(0)
+}
+if CommandLine.arguments.count == 2 && CommandLine.arguments[1] == "bass-map" {
+    try bassMapBenchmark()
     exit(0)
 }
 
@@ -188,6 +192,32 @@ func waveBenchmark() throws {
     }
     print(String(format: "wave part's cost: %.2f× the simulation without it", times["with wave"]! / times["without wave"]!))
 }
+// MARK: Bass map (issue #19): every candidate speaker position's bass at the seat from one wave run
+// (reciprocity), against one whole simulation of the same room.
+func bassMapBenchmark() throws {
+    let room = try RoomFile.load(path: "rooms/home-studio.json")
+    let lo = room.boundary.minCorner, hi = room.boundary.maxCorner
+    // 1 000 candidates: a 25 × 20 floor grid at two heights, inside the room and out of objects.
+    var candidates: [Vec3] = []
+    for i in 0..<25 { for j in 0..<20 { for z in [1.0, 1.3] {
+        let p = Vec3(lo.x + (Double(i) + 0.5) * (hi.x - lo.x) / 25, lo.y + (Double(j) + 0.5) * (hi.y - lo.y) / 20, z)
+        if room.contains(p) { candidates.append(p) }
+    } } }
+    let duration = room.resolve().durationSeconds
+    let start = DispatchTime.now().uptimeNanoseconds
+    let map = BassMap.compute(scene: room, seat: room.listener.position, positions: candidates, durationSeconds: max(0.5, duration))
+    let mapSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    let simulator = try Simulator(scene: room, options: SimulationOptions())
+    let s0 = DispatchTime.now().uptimeNanoseconds
+    _ = try simulator.run()
+    let simulateSeconds = Double(DispatchTime.now().uptimeNanoseconds - s0) / 1e9
+    let best = map.positions.indices.min { map.deviation(of: $0) < map.deviation(of: $1) }!
+    print(String(format: "bass map, home studio: %d candidate positions in %.2f s (one wave run from the seat); one whole simulation %.2f s: %.0f candidates in the time of 20 simulations; flattest σ %.1f dB at (%.2f, %.2f, %.2f)",
+                 map.positions.count, mapSeconds, simulateSeconds, Double(map.positions.count) * 20 * simulateSeconds / mapSeconds,
+                 map.deviation(of: best), map.positions[best].x, map.positions[best].y, map.positions[best].z))
+}
+
 print("\nWave solver (FDTD, single precision, leapfrog at the Courant limit)")
 try waveBenchmark()
+try bassMapBenchmark()
 print(String(format: "peak memory (RSS) %.0f MiB", peakMemoryMiB()))
