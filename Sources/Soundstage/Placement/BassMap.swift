@@ -85,4 +85,21 @@ public struct BassMap: Sendable {
 
     /// `deviation` of candidate `index`.
     public func deviation(of index: Int) -> Double { BassMap.deviation(levelsDB[index], frequencies: frequencies) }
+
+    /// Consistency over a listening area: Welti & Devantier's mean spatial variance (2006, "Low-
+    /// frequency optimization using multiple subwoofers", JAES 54(5)) — at each frequency the
+    /// variance, across the seats of the area, of the level in dB, averaged over 20–300 Hz (dB²).
+    /// `maps` are bass maps of the same candidate positions from each seat; 0 when every seat hears
+    /// candidate `index` alike.
+    public static func meanSpatialVariance(_ maps: [BassMap], candidate index: Int) -> Double {
+        guard let first = maps.first, maps.count > 1 else { return 0 }
+        let n = Double(maps.count)
+        var total = 0.0
+        for k in first.frequencies.indices {
+            let levels = maps.map { $0.levelsDB[index][k] }
+            let mean = levels.reduce(0, +) / n
+            total += levels.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n
+        }
+        return total / Double(first.frequencies.count)
+    }
 }

@@ -39,4 +39,18 @@ final class BassMapTests: XCTestCase {
         let flush = map.deviation(of: 0), out = map.deviation(of: 1)
         XCTAssertLessThan(flush, out - 0.5, "σ flush \(flush) dB, 0.6 m out \(out) dB")
     }
+
+    func testTheListeningAreaVarianceVanishesByMirrorSymmetry() throws {
+        // Two seats mirrored about the room's mid-plane x = W/2 hear a speaker on that plane alike (the
+        // room, the grid and the trilinear weights are mirror-symmetric): mean spatial variance ≈ 0.
+        // A speaker off the plane drives the odd width modes, which the two seats hear with opposite
+        // signs: their levels differ by several dB somewhere in 20–300 Hz.
+        let s = try room()
+        let seats = [Vec3(2.2, 1.5, 1.1), Vec3(2.8, 1.5, 1.1)]
+        let candidates = [Vec3(2.5, 3.4, 1.2), Vec3(1.4, 3.4, 1.2)]
+        let maps = seats.map { BassMap.compute(scene: s, seat: $0, positions: candidates, durationSeconds: 0.4, threads: 2) }
+        XCTAssertLessThan(BassMap.meanSpatialVariance(maps, candidate: 0), 0.01)
+        XCTAssertGreaterThan(BassMap.meanSpatialVariance(maps, candidate: 1), 1)
+        XCTAssertEqual(BassMap.meanSpatialVariance([maps[0]], candidate: 1), 0)
+    }
 }
