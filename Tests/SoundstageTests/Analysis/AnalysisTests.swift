@@ -267,16 +267,21 @@ final class AnalysisTests: XCTestCase {
         XCTAssertEqual(a.firstReflectionLevel.value!, level(early[0]), accuracy: 0.3) // the ±0.25 ms window holds ≈ 98 % of a kernel's energy
     }
 
+    /// A studio with scattering walls (α 0.2, s 0.6) and a desk that diffracts; one omni speaker.
+    func scatteringStudio(duration: Double, rays: Int) throws -> Scene {
+        try RoomFile.parse("""
+        {"room": {"shoebox": {"width": 4.2, "length": 5.6, "height": 2.6}}, "surfaces": {"all": {"absorption": 0.2, "scattering": 0.6}},
+         "objects": [{"name": "desk", "box": {"min": [1.2, 3.6, 0], "max": [3.0, 4.4, 0.75]}}],
+         "speakers": [{"name": "S", "position": [1.3, 4.9, 1.2], "directivity": "omni"}], "listener": {"position": [2.1, 3.3, 1.2]},
+         "simulation": {"duration": \(duration), "rays": \(rays), "wave": false}}
+        """)
+    }
+
     func testSimulatedITDGComesFromTheSpecularArrivalsWhateverTheSeed() throws {
         // Scattering walls and a desk that diffracts: the scattered energy is one random realization,
         // the specular paths are not. ITDG is the delay of the first image-source path within 25 dB of
         // the direct sound, the same for every seed (with noise from the scattered part it was not).
-        let s = try RoomFile.parse("""
-        {"room": {"shoebox": {"width": 4.2, "length": 5.6, "height": 2.6}}, "surfaces": {"all": {"absorption": 0.2, "scattering": 0.6}},
-         "objects": [{"name": "desk", "box": {"min": [1.2, 3.6, 0], "max": [3.0, 4.4, 0.75]}}],
-         "speakers": [{"name": "S", "position": [1.3, 4.9, 1.2], "directivity": "omni"}], "listener": {"position": [2.1, 3.3, 1.2]},
-         "simulation": {"duration": 0.25, "rays": 3000, "wave": false}}
-        """)
+        let s = try scatteringStudio(duration: 0.25, rays: 3000)
         let r = imageSources(s, plan: s.resolve(threads: 2), speaker: 0)
         let direct = r.paths[0]
         // Broadband level re the direct sound; the analyzer looks from 1 ms after the direct sound (its
@@ -300,12 +305,7 @@ final class AnalysisTests: XCTestCase {
         // energy response, so only the ray tracer's counting noise is left to move them. ISO 3382-1's
         // just-noticeable differences are 5 % (EDT) and 1 dB (C80, C50): across seeds they stay well
         // inside — here with 12 000 rays (3 000 per band: the desk diffracts, so each band is traced on its own).
-        let s = try RoomFile.parse("""
-        {"room": {"shoebox": {"width": 4.2, "length": 5.6, "height": 2.6}}, "surfaces": {"all": {"absorption": 0.2, "scattering": 0.6}},
-         "objects": [{"name": "desk", "box": {"min": [1.2, 3.6, 0], "max": [3.0, 4.4, 0.75]}}],
-         "speakers": [{"name": "S", "position": [1.3, 4.9, 1.2], "directivity": "omni"}], "listener": {"position": [2.1, 3.3, 1.2]},
-         "simulation": {"duration": 0.3, "rays": 12000, "wave": false}}
-        """)
+        let s = try scatteringStudio(duration: 0.3, rays: 12000)
         var runs: [[String: BandParameters]] = [], widths: [Double] = []
         for seed in [1, 2, 3] {
             let room = try Simulator(scene: s, options: SimulationOptions(seed: UInt64(seed), threads: 2)).run()
