@@ -12,9 +12,9 @@ import Foundation
 /// equalizer and H_L, H_R the arrival's HRIRs (its ear delays as phase):
 ///   S_b(ω) = |F_b|² [ L̄_s R_s + |E|² Σᵢ aᵢ,b² H̄_L,i H_R,i ],  XC_b(τ) = F⁻¹{S_b}(τ),
 /// and IACC_E,b = max_|τ|≤1ms |XC_b(τ)| / √(E_L,b E_R,b) (Parseval for the energies). One
-/// realization's IACC_E carries the chance correlation of a few hundred random arrivals — in the
-/// home studio the width 1 − IACC_E3 moved between 0.18 and 0.25 from seed to seed; this is what those
-/// realizations scatter around.
+/// realization's IACC_E also carries the chance correlation of a few hundred random arrivals
+/// (of order 1/√(B·T), B the bandwidth and T the window); this is the value those realizations
+/// scatter around.
 enum ExpectedEarlyCoherence {
     /// Per octave label (bands below the filters' limit): IACC_E from `specular`, the BRIR rendered
     /// without the tail (sample n at time n/fs), and the ray field `tail` the tail's arrivals are
