@@ -69,6 +69,7 @@ struct Compare: ParsableCommand {
             row("first reflection (dB)", { m, _ in m.omni.firstReflectionLevel.formatted("%+.1f") }),
             row("imaging (dB)", { m, _ in m.soundstage.imaging.formatted("%.1f") }),
             row("width", { m, _ in m.soundstage.width.formatted("%.2f") }),
+            row("bass σ 20–300 Hz (dB)", { m, _ in m.soundstage.bass?.formatted("%.1f") ?? "—" }),
         ].joined(separator: "\n")
             + (columns.contains { $0.1.omni.bands["1k"]!.C80.uncertainty != nil } ? "\n" + Parameter.uncertaintyNote : "")
             + (anyAlike ? "\n" + Parameter.alikeNote : "")

@@ -16,6 +16,11 @@ public struct SoundstageFigures: Codable, Sendable {
     /// 10 dB below the direct sound broaden and shift images (Olive & Toole 1989, JAES 37; Toole,
     /// *Sound Reproduction*, 2008, ch. 6). Higher is more precise imaging.
     public var imaging: Parameter
+    /// Bass evenness at the seat (dB): the standard deviation of the omni response's 1/6-octave
+    /// smoothed level over 20–300 Hz, the low-frequency term of RPG's Room Optimizer (Cox,
+    /// D'Antonio & Avis 2004, JAES 52(6); `BassMap.deviation`). Lower is flatter: boundary notches
+    /// and room modes raise it.
+    public var bass: Parameter?
 }
 
 /// Per-speaker metrics of metrics.json (SPEC §4).
@@ -114,7 +119,14 @@ extension SpeakerMetrics {
                               binauralMissing: binaural == nil ? "no BRIR was given" : nil,
                               soundstage: SoundstageFigures(width: width,
                                                             envelopment: envelopment,
-                                                            imaging: imaging(rir: rir, sampleRate: Double(sampleRate))))
+                                                            imaging: imaging(rir: rir, sampleRate: Double(sampleRate)),
+                                                            bass: bass(rir: rir, sampleRate: Double(sampleRate))))
+    }
+
+    static func bass(rir: [Float], sampleRate fs: Double) -> Parameter {
+        guard rir.contains(where: { $0 != 0 }) else { return .missing("silent response") }
+        let frequencies = BassMap.logFrequencies(from: BassMap.lowest, to: BassMap.highest, perOctave: 48)
+        return .of(BassMap.deviation(BassMap.levels(impulseResponse: rir, sampleRate: fs, at: frequencies), frequencies: frequencies))
     }
 
     static func imaging(rir: [Float], sampleRate fs: Double) -> Parameter {

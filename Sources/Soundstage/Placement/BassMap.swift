@@ -63,6 +63,12 @@ public struct BassMap: Sendable {
         }
     }
 
+    /// The levels (as `levelsDB`) of a discrete impulse response at `sampleRate` — a simulated RIR,
+    /// whose samples are the continuous response × 1/fs (SPEC §2) — at `frequencies`.
+    public static func levels(impulseResponse x: [Float], sampleRate fs: Double, at frequencies: [Double]) -> [Double] {
+        spectrumLevels(x.map { $0 * Float(fs) }, timeStep: 1 / fs, at: frequencies)
+    }
+
     /// `levels` smoothed over 1/6 octave (the mean power within ±1/12 octave of each point).
     public static func smoothed(_ levels: [Double], frequencies: [Double], fraction: Double = 6) -> [Double] {
         let powers = levels.map { pow(10, $0 / 10) }

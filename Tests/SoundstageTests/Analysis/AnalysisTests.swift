@@ -380,6 +380,31 @@ final class AnalysisTests: XCTestCase {
         XCTAssertFalse(Parameter.of(1).isIndistinguishable(from: .of(1)))  // no uncertainty: no claim
     }
 
+    func testBassEvennessFollowsTheFreeFieldAndABoundaryNotch() throws {
+        // Free field (a 400 m cube, 0.1 s): the level is the 1/r law, −20 log 2 = −6.02 dB re 1 m at
+        // every frequency, so the bass σ is 0. A rigid wall 0.6 m behind the speaker, the listener
+        // 3 m in front: the image path is 1.2 m longer and 3/4.2 as strong, a comb whose first notch
+        // falls at c/(2·1.2) = 143 Hz, 10.9 dB deep — σ of several dB.
+        func rir(speakerY: Double, listenerY: Double) throws -> [Float] {
+            let s = try RoomFile.parse("""
+            {"room": {"shoebox": {"width": 400, "length": 400, "height": 400}}, "surfaces": {"all": {"absorption": 0, "scattering": 0}},
+             "speakers": [{"name": "S", "position": [200, \(speakerY), 200], "directivity": "omni"}],
+             "listener": {"position": [200, \(listenerY), 200]}, "simulation": {"airAbsorption": false, "highpass": 0, "duration": 0.1, "rays": 0}}
+            """)
+            return imageSources(s, plan: s.resolve(threads: 2)).rir
+        }
+        let free = try rir(speakerY: 200, listenerY: 202)
+        let frequencies = BassMap.logFrequencies(from: 20, to: 300, perOctave: 48)
+        for level in BassMap.levels(impulseResponse: free, sampleRate: 48000, at: frequencies) { XCTAssertEqual(level, -20 * log10(2), accuracy: 0.05) }
+        XCTAssertEqual(SpeakerMetrics.bass(rir: free, sampleRate: 48000).value!, 0, accuracy: 0.02)
+        let wall = try rir(speakerY: 0.6, listenerY: 3.6)
+        let levels = BassMap.levels(impulseResponse: wall, sampleRate: 48000, at: frequencies)
+        let notch = frequencies.indices.min { levels[$0] < levels[$1] }!
+        XCTAssertEqual(frequencies[notch], 343.0 / 2.4, accuracy: 4)
+        XCTAssertEqual(levels[notch], 20 * log10(1.0 / 3 - 1.0 / 4.2), accuracy: 0.5)
+        XCTAssertGreaterThan(SpeakerMetrics.bass(rir: wall, sampleRate: 48000).value!, 2)
+    }
+
     func testImagingIsDirectOverEarlyReflectionEnergy() {
         // Direct impulse 1, reflections 0.2 at 5 ms and 0.1 at 15 ms (inside 20 ms), 0.5 at 30 ms (outside):
         // imaging = 10 log10(1 / (0.04 + 0.01)) = 13.01 dB.
