@@ -179,6 +179,7 @@ public struct Simulator: Sendable {
                                                     hrtf: binaural.hrtf, field: binaural.field,
                                                     equalizer: scene.listener.hrtfEqualization == .diffuseField ? DiffuseFieldEqualizer(field: binaural.field) : nil)
         let metrics = SpeakerMetrics.compute(speaker: speaker.name, rir: omni, sampleRate: plan.sampleRate, brir: ears, specular: parts.specular,
+                                             deterministic: joined(parts.specular, wave: propagation.wave?.omni),
                                              expected: expectedEnergy(propagation), expectedIACCEarly: iacc,
                                              envelopment: SpeakerMetrics.envelopment(lateEnergy: images.lateEnergy, lateLateralEnergy: images.lateLateralEnergy))
         return SpeakerSimulation(speaker: speaker, propagation: propagation, rir: rir, brir: brir, metrics: metrics)
