@@ -34,13 +34,12 @@ struct Compare: ParsableCommand {
 
     func table(_ columns: [(String, SpeakerMetrics, Scene)]) -> String {
         let width = max(14, columns.map(\.0.count).max()! + 2)
-        func row(_ label: String, _ cell: (SpeakerMetrics, Scene) -> String) -> String {
-            label.padding(toLength: 26, withPad: " ", startingAt: 0)
-                + columns.map { cell($0.1, $0.2).padding(toLength: width, withPad: " ", startingAt: 0) }.joined()
-        }
         func indexedRow(_ label: String, _ cell: (Int, SpeakerMetrics) -> String) -> String {
             label.padding(toLength: 26, withPad: " ", startingAt: 0)
                 + columns.indices.map { cell($0, columns[$0].1).padding(toLength: width, withPad: " ", startingAt: 0) }.joined()
+        }
+        func row(_ label: String, _ cell: (SpeakerMetrics, Scene) -> String) -> String {
+            indexedRow(label) { i, m in cell(m, columns[i].2) }
         }
         func speakerOf(_ m: SpeakerMetrics, _ s: Scene) -> Speaker { s.speakers.first { $0.name == m.speaker }! }
         let b = { (m: SpeakerMetrics, band: String) in m.omni.bands[band]! }
