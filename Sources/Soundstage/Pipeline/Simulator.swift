@@ -27,6 +27,9 @@ public struct SpeakerSimulation: Sendable {
     public let rir: ImpulseResponse
     public let brir: ImpulseResponse?
     public let metrics: SpeakerMetrics?
+    /// The omni RIR without its scattered tail (the wave part joined to the image sources' arrivals),
+    /// at the RIR's rate: the same for every seed; the bass evenness is read from it.
+    public let deterministic: [Float]
 }
 
 /// A whole room simulated: every speaker, in the scene's order.
@@ -155,8 +158,9 @@ public struct Simulator: Sendable {
         let parts = ImpulseSynthesis.omniParts(propagation.imageSources, tail: propagation.tail, scene: scene, plan: plan)
         let omni = joined(parts.full, wave: propagation.wave?.omni)
         let rir = ImpulseResponse(receiver: .omni, speaker: speaker.name, audio: AudioBuffer(sampleRate: plan.sampleRate, channels: [omni]), key: key)
+        let deterministic = joined(parts.specular, wave: propagation.wave?.omni)
         guard let binaural else {
-            return SpeakerSimulation(speaker: speaker, propagation: propagation, rir: rir, brir: nil, metrics: nil)
+            return SpeakerSimulation(speaker: speaker, propagation: propagation, rir: rir, brir: nil, metrics: nil, deterministic: deterministic)
         }
         var ears = BinauralSynthesizer.render(scene: scene, speakerIndex: index, plan: plan, paths: propagation.imageSources.paths, omni: omni,
                                               hrtf: binaural.hrtf, field: binaural.field, tail: propagation.tail.arrivals)
@@ -179,10 +183,10 @@ public struct Simulator: Sendable {
                                                     hrtf: binaural.hrtf, field: binaural.field,
                                                     equalizer: scene.listener.hrtfEqualization == .diffuseField ? DiffuseFieldEqualizer(field: binaural.field) : nil)
         let metrics = SpeakerMetrics.compute(speaker: speaker.name, rir: omni, sampleRate: plan.sampleRate, brir: ears, specular: parts.specular,
-                                             deterministic: joined(parts.specular, wave: propagation.wave?.omni),
+                                             deterministic: deterministic,
                                              expected: expectedEnergy(propagation), expectedIACCEarly: iacc,
                                              envelopment: SpeakerMetrics.envelopment(lateEnergy: images.lateEnergy, lateLateralEnergy: images.lateLateralEnergy))
-        return SpeakerSimulation(speaker: speaker, propagation: propagation, rir: rir, brir: brir, metrics: metrics)
+        return SpeakerSimulation(speaker: speaker, propagation: propagation, rir: rir, brir: brir, metrics: metrics, deterministic: deterministic)
     }
 
     /// The expected energy response of a speaker (`EnergyResponse`) in the units of the RIR's

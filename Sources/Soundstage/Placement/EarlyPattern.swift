@@ -23,6 +23,13 @@ public struct EarlyPattern: Sendable {
     /// The strongest reflection's level (dB re direct), or −∞ when none arrives within 20 ms.
     public var strongestDB: Double { reflections.map(\.levelDB).max() ?? -.infinity }
 
+    /// The direct sound's energy over the reflections' within the window (dB, at most 60): the
+    /// `soundstage.imaging` of `metrics.json`, from the image sources alone.
+    public var directToEarlyDB: Double {
+        let early = reflections.reduce(0.0) { $0 + pow(10, $1.levelDB / 10) }
+        return early > 0 ? min(60, -10 * log10(early)) : 60
+    }
+
     /// The early pattern of speaker `index` of `scene` (nil when its direct sound is blocked).
     public static func compute(scene: Scene, speaker index: Int, threads: Int = 1) -> EarlyPattern? {
         let speaker = scene.speakers[index]

@@ -21,6 +21,10 @@ public struct Scene: Sendable {
     public var volume: Double
     /// Where the room file lives (for messages and resolving relative paths); nil when built in memory.
     public var sourcePath: String?
+    /// The stereo layout that placed the speakers, when the room file gave one (`StereoLayout`).
+    public var stereoLayout: StereoLayout? = nil
+    /// The room file's `optimize` block (SPEC §7), when it has one.
+    public var optimize: PlacementSearchSpace? = nil
 }
 
 /// How the room's boundary was described.

@@ -10,6 +10,8 @@ struct ParsedListener {
     /// Ear height used when a layout places the listener.
     var earHeight: Double?
     var equalization: HRTFEqualization = .diffuseField
+    /// The stereo layout that placed the speakers (and maybe the listener).
+    var stereoLayout: StereoLayout?
 }
 
 /// Speaker channel labels → 0-based channel index in WAV order (FL FR FC LFE BL BR SL SR).
@@ -79,7 +81,7 @@ extension SceneBuilder {
         let orientation: Orientation
         if let toeNode {
             let toe = try toeNode.number(in: -90...90, unit: "°")
-            orientation = SceneBuilder.toeInOrientation(position: position, toeIn: toe, centreX: (boundary.minCorner.x + boundary.maxCorner.x) / 2)
+            orientation = StereoLayout.toeInOrientation(position: position, toeIn: toe, centreX: (boundary.minCorner.x + boundary.maxCorner.x) / 2)
         } else if let aimNode {
             orientation = try parseAim(aimNode, position: position, listener: listener)
         } else {
@@ -120,13 +122,6 @@ extension SceneBuilder {
         default:
             throw node.error("expected \"listener\", a point [x, y, z] or {\"yaw\", \"pitch\"}, found \(node.value.typeName)")
         }
-    }
-
-    /// Toe-in (SPEC §1): from facing the back wall (−y), turned by `toeIn` degrees toward the
-    /// room's centre line x = `centreX` (a speaker on the centre line turns counter-clockwise).
-    static func toeInOrientation(position: Vec3, toeIn: Double, centreX: Double) -> Orientation {
-        let towardCentre: Double = position.x <= centreX ? 1 : -1
-        return Orientation(yawDegrees: towardCentre * toeIn, pitchDegrees: 0, reference: Vec3(0, -1, 0))
     }
 
     func parseDirectivity(_ node: JSONNode) throws -> Directivity {
@@ -192,56 +187,38 @@ extension SceneBuilder {
         return y
     }
 
-    /// `stereo`: L and R `spacing` apart, centred on `centerX`, `frontWallDistance` from the front wall
-    /// (measured along −y from the wall the line x = centre meets), `height` above the floor.
-    /// `listenerDistance` is the distance from the listener's ear-axis centre to each speaker
-    /// (default = `spacing`: the equilateral triangle).
+    /// `stereo` (`StereoLayout`). Without `listenerDistance` and `listener.position` the listener
+    /// sits at the equilateral triangle's apex.
     func parseStereo(_ node: JSONNode, boundary: RoomBoundary, listener: inout ParsedListener) throws -> [Speaker] {
         try node.checkKeys(["layout", "spacing", "frontWallDistance", "listenerDistance", "height", "toeIn", "directivity", "centerX"])
         let spacing = try node.required("spacing", "metres between the speakers").positive(max: 100, unit: "m")
         let front = try node.required("frontWallDistance", "metres from the front wall to the speakers' front baffles").positive(max: 500, unit: "m")
-        let height = try node.optional("height")?.positive(max: 100, unit: "m") ?? 1.2
-        let cx = try node.optional("centerX")?.number(in: -1e4...1e4, unit: "m") ?? (boundary.minCorner.x + boundary.maxCorner.x) / 2
-        let directivity = try node.optional("directivity").map(parseDirectivity) ?? .monitor
-        let yFront = try frontWall(boundary, x: cx, z: height, path: node.childPath("centerX"))
-        let y = yFront - front
-        let left = Vec3(cx - spacing / 2, y, height), right = Vec3(cx + spacing / 2, y, height)
+        var layout = StereoLayout(spacing: spacing, frontWallDistance: front,
+                                  height: try node.optional("height")?.positive(max: 100, unit: "m") ?? 1.2,
+                                  centerX: try node.optional("centerX")?.number(in: -1e4...1e4, unit: "m"),
+                                  earHeight: listener.earHeight,
+                                  directivity: try node.optional("directivity").map(parseDirectivity) ?? .monitor)
+        if let toe = try node.optional("toeIn") {
+            if case .number = toe.value { layout.toeIn = try toe.number(in: -90...90, unit: "°") }
+            else if try toe.string() != "listener" { throw toe.error("expected \"listener\" or degrees") }
+        }
+        var distancePath = node.childPath("spacing")
         if let distanceNode = try node.optional("listenerDistance") {
             guard listener.position == nil else {
                 throw distanceNode.error("give either speakers.listenerDistance or listener.position, not both")
             }
-            let d = try distanceNode.positive(max: 500, unit: "m")
-            listener.position = try placeStereoListener(distance: d, spacing: spacing, speakersY: y, cx: cx, height: height, listener: listener, path: distanceNode.path)
-            listener.positionPath = distanceNode.path
+            layout.listenerDistance = try distanceNode.positive(max: 500, unit: "m")
+            distancePath = distanceNode.path
         } else if listener.position == nil {
-            listener.position = try placeStereoListener(distance: spacing, spacing: spacing, speakersY: y, cx: cx, height: height, listener: listener, path: node.childPath("spacing"))
-            listener.positionPath = node.childPath("spacing")
+            layout.listenerDistance = spacing
         }
-        let ear = listener.position!
-        let orientations: [Orientation]
-        let toe = try node.optional("toeIn")
-        if let toe, case .number = toe.value {
-            let deg = try toe.number(in: -90...90, unit: "°")
-            orientations = [left, right].map { SceneBuilder.toeInOrientation(position: $0, toeIn: deg, centreX: cx) }
-        } else {
-            if let toe, try toe.string() != "listener" { throw toe.error("expected \"listener\" or degrees") }
-            orientations = [left, right].map { Orientation(facing: ear - $0) }
+        let placed = try layout.place(in: boundary, path: node.path, listenerPath: distancePath)
+        if let ear = placed.listener {
+            listener.position = ear
+            listener.positionPath = distancePath
         }
-        return [
-            Speaker(name: "L", position: left, orientation: orientations[0], directivity: directivity, channel: 0, gainDB: 0, delaySeconds: 0),
-            Speaker(name: "R", position: right, orientation: orientations[1], directivity: directivity, channel: 1, gainDB: 0, delaySeconds: 0),
-        ]
-    }
-
-    func placeStereoListener(distance d: Double, spacing: Double, speakersY: Double, cx: Double, height: Double,
-                             listener: ParsedListener, path: String) throws -> Vec3 {
-        let ear = listener.earHeight ?? height
-        let dz = ear - height
-        let horizontal2 = d * d - dz * dz - spacing * spacing / 4
-        guard horizontal2 > 0 else {
-            throw SceneError.invalid(path: path, reason: "a listener \(format(d)) m from speakers \(format(spacing)) m apart cannot be placed (needs more than half the spacing)")
-        }
-        return Vec3(cx, speakersY - horizontal2.squareRoot(), ear)
+        listener.stereoLayout = layout
+        return layout.speakers(placed, listener: listener.position!)
     }
 
     /// `5.1` / `7.1` after ITU-R BS.775-3: speakers on a circle of `radius` around the listener, at

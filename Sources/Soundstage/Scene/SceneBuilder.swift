@@ -22,7 +22,7 @@ struct SceneBuilder {
     }
 
     public func build() throws -> Scene {
-        try root.checkKeys(["name", "room", "surfaces", "materials", "objects", "speakers", "listener", "air", "simulation"])
+        try root.checkKeys(["name", "room", "surfaces", "materials", "objects", "speakers", "listener", "air", "simulation", "optimize"])
         let name = try parseName()
         let library = try parseMaterialLibrary()
         let boundary = try parseRoom()
@@ -32,6 +32,7 @@ struct SceneBuilder {
         let simulation = try parseSimulation()
         var listener = try parseListener()
         let speakers = try parseSpeakers(boundary: boundary, listener: &listener)
+        let optimize = try parseOptimize()
         guard let position = listener.position else {
             throw SceneError.invalid(path: "listener.position", reason: "missing (give listener.position, or a speaker layout that places the listener)")
         }
@@ -41,7 +42,7 @@ struct SceneBuilder {
             listener: Listener(position: position, yawDegrees: listener.yaw, pitchDegrees: listener.pitch, hrtf: listener.hrtf,
                                hrtfEqualization: listener.equalization),
             air: air, simulation: simulation,
-            volume: boundary.volume - objects.reduce(0) { $0 + $1.object.volume }, sourcePath: nil)
+            volume: boundary.volume - objects.reduce(0) { $0 + $1.object.volume }, sourcePath: nil, stereoLayout: listener.stereoLayout, optimize: optimize)
         let isList: Bool
         if case .array = try root.required("speakers", "").value { isList = true } else { isList = false }
         try PlacementCheck(scene: scene, boundary: boundary, listenerPath: listener.positionPath, speakersAreList: isList).run()

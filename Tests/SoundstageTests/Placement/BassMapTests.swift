@@ -18,7 +18,7 @@ final class BassMapTests: XCTestCase {
         let seat = Vec3(2.47, 1.52, 1.13), candidates = [Vec3(1.23, 3.31, 1.07), Vec3(3.9, 3.6, 0.8)]
         let map = BassMap.compute(scene: s, seat: seat, positions: candidates, durationSeconds: 0.3, threads: 2)
         let c = s.air.speedOfSound
-        let grid = WaveGrid(scene: s, spacing: c / (2 * BassMap.crossover * 10), crossover: BassMap.crossover)
+        let grid = WaveGrid(scene: s, spacing: BassMap.spacing(speedOfSound: c), crossover: BassMap.crossover)
         let k = WaveField.timeStep(spacing: grid.spacing, speedOfSound: c)
         let direct = WaveSolver.run(grid: grid, speedOfSound: c, steps: Int((0.3 / k).rounded(.up)) + 2, cutoff: 2 * BassMap.crossover,
                                     source: candidates[0], receivers: [seat], threads: 2)
@@ -52,5 +52,25 @@ final class BassMapTests: XCTestCase {
         XCTAssertLessThan(BassMap.meanSpatialVariance(maps, candidate: 0), 0.01)
         XCTAssertGreaterThan(BassMap.meanSpatialVariance(maps, candidate: 1), 1)
         XCTAssertEqual(BassMap.meanSpatialVariance([maps[0]], candidate: 1), 0)
+    }
+}
+extension BassMapTests {
+    func testTheDecimatedSpectraEqualTheFullRateOnesOnceTheResponseDecays() throws {
+        // With the room's high-pass the closed room's pressure build-up decays, the response ends
+        // near zero, and its low-passed, decimated samples carry the same 20–300 Hz spectrum.
+        let s = try room()
+        let c = s.air.speedOfSound
+        let grid = WaveGrid(scene: s, spacing: BassMap.spacing(speedOfSound: c), crossover: BassMap.crossover)
+        let k = WaveField.timeStep(spacing: grid.spacing, speedOfSound: c)
+        let run = WaveSolver.run(grid: grid, speedOfSound: c, steps: Int((0.3 / k).rounded(.up)) + 2, cutoff: 2 * BassMap.crossover,
+                                 source: Vec3(1.23, 3.31, 1.07), receivers: [Vec3(2.47, 1.52, 1.13)], highpass: 10, threads: 2)
+        let f = BassMap.logFrequencies(from: 20, to: 300, perOctave: 24)
+        let full = BassMap.spectrumLevels(run.responses[0], timeStep: k, at: f)
+        let d = BassMap.decimation(timeStep: k, highpass: 10)
+        XCTAssertGreaterThanOrEqual(d, 3)
+        let x = BassMap.decimated(run.responses[0], by: d, filter: BassMap.antiAliasFilter(decimation: d, rate: 1 / k))
+        let decimated = BassMap.spectrumLevels(x, timeStep: k * Double(d), at: f)
+        for (a, b) in zip(full, decimated) { XCTAssertEqual(a, b, accuracy: 0.05) }
+        XCTAssertEqual(BassMap.decimation(timeStep: k, highpass: 0), 1, "a response that does not decay is read at the full rate")
     }
 }

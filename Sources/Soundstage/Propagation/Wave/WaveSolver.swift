@@ -110,8 +110,14 @@ public enum WaveSolver {
     /// `cutoff` (−6 dB) with a transition `cutoff`/2 wide, at `rate`. Its spectrum is flat to
     /// 0.01 dB in the pass band, so nothing needs dividing out below 3/4 of the cutoff.
     static func excitation(cutoff: Double, rate: Double) -> [Float] {
-        let width = 0.5 * cutoff / rate
-        let half = Int((2.75 / width).rounded(.up))
+        windowedSinc(cutoff: cutoff, transition: 0.5 * cutoff, rate: rate)
+    }
+
+    /// A linear-phase low-pass FIR at `rate` Hz: a Blackman-windowed sinc (Harris 1978) of unit DC
+    /// gain, −6 dB at `cutoff`, its transition band `transition` Hz wide (5.5/N of the rate for N
+    /// taps), below −70 dB beyond it.
+    static func windowedSinc(cutoff: Double, transition: Double, rate: Double) -> [Float] {
+        let half = Int((2.75 * rate / transition).rounded(.up))
         let fc = cutoff / rate
         var w = (0...(2 * half)).map { n -> Double in
             let t = Double(n - half)
