@@ -14,7 +14,9 @@ struct Optimize: ParsableCommand {
         goal presets flat-bass, imaging, balanced (default) or TERM=W,… weights. Writes \
         DIR/<name>/optimize/: candidates.json, best.json (a room file), placement-map.png, seat-map.png, \
         bass.png (current vs best, both ears, from full simulations unless --no-check), and with --render \
-        the current and the best render of MUSIC, loudness-matched for A/B.
+        the current and the best render of MUSIC, loudness-matched for A/B. The full simulations print \
+        their own bass σ beside the search's: they agree where the room's wave part reaches 300 Hz; above \
+        its crossover a full simulation is geometric and has no modes.
         """)
 
     @Argument(help: "Room file (JSON) with a stereo layout.") var room: String
@@ -26,6 +28,7 @@ struct Optimize: ParsableCommand {
     @Option(help: "Toe-in range in degrees.") var toeIn: String?
     @Option(help: "Seat range: the ears' distance from the front wall in m.") var seat: String?
     @Option(help: "Stereo angle range in degrees.") var stereoAngle: String?
+    @Option(help: "Ear-to-speaker distance range in m.") var listenerDistance: String?
     @Option(parsing: .unconditional, help: "Grid step in m.") var step: Double?
     @Option(parsing: .unconditional, help: "Seats tried.") var seats: Int?
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores).") var threads: Int?
@@ -99,8 +102,9 @@ struct Optimize: ParsableCommand {
             let f = BassMap.logFrequencies(from: BassMap.lowest, to: BassMap.highest, perOctave: 48)
             let sigma = BassMap.deviation(BassMap.levels(impulseResponse: sum, sampleRate: Double(rate), at: f), frequencies: f)
             let widths = s.speakers.compactMap { $0.metrics?.soundstage.width.value }
-            print(String(format: "  %@, full simulation: bass σ (L+R) %.1f dB (search %.1f dB), width %@, imaging %@",
-                         label, sigma, c.terms[.bassModal] ?? .nan,
+            let crossover = s.wavePlan.flatMap { $0.enabled ? String(format: "wave part to %.0f Hz", $0.crossover) : nil } ?? "no wave part"
+            print(String(format: "  %@, full simulation (%@): bass σ (L+R) %.1f dB (search %.1f dB), width %@, imaging %@",
+                         label, crossover, sigma, c.terms[.bassModal] ?? .nan,
                          widths.map { String(format: "%.2f", $0) }.joined(separator: "/"),
                          s.speakers.compactMap { $0.metrics?.soundstage.imaging.value }.map { String(format: "%.1f dB", $0) }.joined(separator: "/")))
         }
@@ -140,6 +144,7 @@ struct Optimize: ParsableCommand {
         if let r = try range(toeIn, "--toe-in", -90...90) { space.toeIn = r }
         if let r = try range(seat, "--seat", 0.1...500) { space.seat = r }
         if let r = try range(stereoAngle, "--stereo-angle", 1...179) { space.stereoAngle = r }
+        if let r = try range(listenerDistance, "--listener-distance", 0.2...500) { space.listenerDistance = r }
         if let step {
             guard (0.02...1).contains(step) else { throw OptionError(option: "--step", reason: "must be 0.02 to 1 m") }
             space.step = step

@@ -49,7 +49,10 @@ public struct Objective: Sendable, Equatable {
     public init(weights: [Term: Double], preset: String? = nil) { (self.weights, self.preset) = (weights, preset) }
 
     /// The named goals. `flat-bass`: RPG's equal early/modal weighting plus the listening area;
-    /// `imaging`: the early reflections first, the bass a little; `balanced`: both.
+    /// `imaging`: the early reflections first, the bass a quarter; `balanced`: the bass and the
+    /// listening area first, the early reflections at a tenth to a fifth — they separate placements
+    /// whose bass is alike, and do not pull the listener into the speakers' near field (where the
+    /// direct sound always wins).
     public static let presets: [String: Objective] = [
         "flat-bass": Objective(weights: [.bassModal: 1, .bassEarly: 1, .area: 1], preset: "flat-bass"),
         "imaging": Objective(weights: [.bassModal: 0.25, .bassEarly: 0.25, .reflection: 1, .symmetry: 1, .imaging: 1], preset: "imaging"),

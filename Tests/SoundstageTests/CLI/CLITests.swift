@@ -271,3 +271,68 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(hesuvi.channels[6].allSatisfy { $0 == 0 }) // no centre speaker in this room: silent
     }
 }
+
+extension CLITests {
+    /// A small stereo room with an optimize block (short wave runs).
+    func optimizeRoom(in folder: URL) throws -> String {
+        let path = folder.appendingPathComponent("small.json").path
+        try """
+        {"name": "small", "room": {"shoebox": {"width": 4, "length": 5, "height": 2.5}}, "surfaces": {"all": {"absorption": 0.25}},
+         "speakers": {"layout": "stereo", "spacing": 1.8, "frontWallDistance": 0.5, "listenerDistance": 1.9, "height": 1.1},
+         "listener": {"earHeight": 1.1}, "simulation": {"duration": 0.4, "rays": 1000},
+         "optimize": {"speakers": {"spacing": [1.6, 2.0], "frontWallDistance": [0.3, 0.7]}, "listener": {"frontWallDistance": [2.0, 2.6]},
+                      "step": 0.2, "seats": 2, "area": 0.3}}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func testOptimizeWritesItsFilesRanksTheCurrentPlacementFirstAndIsTheSameForAnyThreadCount() throws {
+        let out = TestPaths.temporaryFolder()
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let room = try optimizeRoom(in: out)
+        var candidates: [Data] = []
+        for threads in ["1", "2"] {
+            let r = try soundstage(["optimize", room, "--no-check", "--threads", threads, "-o", out.appendingPathComponent(threads).path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let lines = r.stdout.split(separator: "\n")
+            XCTAssertTrue(lines[0].hasPrefix("rank"), r.stdout)
+            XCTAssertTrue(lines[1].hasPrefix("current"), r.stdout)
+            XCTAssertTrue(lines[2].hasPrefix("1 "), r.stdout)
+            let folder = out.appendingPathComponent("\(threads)/small/optimize")
+            for file in ["candidates.json", "best.json", "placement-map.png", "seat-map.png"] {
+                XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), file)
+            }
+            candidates.append(try Data(contentsOf: folder.appendingPathComponent("candidates.json")))
+            // best.json is a room file; its listener sits where the best row says.
+            let best = try RoomFile.load(path: folder.appendingPathComponent("best.json").path)
+            let file = try JSONSerialization.jsonObject(with: candidates.last!) as! [String: Any]
+            let list = file["candidates"] as! [[String: Any]]
+            XCTAssertEqual(list[0]["stage"] as? String, "current")
+            let ranked = list.filter { ($0["stage"] as? String) != "grid" }.compactMap { $0["cost"] as? Double }
+            let top = list.first { ($0["stage"] as? String) != "grid" && ($0["cost"] as? Double) == ranked.min() }!
+            let seat = top["seat"] as! [Double]
+            XCTAssertLessThan(best.listener.position.distance(to: Vec3(seat[0], seat[1], seat[2])), 2e-3)
+            // Every fully scored candidate carries every term of the goal.
+            for c in list where (c["stage"] as? String) == "refined" {
+                XCTAssertEqual(Set((c["terms"] as! [String: Double]).keys), Set(Objective.Term.allCases.map(\.rawValue)))
+            }
+        }
+        XCTAssertEqual(candidates[0], candidates[1], "candidates.json differs between 1 and 2 threads")
+    }
+
+    func testOptimizeRefusesBadRangesAndListedSpeakersWithTheKey() throws {
+        let out = TestPaths.temporaryFolder()
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let room = try optimizeRoom(in: out)
+        let flag = try soundstage(["optimize", room, "--spacing", "3:2", "-o", out.path])
+        XCTAssertEqual(flag.status, 2, "bad usage")
+        XCTAssertTrue(flag.stderr.contains("--spacing") && flag.stderr.contains("empty range"), flag.stderr)
+        let narrow = try soundstage(["optimize", room, "--stereo-angle", "150:170", "-o", out.path])
+        XCTAssertEqual(narrow.status, 1)
+        XCTAssertTrue(narrow.stderr.contains("optimize.constraints.stereoAngle"), narrow.stderr)
+        let listed = try soundstage(["optimize", "rooms/bras-cr2.json", "-o", out.path])
+        XCTAssertEqual(listed.status, 1)
+        XCTAssertTrue(listed.stderr.contains("speakers.layout"), listed.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("small/optimize").path), "a refused run writes nothing")
+    }
+}
