@@ -62,12 +62,17 @@ if CommandLine.arguments.count == 3 && CommandLine.arguments[1] == "hybrid" {
 
 // `SoundstageBench render [MINUTES [REPEATS]]`: the rendering benchmark alone (for profiling).
 // `SoundstageBench wave`: the wave solver's benchmark alone. `SoundstageBench bass-map`: the bass map's.
+// `SoundstageBench optimize`: the placement search's.
 if CommandLine.arguments.count == 2 && CommandLine.arguments[1] == "wave" {
     try waveBenchmark()
     exit(0)
 }
 if CommandLine.arguments.count == 2 && CommandLine.arguments[1] == "bass-map" {
     try bassMapBenchmark()
+    exit(0)
+}
+if CommandLine.arguments.count == 2 && CommandLine.arguments[1] == "optimize" {
+    try optimizeBenchmark()
     exit(0)
 }
 
@@ -217,7 +222,26 @@ func bassMapBenchmark() throws {
                  map.deviation(of: best), map.positions[best].x, map.positions[best].y, map.positions[best].z))
 }
 
+// MARK: The placement search (issue #19): placements scored per 20 whole simulations of the same room.
+func optimizeBenchmark() throws {
+    for name in ["home-studio", "living-room"] {
+        let room = try RoomFile.load(path: "rooms/\(name).json")
+        let space = try PlacementSearchSpace.defaults(for: room)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let result = try PlacementSearch.run(scene: room, space: space)
+        let searchSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let s0 = DispatchTime.now().uptimeNanoseconds
+        _ = try Simulator(scene: room, options: SimulationOptions()).run()
+        let simulateSeconds = Double(DispatchTime.now().uptimeNanoseconds - s0) / 1e9
+        print(String(format: "optimize, %@: %d placements in %.1f s (%d wave runs, maps included); one whole simulation %.2f s: %.0f placements in the time of 20 simulations; cost %.2f → %.2f, bass σ (L+R) %.1f → %.1f dB",
+                     name as NSString, result.candidates.count, searchSeconds, result.waveRuns, simulateSeconds,
+                     Double(result.candidates.count) * 20 * simulateSeconds / searchSeconds, result.current.cost, result.best.cost,
+                     result.current.terms[.bassModal] ?? .nan, result.best.terms[.bassModal] ?? .nan))
+    }
+}
+
 print("\nWave solver (FDTD, single precision, leapfrog at the Courant limit)")
 try waveBenchmark()
 try bassMapBenchmark()
+try optimizeBenchmark()
 print(String(format: "peak memory (RSS) %.0f MiB", peakMemoryMiB()))

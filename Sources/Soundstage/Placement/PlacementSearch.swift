@@ -268,7 +268,7 @@ private final class Search: @unchecked Sendable {
             throw SceneError.invalid(path: "optimize.listener.frontWallDistance", reason: "no seat in the range lies in the room's free air")
         }
         let areaRuns = space.area > 0 ? 5 : 1
-        runsPlanned = seats.count + (PlacementSearch.refinedSeats + 1) * areaRuns + 2
+        runsPlanned = seats.count + (PlacementSearch.refinedSeats + 1) * areaRuns + 3
 
         // The current placement, scored with every term.
         let currentPlaced = try current.place(in: scene.boundary)
@@ -306,8 +306,9 @@ private final class Search: @unchecked Sendable {
             seeds.append(c)
             if seeds.count == PlacementSearch.refinedSeats { break }
         }
-        runsPlanned = runsDone + seeds.count * areaRuns + 2
+        runsPlanned = runsDone + seeds.count * areaRuns + 3
         var refined: [PlacementCandidate] = []
+        var recordings: [((PlacementCandidate) -> Bool, SeatRecording)] = []
         for seed in seeds {
             let l = seed.layout
             func around(_ v: Double, _ r: ClosedRange<Double>?, _ s: Double) -> [Double] {
@@ -321,6 +322,7 @@ private final class Search: @unchecked Sendable {
             let rec = record(seat: seed.seat, positions: fine.flatMap { [$0.1, $0.2] }, area: true)
             score(&batch, rec)
             refined += batch
+            recordings.append(({ c in c.stage == "refined" && c.seat == seed.seat }, rec))
         }
         let ranked = (currentCandidate + refined).filter { $0.cost.isFinite }.sorted(by: Search.order)
         guard let best = ranked.first else {
@@ -330,7 +332,8 @@ private final class Search: @unchecked Sendable {
         // The maps, and the bass curves of the current and the best placement.
         let placementMap = leftSpeakerMap(best: best)
         let seatMap = seatMapOf(best: best)
-        let bestRecording = record(seat: best.seat, positions: [best.left, best.right], area: false)
+        recordings.append(({ $0.stage == "current" }, currentRecording))
+        let bestRecording = recordings.first { $0.0(best) }!.1
         func levels(_ rec: SeatRecording, _ c: PlacementCandidate) -> [Double] {
             BassMap.levels(zip(rec.centre.spectra[rec.index[c.left]!], rec.centre.spectra[rec.index[c.right]!]).map { $0 + $1 })
         }
