@@ -16,7 +16,7 @@ help:
 	@echo "make validate-diffuse  T20 in the BRAS CR2 mesh (diffuse, uniform absorption) vs an independent random walk"
 	@echo "make validate-seeds  every example room with seeds 1-5: the metrics' range against each run's own error bar"
 	@echo "make crosscheck-analysis  analyze vs pyrato (T30, EDT, C80) on simulated and measured-style IRs"
-	@echo "make readme-figures  the README's figure of the home studio's bass with and without the wave part"
+	@echo "make readme-figures  the README's figures: the home studio's bass with and without the wave part, the living room's optimize maps"
 
 deps:
 	@bash scripts/install-deps.sh
@@ -84,6 +84,10 @@ validate-diffuse: deps peers-env
 readme-figures: deps
 	$(SWIFT) build -c release
 	.build/release/SoundstageValidate bass rooms/home-studio.json Renders/README-bass-home-studio.png
+	$(BIN) optimize rooms/living-room.json -o $(OUT)/readme-optimize
+	cp $(OUT)/readme-optimize/living-room/optimize/placement-map.png Renders/README-optimize-placement-map.png
+	cp $(OUT)/readme-optimize/living-room/optimize/seat-map.png Renders/README-optimize-seat-map.png
+	cp $(OUT)/readme-optimize/living-room/optimize/bass.png Renders/README-optimize-bass.png
 
 crosscheck-analysis: deps peers-env
 	$(SWIFT) build -c release

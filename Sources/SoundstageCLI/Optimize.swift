@@ -180,19 +180,26 @@ struct Optimize: ParsableCommand {
     /// The ranked table: the current placement, then the ten best, with every term.
     func table(_ result: PlacementSearchResult) -> String {
         let terms = Objective.Term.allCases
-        var lines = [String(format: "%-8@ %7@ %6@ %6@ %6@ %6@ %5@ %5@", "rank" as NSString, "spacing" as NSString, "front" as NSString, "seat" as NSString,
-                            "dist" as NSString, "angle" as NSString, "h" as NSString, "toe" as NSString)
-                     + terms.map { String(format: " %7@", $0.header as NSString) }.joined() + "    cost"]
-        let rows = [("current", result.current)] + result.ranked.prefix(10).enumerated().map { ("\($0.offset + 1)", $0.element) }
+        // Right-aligned columns (Foundation's %@ ignores field widths, so padding is done here).
+        func row(_ first: String, _ cells: [String]) -> String {
+            first.padding(toLength: 10, withPad: " ", startingAt: 0)
+                + cells.map { String(repeating: " ", count: max(0, 8 - $0.count)) + $0 }.joined()
+        }
+        var lines = [row("rank", ["spacing", "front", "seat", "dist", "angle", "h", "toe"] + terms.map(\.header) + ["cost"])]
+        // The current placement is also ranked among the others: "(now)" marks where it falls.
+        let rows = [("current", result.current)] + result.ranked.prefix(10).enumerated().map {
+            ("\($0.offset + 1)" + ($0.element.stage == "current" ? " (now)" : ""), $0.element)
+        }
         for (rank, c) in rows {
             let l = c.layout
-            var line = String(format: "%-8@ %7.2f %6.2f %6.2f %6.2f %5.0f° %5.2f %5@", rank as NSString, l.spacing, l.frontWallDistance, c.seatDistance,
-                              l.listenerDistance ?? 0, c.stereoAngle, l.height, (l.toeIn.map { String(format: "%.0f°", $0) } ?? "aim") as NSString)
-            for t in terms { line += c.terms[t].map { String(format: " %7.2f", $0) } ?? "       –" }
-            line += String(format: "  %6.2f", c.cost)
-            lines.append(line)
+            func f(_ v: Double) -> String { String(format: "%.2f", v) }
+            var cells = [f(l.spacing), f(l.frontWallDistance), f(c.seatDistance), f(l.listenerDistance ?? 0), String(format: "%.0f°", c.stereoAngle),
+                         f(l.height), l.toeIn.map { String(format: "%.0f°", $0) } ?? "aim"]
+            cells += terms.map { t in c.terms[t].map(f) ?? "–" }
+            cells.append(f(c.cost))
+            lines.append(row(rank, cells))
         }
-        lines.append("spacing, front (front-wall distance), seat (ears from the front wall), dist (ear to speaker), h: metres; terms: dB or dB-like, lower is better")
+        lines.append("spacing, front (front-wall distance), seat (ears from the front wall), dist (ear to speaker), h: metres; angle: the pair at the ears; terms: dB or dB-like, lower is better")
         return lines.joined(separator: "\n")
     }
 }

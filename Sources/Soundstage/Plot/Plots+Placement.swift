@@ -39,14 +39,17 @@ extension Plots {
             } else {
                 c.polyline((0...24).map { i in let a = Double(i) / 24 * 2 * .pi; return (x + 9 * cos(a), y + 9 * sin(a)) }, color: .white, width: 3)
             }
-            c.text(m.label, x: x + 13, y: y - 9, size: 15, color: .white, bold: true)
+            let w = c.textWidth(m.label, size: 15)
+            c.fillRect(x: x + 10, y: y - 25, width: w + 7, height: 21, color: Color(1, 1, 1, 0.8))
+            c.text(m.label, x: x + 13, y: y - 9, size: 15, bold: true)
         }
-        Viridis.drawBar(on: c, x: 1330, y: 130, height: 560, range: range, label: "cost (lower is better)")
-        let terms = map.terms.map(\.rawValue).joined(separator: ", ")
-        var y = 740.0
-        for line in ["moves the \(map.subject)", "terms: \(terms)", "(the listening-area term is left out)", "filled: best, hollow: current"] {
+        Viridis.drawBar(on: c, x: 1330, y: 130, height: 540, range: range, label: "cost (lower is better)")
+        var y = 720.0
+        let legend = ["moves the \(map.subject)", "filled: best, hollow: current", "terms:"] + map.terms.map { "  " + $0.rawValue }
+            + ["(the listening-area term is left out)"]
+        for line in legend {
             c.text(line, x: 1300, y: y, size: 14, color: Color(0.3, 0.3, 0.3))
-            y += 22
+            y += 21
         }
         return c.image(text: ["Title": title, "Software": "Soundstage \(SoundstageVersion.string)"])
     }
