@@ -37,7 +37,10 @@ extension Plots {
             if m.filled {
                 c.fillCircle(x: x, y: y, radius: 9, color: Color(0.95, 0.3, 0.2))
             } else {
-                c.polyline((0...24).map { i in let a = Double(i) / 24 * 2 * .pi; return (x + 9 * cos(a), y + 9 * sin(a)) }, color: .white, width: 3)
+                // A ring readable on any cell and on the page: black outside, white inside.
+                for (r, color) in [(10.5, Color.black), (8.0, Color.white)] {
+                    c.polyline((0...24).map { i in let a = Double(i) / 24 * 2 * .pi; return (x + r * cos(a), y + r * sin(a)) }, color: color, width: 2.5)
+                }
             }
             let w = c.textWidth(m.label, size: 15)
             c.fillRect(x: x + 10, y: y - 25, width: w + 7, height: 21, color: Color(1, 1, 1, 0.8))
