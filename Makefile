@@ -4,7 +4,7 @@ BIN := .build/release/soundstage
 ROOMS := $(wildcard rooms/*.json)
 OUT ?= Renders
 
-.PHONY: deps build demo test bench readme-figures validate validate-ism validate-rays validate-diffuse validate-seeds crosscheck-analysis peers-env clean help
+.PHONY: deps build demo test bench readme-figures validate validate-ism validate-rays validate-diffuse validate-seeds validate-optimize crosscheck-analysis peers-env clean help
 
 help:
 	@echo "make demo   install what is missing, build (release), validate every example room"
@@ -15,6 +15,7 @@ help:
 	@echo "make validate-rays T30 per octave of the hybrid vs pyroomacoustics' hybrid on an L-shaped room"
 	@echo "make validate-diffuse  T20 in the BRAS CR2 mesh (diffuse, uniform absorption) vs an independent random walk"
 	@echo "make validate-seeds  every example room with seeds 1-5: the metrics' range against each run's own error bar"
+	@echo "make validate-optimize  each stereo example room: optimize's best against the user's placement, the 38 % rule and Cardas (same objective)"
 	@echo "make crosscheck-analysis  analyze vs pyrato (T30, EDT, C80) on simulated and measured-style IRs"
 	@echo "make readme-figures  the README's figures: the home studio's bass with and without the wave part, the living room's optimize maps"
 
@@ -88,6 +89,9 @@ readme-figures: deps
 	cp $(OUT)/readme-optimize/living-room/optimize/placement-map.png Renders/README-optimize-placement-map.png
 	cp $(OUT)/readme-optimize/living-room/optimize/seat-map.png Renders/README-optimize-seat-map.png
 	cp $(OUT)/readme-optimize/living-room/optimize/bass.png Renders/README-optimize-bass.png
+
+validate-optimize: build
+	python3 scripts/optimize_rules.py
 
 crosscheck-analysis: deps peers-env
 	$(SWIFT) build -c release
