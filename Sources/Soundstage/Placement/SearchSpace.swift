@@ -27,7 +27,7 @@ public struct PlacementSearchSpace: Sendable, Equatable {
     /// Grid step of the lengths (m) and of the toe-in (°, × 50).
     public var step = 0.1
     /// Seats tried between the ends of `seat` (each costs one wave run per listening-area point).
-    public var seats = 6
+    public var seats = 9
     /// Half-size of the listening area (m); 0 scores the seat alone.
     public var area = 0.3
     public var goal: Objective = .balanced
