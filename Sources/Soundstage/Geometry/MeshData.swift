@@ -10,6 +10,16 @@ public struct MeshData: Sendable {
     public var vertices: [Vec3]
     public var faces: [Face]
 
+    /// Largest coordinate accepted (m): 10 km, far beyond any room, and small enough that every
+    /// later stage (welding on a 10 µm grid, 64-bit keys) stays exact.
+    public static let coordinateLimit = 1e4
+
+    /// Whether `v` is a coordinate a room can have (finite, within `coordinateLimit`).
+    static func isAcceptable(_ v: Vec3) -> Bool {
+        v.x.isFinite && v.y.isFinite && v.z.isFinite && max(abs(v.x), abs(v.y), abs(v.z)) <= coordinateLimit
+    }
+    static let coordinateReason = "a vertex needs three finite numbers within ±\(Int(coordinateLimit)) m"
+
     /// Which file axis points up. `.y` maps a y-up file's (x, y, z) to (x, −z, y) (SPEC §2).
     public enum UpAxis: String, Sendable { case y, z }
 
@@ -44,8 +54,8 @@ public enum OBJParser {
             switch keyword {
             case "v":
                 guard tokens.count >= 4, let x = Double(tokens[1]), let y = Double(tokens[2]), let z = Double(tokens[3]),
-                      x.isFinite, y.isFinite, z.isFinite else {
-                    throw MeshParseError(line: lineNumber, reason: "a vertex needs three finite numbers")
+                      MeshData.isAcceptable(Vec3(x, y, z)) else {
+                    throw MeshParseError(line: lineNumber, reason: MeshData.coordinateReason)
                 }
                 vertices.append(Vec3(x, y, z))
             case "f":
@@ -133,8 +143,8 @@ public enum AC3DParser {
                 for _ in 0..<n {
                     guard let v = r.next() else { throw MeshParseError(line: r.lineNumber, reason: "file ends inside the vertex list") }
                     let c = v.tokens.compactMap { Double($0) }
-                    guard c.count >= 3, c[0].isFinite, c[1].isFinite, c[2].isFinite else {
-                        throw MeshParseError(line: r.lineNumber, reason: "a vertex needs three finite numbers")
+                    guard c.count >= 3, MeshData.isAcceptable(Vec3(c[0], c[1], c[2])) else {
+                        throw MeshParseError(line: r.lineNumber, reason: MeshData.coordinateReason)
                     }
                     local.append(Vec3(c[0], c[1], c[2]))
                 }
@@ -145,7 +155,12 @@ public enum AC3DParser {
                 for _ in 0..<n { if let f = try parseSurface(&r, materials: materials, vertexCount: local.count) { pendingFaces.append(f) } }
             case "kids":
                 let base = mesh.vertices.count
-                mesh.vertices.append(contentsOf: local.map(world))
+                // loc and rot move the vertices: the placed ones must be room coordinates too.
+                let placed = local.map(world)
+                guard placed.allSatisfy(MeshData.isAcceptable) else {
+                    throw MeshParseError(line: r.lineNumber, reason: "loc/rot place a vertex beyond ±\(Int(MeshData.coordinateLimit)) m")
+                }
+                mesh.vertices.append(contentsOf: placed)
                 mesh.faces.append(contentsOf: pendingFaces.map { MeshData.Face(indices: $0.indices.map { $0 + base }, material: $0.material) })
                 guard t.count == 2, let n = Int(t[1]), n >= 0 else { throw MeshParseError(line: r.lineNumber, reason: "bad kids count") }
                 let transform = world

@@ -188,6 +188,20 @@ final class GeometryTests: XCTestCase {
         assertNormalsPointInward(b)
     }
 
+    func testAVertexBeyondTenKilometresIsRefusedWhereItIsRead() {
+        // Issue #24: a vertex at 1e14 m (even unused) overflowed the welding grid's 64-bit keys.
+        let obj = "v 0 0 0\nv 1e14 0 0\nv 0 1 0\nv 0 0 1\nf 1 3 4\n"
+        XCTAssertThrowsError(try OBJParser.parse(obj)) { XCTAssertEqual("\($0)", "line 2: a vertex needs three finite numbers within ±10000 m") }
+        XCTAssertNoThrow(try OBJParser.parse("v 0 0 0\nv 9999 0 0\nv 0 1 0\nf 1 2 3\n"))
+        // AC3D: the vertex itself, and a `loc` that moves good vertices out of range.
+        let ac = { (loc: String, x: String) in
+            "AC3Db\nMATERIAL \"m\" rgb 1 1 1 amb 0 0 0 emis 0 0 0 spec 0 0 0 shi 0 trans 0\nOBJECT world\nkids 1\nOBJECT poly\n\(loc)numvert 3\n\(x) 0 0\n0 1 0\n0 0 1\nnumsurf 1\nSURF 0x10\nmat 0\nrefs 3\n0 0 0\n1 0 0\n2 0 0\nkids 0\n"
+        }
+        XCTAssertNoThrow(try AC3DParser.parse(ac("", "1")))
+        XCTAssertThrowsError(try AC3DParser.parse(ac("", "-2e13"))) { XCTAssertTrue("\($0)".contains("within ±10000 m"), "\($0)") }
+        XCTAssertThrowsError(try AC3DParser.parse(ac("loc 1e300 0 0\n", "1"))) { XCTAssertTrue("\($0)".contains("beyond ±10000 m"), "\($0)") }
+    }
+
     func testSelfIntersectingPlanIsRejected() {
         let bowtie = [Vec2(0, 0), Vec2(4, 4), Vec2(4, 0), Vec2(0, 4)]
         XCTAssertThrowsError(try RoomBoundary.floorPlan(points: bowtie, height: 3, path: "room.floorPlan")) {
