@@ -23,10 +23,17 @@ enum JSONValue: Decodable, Sendable, Equatable {
         }
     }
 
-    /// Parses JSON text; syntax errors become `SceneError.syntax` naming `file`.
+    /// Longest string or key accepted (characters): a name, a material or a file path (PATH_MAX).
+    public static let maximumStringLength = 4096
+
+    /// Parses JSON text; syntax errors become `SceneError.syntax` naming `file`; a key given twice
+    /// in one object or a trailing comma (`StrictJSON`), and a string or key longer than
+    /// `maximumStringLength`, an error naming its JSON path (nothing later then searches, compares
+    /// or prints megabytes of text).
     public static func parse(_ data: Data, file: String) throws -> JSONValue {
+        let value: JSONValue
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
+            value = try JSONDecoder().decode(JSONValue.self, from: data)
         } catch DecodingError.dataCorrupted {
             // JSONSerialization's parser says where and why ("Unexpected end of file", "around line 3").
             var reason = "the text is not JSON"
@@ -36,6 +43,28 @@ enum JSONValue: Decodable, Sendable, Equatable {
             throw SceneError.syntax(file: file, reason: reason)
         } catch {
             throw SceneError.syntax(file: file, reason: "\(error)")
+        }
+        do { try StrictJSON.check(data) } catch let p as StrictJSON.Problem { throw SceneError.invalid(path: p.path, reason: p.reason) }
+        try value.checkStringLengths(path: "")
+        return value
+    }
+
+    private func checkStringLengths(path: String) throws {
+        let limit = JSONValue.maximumStringLength
+        func tooLong(_ s: String) -> Bool { s.utf8.count > limit && s.count > limit }
+        switch self {
+        case .string(let s) where tooLong(s):
+            throw SceneError.invalid(path: path.isEmpty ? "(top level)" : path, reason: "a string of \(s.count) characters; at most \(limit)")
+        case .array(let a):
+            for (i, v) in a.enumerated() { try v.checkStringLengths(path: "\(path)[\(i)]") }
+        case .object(let o):
+            for key in o.keys.sorted() {
+                if tooLong(key) {
+                    throw SceneError.invalid(path: path.isEmpty ? "(top level)" : path, reason: "a key of \(key.count) characters; at most \(limit)")
+                }
+                try o[key]!.checkStringLengths(path: path.isEmpty ? key : "\(path).\(key)")
+            }
+        default: break
         }
     }
 

@@ -72,6 +72,7 @@ extension SceneBuilder {
     func parseListedSpeaker(_ item: JSONNode, index: Int, listener: Vec3, boundary: RoomBoundary) throws -> Speaker {
         try item.checkKeys(["name", "position", "aim", "toeIn", "directivity", "channel", "gain", "delay"])
         let name = try item.optional("name")?.string() ?? "S\(index + 1)"
+        guard name.count <= 64 else { throw SceneError.invalid(path: "\(item.path).name", reason: "\(name.count) characters; a speaker name has at most 64") }
         guard SceneBuilder.isSafeFileName(name), !name.contains(" ") else {
             throw SceneError.invalid(path: "\(item.path).name", reason: "\"\(name)\" cannot name an output file: use letters, digits, '.', '-' and '_'")
         }
