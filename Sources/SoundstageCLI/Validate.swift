@@ -15,6 +15,13 @@ struct Validate: ParsableCommand {
         for (i, path) in rooms.enumerated() {
             do {
                 let scene = try loadRoom(path)
+                // The HRTF is opened as a simulation would open it: a missing, empty or non-SOFA file
+                // fails here, not after a simulation's work.
+                if case .file(let sofa) = scene.listener.hrtf {
+                    do { _ = try HRTFSet(path: sofa, sampleRate: Double(scene.simulation.sampleRate)) } catch {
+                        throw InputError(file: path, reason: "listener.hrtf: \(error)")
+                    }
+                }
                 if i > 0 { print("") }
                 print(scene.summary())
             } catch {

@@ -30,6 +30,25 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.stdout.components(separatedBy: "RT60 (s)").count - 1, rooms.count)
     }
 
+    func testValidateOpensTheHRTF() throws {
+        // Issue #24: a missing file, /dev/null, a folder or a text file as listener.hrtf passed validate.
+        let out = TestPaths.temporaryFolder()
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let text = out.appendingPathComponent("notes.sofa")
+        try "not a SOFA file".write(to: text, atomically: true, encoding: .utf8)
+        for hrtf in ["/dev/null", out.path, text.path, out.appendingPathComponent("missing.sofa").path] {
+            let room = out.appendingPathComponent("r.json")
+            try """
+            {"room": {"shoebox": {"width": 4, "length": 5, "height": 2.5}}, "surfaces": {"all": "plaster"},
+             "speakers": [{"name": "S", "position": [2, 4, 1.2]}], "listener": {"position": [2, 2, 1.2], "hrtf": "\(hrtf)"}}
+            """.write(to: room, atomically: true, encoding: .utf8)
+            let r = try soundstage(["validate", room.path])
+            XCTAssertEqual(r.status, 1, hrtf)
+            XCTAssertTrue(r.stderr.hasPrefix("error: \(room.path): listener.hrtf: "), r.stderr)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        }
+    }
+
     func testMissingFileAndHelp() throws {
         let r = try soundstage(["validate", "rooms/does-not-exist.json"])
         XCTAssertEqual(r.status, 1)
