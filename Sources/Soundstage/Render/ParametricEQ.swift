@@ -11,12 +11,22 @@ public struct ParametricEQ: Sendable {
     public var filters: [Filter]
 
     public struct ParseError: Error, CustomStringConvertible {
+        /// The line (1-based), or 0 for the file as a whole.
         public let line: Int, reason: String
-        public var description: String { "line \(line): \(reason)" }
+        public var description: String { line > 0 ? "line \(line): \(reason)" : reason }
     }
 
+    /// Largest total boost (dB) the preamps and filters may reach at any frequency, and largest total
+    /// preamp either way: beyond them a float render overflows (or the music drowns in rounding), and
+    /// no IEM needs them. (Cuts by low- and high-pass filters are not bounded: they are their purpose.)
+    public static let gainLimit = 60.0
+
+    /// Parses the file and checks it as a whole: at least one Preamp or Filter line, the preamps'
+    /// sum within ±`gainLimit` dB, and the total gain (preamps plus every filter, 10 Hz – 20 kHz at
+    /// 48 kHz) at most +`gainLimit` dB.
     public static func parse(_ text: String) throws -> ParametricEQ {
         var eq = ParametricEQ(preampDB: 0, filters: [])
+        var recognized = false
         for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.split(separator: "#").first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
             if line.isEmpty { continue }
@@ -31,9 +41,11 @@ public struct ParametricEQ: Sendable {
                     throw ParseError(line: n + 1, reason: "expected \"Preamp: <dB> dB\"")
                 }
                 eq.preampDB += v
+                recognized = true
                 continue
             }
             guard t[0].lowercased() == "filter" else { continue } // other APO commands are ignored
+            recognized = true
             guard let colon = t.firstIndex(of: ":"), colon + 2 < t.count else { throw ParseError(line: n + 1, reason: "expected \"Filter N: ON TYPE Fc … Hz …\"") }
             guard t[colon + 1].uppercased() == "ON" else { continue }
             let typeName = t[colon + 2].uppercased()
@@ -49,6 +61,20 @@ public struct ParametricEQ: Sendable {
                 throw ParseError(line: n + 1, reason: "\(typeName) needs \"Gain <dB> dB\"")
             }
             eq.filters.append(Filter(kind: kind, hertz: fc, gainDB: gain, q: q))
+        }
+        guard recognized else {
+            throw ParseError(line: 0, reason: "no \"Preamp:\" or \"Filter N:\" line (an AutoEq GraphicEQ file is not read: use its ParametricEQ.txt)")
+        }
+        guard abs(eq.preampDB) <= gainLimit else {
+            throw ParseError(line: 0, reason: String(format: "the preamps add up to %+.0f dB; at most ±%.0f dB", eq.preampDB, gainLimit))
+        }
+        let fs = 48_000.0, sections = eq.biquads(sampleRate: fs)
+        for k in 0...200 {
+            let f = 10 * pow(2000, Double(k) / 200)
+            let db = eq.preampDB + sections.reduce(0.0) { $0 + 20 * log10(max($1.magnitude(hertz: f, sampleRate: fs), 1e-300)) }
+            guard !(db > gainLimit) && !db.isNaN else {
+                throw ParseError(line: 0, reason: String(format: "the preamp and filters add up to %+.0f dB at %.0f Hz; at most +%.0f dB", db.isFinite ? db : 9999, f, gainLimit))
+            }
         }
         return eq
     }

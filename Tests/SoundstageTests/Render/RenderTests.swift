@@ -151,6 +151,24 @@ final class RenderTests: XCTestCase {
         XCTAssertThrowsError(try ParametricEQ.parse("Filter 1: ON XYZ Fc 100 Hz Gain 1 dB")) { XCTAssertTrue("\($0)".hasPrefix("line 1:")) }
     }
 
+    func testAnEQFileIsCheckedAsAWhole() throws {
+        // Issue #24: 100 × "Preamp: 60 dB" or 1 000 × a +40 dB peak overflowed the render to NaN; an
+        // empty file or AutoEq's GraphicEQ format was silently ignored.
+        XCTAssertThrowsError(try ParametricEQ.parse(String(repeating: "Preamp: 60 dB\n", count: 100))) {
+            XCTAssertEqual("\($0)", "the preamps add up to +6000 dB; at most ±60 dB")
+        }
+        let peaks = (1...1000).map { "Filter \($0): ON PK Fc 1000 Hz Gain 40 dB Q 1" }.joined(separator: "\n")
+        XCTAssertThrowsError(try ParametricEQ.parse(peaks)) { XCTAssertTrue("\($0)".contains("at most +60 dB"), "\($0)") }
+        // Two +40 dB peaks an octave apart stay apart; at the same frequency they add to +80 dB.
+        XCTAssertNoThrow(try ParametricEQ.parse("Filter 1: ON PK Fc 100 Hz Gain 40 dB Q 4\nFilter 2: ON PK Fc 4000 Hz Gain 40 dB Q 4"))
+        XCTAssertThrowsError(try ParametricEQ.parse("Filter 1: ON PK Fc 100 Hz Gain 40 dB Q 4\nFilter 2: ON PK Fc 100 Hz Gain 40 dB Q 4"))
+        for text in ["", "# only a comment\n", "GraphicEQ: 20 -3.2; 21 -3.1"] {
+            XCTAssertThrowsError(try ParametricEQ.parse(text)) { XCTAssertTrue("\($0)".hasPrefix("no \"Preamp:\""), "\($0)") }
+        }
+        // A steep low-pass cuts by far more than 60 dB at 20 kHz: that is allowed.
+        XCTAssertNoThrow(try ParametricEQ.parse("Filter 1: ON LP Fc 100 Hz"))
+    }
+
     func testLoudnessTargetAndTruePeakCeiling() throws {
         let folder = TestPaths.temporaryFolder()
         let input = folder.appendingPathComponent("music.wav").path, output = folder.appendingPathComponent("out.flac").path
