@@ -48,6 +48,22 @@ public struct AudioFileError: Error, CustomStringConvertible {
 
 /// Reading and writing audio files through libsndfile (WAV, FLAC, OGG, AIFF, … in; WAV/FLAC out).
 public enum AudioFile {
+    /// Largest sample magnitude read (full scale is 1): 80 dB over full scale. Beyond it — and for
+    /// NaN or ±∞, which float WAV files can hold — the file is refused where it is read, naming the
+    /// first bad sample, instead of turning every later sum into NaN.
+    public static let sampleLimit: Float = 1e4
+
+    /// Why the first sample of `interleaved` (frames from `startFrame`) outside ±`sampleLimit`
+    /// cannot be used, or nil when every sample can.
+    static func badSample(_ interleaved: UnsafeBufferPointer<Float>, channels: Int, startFrame: Int, sampleRate: Int) -> String? {
+        for (i, x) in interleaved.enumerated() where !(abs(x) <= sampleLimit) {
+            let frame = startFrame + i / channels
+            let what = x.isNaN ? "is NaN" : x.isInfinite ? "is infinite" : "is \(x), beyond ±\(Int(sampleLimit)) (80 dB over full scale)"
+            return String(format: "sample %d of channel %d (%.3f s) %@", frame, i % channels + 1, Double(frame) / Double(max(sampleRate, 1)), what)
+        }
+        return nil
+    }
+
     /// Reads any format libsndfile knows, as floats in [−1, 1] for integer formats.
     public static func read(_ path: String) throws -> AudioBuffer {
         var info = SF_INFO()
@@ -60,6 +76,9 @@ public enum AudioFile {
         var interleaved = [Float](repeating: 0, count: channels * frames)
         let got = interleaved.withUnsafeMutableBufferPointer { sf_readf_float(file, $0.baseAddress, sf_count_t(frames)) }
         let n = Int(got)
+        if let bad = interleaved.withUnsafeBufferPointer({ AudioFile.badSample(UnsafeBufferPointer(rebasing: $0[0..<(n * channels)]), channels: channels, startFrame: 0, sampleRate: Int(info.samplerate)) }) {
+            throw AudioFileError(path: path, reason: bad)
+        }
         var planar = [[Float]](repeating: [Float](repeating: 0, count: n), count: channels)
         for f in 0..<n { for c in 0..<channels { planar[c][f] = interleaved[f * channels + c] } }
         return AudioBuffer(sampleRate: Int(info.samplerate), channels: planar)

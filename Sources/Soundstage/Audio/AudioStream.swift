@@ -9,6 +9,7 @@ public final class AudioFileReader {
     public let frameCount: Int
     private let file: OpaquePointer
     private var interleaved: [Float] = []
+    private var framesRead = 0
 
     public init(_ path: String) throws {
         var info = SF_INFO()
@@ -58,21 +59,26 @@ public final class AudioFileReader {
     }
 
     /// Up to `frames` frames as planar channels; empty at the end of the file.
-    public func read(frames: Int) -> [[Float]] {
+    public func read(frames: Int) throws -> [[Float]] {
         let channels = channelCount
         var planar = [Float](repeating: 0, count: frames * channels)
-        let got = planar.withUnsafeMutableBufferPointer { b in read(frames: frames, into: (0..<channels).map { b.baseAddress! + $0 * frames }) }
+        let got = try planar.withUnsafeMutableBufferPointer { b in try read(frames: frames, into: (0..<channels).map { b.baseAddress! + $0 * frames }) }
         return got > 0 ? (0..<channels).map { Array(planar[($0 * frames)..<($0 * frames + got)]) } : []
     }
 
     /// Reads up to `frames` frames straight into one buffer per channel (each with room for
-    /// `frames` samples); returns the number read, 0 at the end of the file.
-    public func read(frames: Int, into channels: [UnsafeMutablePointer<Float>]) -> Int {
+    /// `frames` samples); returns the number read, 0 at the end of the file. A NaN, infinite or
+    /// absurdly large sample is an error naming it (`AudioFile.sampleLimit`).
+    public func read(frames: Int, into channels: [UnsafeMutablePointer<Float>]) throws -> Int {
         precondition(channels.count == channelCount)
         if interleaved.count < frames * channelCount { interleaved = [Float](repeating: 0, count: frames * channelCount) }
         let got = Int(interleaved.withUnsafeMutableBufferPointer { sf_readf_float(file, $0.baseAddress, sf_count_t(frames)) })
         guard got > 0 else { return 0 }
         let count = channelCount
+        if let bad = interleaved.withUnsafeBufferPointer({ AudioFile.badSample(UnsafeBufferPointer(rebasing: $0[0..<(got * count)]), channels: count, startFrame: framesRead, sampleRate: sampleRate) }) {
+            throw AudioFileError(path: path, reason: bad)
+        }
+        framesRead += got
         interleaved.withUnsafeBufferPointer { src in
             for (c, dst) in channels.enumerated() { for f in 0..<got { dst[f] = src[f * count + c] } }
         }
@@ -97,6 +103,7 @@ public final class AudioFileWriter {
     private var file: OpaquePointer?
     public let channelCount: Int
     private var interleaved: [Float] = []
+    private var framesRead = 0
 
     /// `positions`: the channel mask to declare (WAV/CAF), e.g. for a 5.1 file.
     public init(_ path: String, sampleRate: Int, channels: Int, format: AudioFileFormat? = nil, positions: [ChannelPosition]? = nil) throws {

@@ -67,7 +67,7 @@ public enum Renderer {
             let count = min(convolver.blockLength, total - produced)
             var got = 0
             while got < count && read < reader.frameCount {
-                let n = reader.read(frames: count - got, into: inputs.map { $0 + got })
+                let n = try reader.read(frames: count - got, into: inputs.map { $0 + got })
                 if n == 0 { break }
                 got += n
                 read += n
@@ -109,7 +109,7 @@ public enum Renderer {
         let g = Float(pow(10, gain / 20))
         var copied = 0
         while true {
-            var b = reader2.read(frames: blockFrames)
+            var b = try reader2.read(frames: blockFrames)
             if b.isEmpty { break }
             for c in 0..<2 { b[c].withUnsafeMutableBufferPointer { x in for i in x.indices { x[i] *= g } } }
             try writer2.write(b)

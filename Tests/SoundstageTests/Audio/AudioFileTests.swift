@@ -39,6 +39,33 @@ final class AudioFileTests: XCTestCase {
         XCTAssertEqual(leftovers, [])
     }
 
+    func testNonFiniteOrAbsurdSamplesAreRefusedWhereTheyAreRead() throws {
+        // Issue #24: a float WAV with one NaN made `analyze` print "no energy" with exit 0, and NaN,
+        // ∞ or 1e38 in the music gave an all-NaN render.
+        let folder = TestPaths.temporaryFolder()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for (value, what) in [(Float.nan, "is NaN"), (Float.infinity, "is infinite"), (Float(1e38), "beyond ±10000")] {
+            var right = [Float](repeating: 0.1, count: 48_000)
+            right[24_000] = value
+            let path = folder.appendingPathComponent("bad.wav").path
+            try AudioFile.write(AudioBuffer(sampleRate: 48_000, channels: [[Float](repeating: 0.1, count: 48_000), right]), to: path)
+            XCTAssertThrowsError(try AudioFile.read(path)) { error in
+                XCTAssertEqual("\(error)".components(separatedBy: what).count, 2, "\(error)")
+                XCTAssertTrue("\(error)".hasPrefix("\(path): sample 24000 of channel 2 (0.500 s) "), "\(error)")
+            }
+            // The streaming reader (render's) says the same, after the good blocks.
+            let reader = try AudioFileReader(path)
+            var error: Error?
+            do { while try !reader.read(frames: 4096).isEmpty {} } catch let e { error = e }
+            let message = error.map { "\($0)" } ?? "no error"
+            XCTAssertTrue(message.contains("sample 24000 of channel 2 (0.500 s)") && message.contains(what), message)
+        }
+        // Hot but finite material (+20 dBFS in a float file) is music, not an error.
+        let hot = folder.appendingPathComponent("hot.wav").path
+        try AudioFile.write(AudioBuffer(sampleRate: 48_000, channels: [[Float](repeating: 10, count: 100)]), to: hot)
+        XCTAssertNoThrow(try AudioFile.read(hot))
+    }
+
     func testMissingFileIsAClearError() {
         XCTAssertThrowsError(try AudioFile.read("/nonexistent/x.wav")) { error in
             XCTAssertTrue("\(error)".hasPrefix("/nonexistent/x.wav:"), "\(error)")
