@@ -1,0 +1,50 @@
+import Foundation
+
+/// The image-source stage's work, estimated before it runs, and the budget beyond which a run is
+/// refused with the estimate and the key to change (rather than running for hours or exhausting
+/// memory).
+///
+/// - A shoebox's lattice (Allen & Berkley 1979) is walked image by image within c·T of the
+///   listener and up to the order: along each axis m = min(c·T / side + 3, order + 1) images per
+///   side, 8 · Π(2m + 1) candidates in all.
+/// - Borish's tree for any other room (and for the paths via a shoebox's objects) tests every
+///   sequence of surfaces up to the order: S (S − 1)^(k−1) candidates at order k, whatever the
+///   duration (an invalid image's distance says nothing about its children's).
+public struct ImageSourceWork: Sendable {
+    /// Candidates of the shoebox lattice and of the tree.
+    public let lattice: Double, tree: Double
+
+    /// The budgets: a lattice candidate costs a few additions, a tree candidate a visibility test.
+    public static let latticeBudget = 2e10, treeBudget = 1e9
+
+    public init(scene: Scene, plan: ResolvedSimulation) {
+        let reach = scene.air.speedOfSound * plan.durationSeconds
+        if case .shoebox(let w, let l, let h) = scene.shape, scene.objects.isEmpty || plan.shellEveryOrder {
+            let order = plan.maxOrder
+            let counts = [w, l, h].map { side -> Double in
+                let m = min(reach / side + 3, order == Int.max ? .infinity : Double(order) + 1)
+                return 2 * m + 1
+            }
+            lattice = 8 * counts.reduce(1, *)
+            tree = scene.objects.isEmpty ? 0 : PolyhedralImageSources.treeSize(surfaceCount: scene.surfaces.count, order: plan.maxOrder)
+        } else {
+            lattice = 0
+            tree = PolyhedralImageSources.treeSize(surfaceCount: scene.surfaces.count, order: plan.maxOrder)
+        }
+    }
+
+    /// Throws when either part is beyond its budget, naming the keys that reduce it.
+    public func check(scene: Scene, plan: ResolvedSimulation) throws {
+        if tree > ImageSourceWork.treeBudget {
+            let amount = tree.isFinite ? String(format: "about %.1e", tree) : "more than 1e308"
+            throw SceneError.invalid(path: "simulation.maxOrder", reason: String(format:
+                "image sources to order %d over %d surfaces means %@ candidate paths to test (budget %.0e); lower simulation.maxOrder (--max-order) or use \"auto\"",
+                plan.maxOrder, scene.surfaces.count, amount, ImageSourceWork.treeBudget))
+        }
+        if lattice > ImageSourceWork.latticeBudget {
+            throw SceneError.invalid(path: "simulation.duration", reason: String(format:
+                "image sources within %.2f s of a %.0f m³ shoebox means about %.1e lattice images (budget %.0e); shorten simulation.duration (--duration) or set simulation.maxOrder",
+                plan.durationSeconds, scene.volume, lattice, ImageSourceWork.latticeBudget))
+        }
+    }
+}
