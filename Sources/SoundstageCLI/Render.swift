@@ -59,6 +59,11 @@ struct Render: ParsableCommand {
         bar.finish()
         print(String(format: "%@: %.1f s of music → %@ (gain %+.1f dB, %.1f LUFS, true peak %.1f dBTP, %.0f× real time)",
                      scene.name, report.inputSeconds, target, report.gainDB, report.integratedLUFS, report.truePeakDBTP, report.realTimeFactor))
+        // Say why the loudness target was missed: the true-peak ceiling bounds the gain.
+        if case .loudness(let lufs, let ceiling) = level, report.integratedLUFS < lufs - 0.1 {
+            note(String(format: "%@: %.1f LUFS, %.1f dB under the %.0f LUFS target: the true peak reached the %.0f dBTP ceiling first (an EQ boost or a peaky piece; --loudness lower, or --gain, to choose)",
+                        scene.name, report.integratedLUFS, lufs - report.integratedLUFS, lufs, ceiling))
+        }
     }
 }
 

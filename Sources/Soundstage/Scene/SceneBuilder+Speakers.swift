@@ -240,6 +240,10 @@ extension SceneBuilder {
         if let f = try node.optional("frontWallDistance") {
             guard listener.position == nil else { throw f.error("give either speakers.frontWallDistance or listener.position, not both") }
             let d = try f.positive(max: 500, unit: "m")
+            guard height > boundary.minCorner.z, height < boundary.maxCorner.z else {
+                throw SceneError.invalid(path: heightNode?.path ?? node.childPath("height"),
+                                         reason: "\(format(height)) m is outside the room, whose floor and top are at \(format(boundary.minCorner.z)) and \(format(boundary.maxCorner.z)) m")
+            }
             let yFront = try frontWall(boundary, x: cx, z: height, path: node.childPath("centerX"))
             listener.position = Vec3(cx, yFront - d - radius, listener.earHeight ?? height)
             listener.positionPath = f.path

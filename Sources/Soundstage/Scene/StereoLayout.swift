@@ -39,6 +39,9 @@ public struct StereoLayout: Sendable, Equatable {
     /// when the listener cannot be that close.
     public func place(in boundary: RoomBoundary, path: String = "speakers", listenerPath: String? = nil) throws -> Placed {
         let cx = centerX ?? (boundary.minCorner.x + boundary.maxCorner.x) / 2
+        guard height > boundary.minCorner.z, height < boundary.maxCorner.z else {
+            throw SceneError.invalid(path: "\(path).height", reason: "\(format(height)) m is outside the room, whose floor and top are at \(format(boundary.minCorner.z)) and \(format(boundary.maxCorner.z)) m")
+        }
         guard let yFront = boundary.frontY(x: cx, z: height) else {
             throw SceneError.invalid(path: "\(path).centerX", reason: "no front wall found along x = \(format(cx)) m at height \(format(height)) m")
         }
