@@ -58,27 +58,30 @@ struct Optimize: ParsableCommand {
         bar.finish()
         let seconds = Date().timeIntervalSince(start)
         let folder = (OutputFolder(outDir: output.outDir, roomName: scene.name).path as NSString).appendingPathComponent(OptimizeOutput.folderName)
-        try FileError.createFolder(folder)
-        func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
-        // Everything is computed before anything is written: a failed search leaves the old files.
+        // The set is staged and published whole at the end: a failure leaves the previous set.
+        let files = try StagedFiles(folder: folder)
         let candidates = try OptimizeOutput.candidatesJSON(result, room: scene.name)
         let best = try OptimizeOutput.bestRoomFile(roomPath: room, best: result.best)
-        let maps = OptimizeOutput.maps(result, scene: scene)
-        try AtomicFile.write(candidates, to: path("candidates.json"))
-        try AtomicFile.write(best, to: path("best.json"))
-        for (name, image) in maps.sorted(by: { $0.key < $1.key }) { try image.write(to: path(name)) }
+        try files.write("candidates.json") { try AtomicFile.write(candidates, to: $0) }
+        try files.write("best.json") { try AtomicFile.write(best, to: $0) }
+        for (name, image) in OptimizeOutput.maps(result, scene: scene).sorted(by: { $0.key < $1.key }) { try files.write(name) { try image.write(to: $0) } }
         print(table(result))
         print(String(format: "%d placements scored in %.1f s (%d wave runs); the best lowers the cost by %.2f and the bass σ (L+R) from %.1f to %.1f dB.",
                      result.candidates.count, seconds, result.waveRuns, result.current.cost - result.best.cost,
                      result.current.terms[.bassModal] ?? .nan, result.best.terms[.bassModal] ?? .nan))
-        print("→ \(folder): candidates.json, best.json, placement-map.png, seat-map.png" + (noCheck ? "" : ", bass.png"))
-        if !noCheck || render != nil { try check(result, current: scene, bestFile: path("best.json"), folder: folder) }
+        if !noCheck || render != nil { try check(result, current: scene, bestRoom: best, files: files) }
+        try files.publish()
+        print("→ \(folder): " + files.names.joined(separator: ", "))
     }
 
     /// Full simulations of the current and the best placement: the bass plot, the search's terms
     /// against the simulation's, and the A/B renders.
-    func check(_ result: PlacementSearchResult, current: Scene, bestFile: String, folder: String) throws {
-        let bestScene = try loadRoom(bestFile)
+    func check(_ result: PlacementSearchResult, current: Scene, bestRoom: Data, files: StagedFiles) throws {
+        // best.json as written: loaded from its staged copy beside the others.
+        let staged = FileManager.default.temporaryDirectory.appendingPathComponent("soundstage-best-\(getpid()).json").path
+        try AtomicFile.write(bestRoom, to: staged)
+        defer { unlink(staged) }
+        let bestScene = try loadRoom(staged)
         var options = SimulationOptions()
         if let threads { options.threads = threads }
         var simulations: [RoomSimulation] = []
@@ -96,7 +99,7 @@ struct Optimize: ParsableCommand {
         let image = Plots.bass([("current, left ear", ears(simulations[0], 0)), ("current, right ear", ears(simulations[0], 1)),
                                 ("best, left ear", ears(simulations[1], 0)), ("best, right ear", ears(simulations[1], 1))],
                                sampleRate: rate, title: "\(current.name): L+R at the seat, current vs best placement")
-        try image.write(to: (folder as NSString).appendingPathComponent("bass.png"))
+        try files.write("bass.png") { try image.write(to: $0) }
         for (label, s, c) in [("current", simulations[0], result.current), ("best", simulations[1], result.best)] {
             let sum = zip(s.speakers[0].deterministic, s.speakers[1].deterministic).map { $0 + $1 }
             let f = BassMap.logFrequencies(from: BassMap.lowest, to: BassMap.highest, perOctave: 48)
@@ -117,10 +120,13 @@ struct Optimize: ParsableCommand {
             let simulator = try makeSimulator(scene, options: o)
             let brirs = simulator.plan.sampleRate == rate ? simulations[label == "current" ? 0 : 1].speakers.compactMap(\.brir)
                                                           : try simulator.run().speakers.compactMap(\.brir)
-            let target = (folder as NSString).appendingPathComponent("render-\(base)-\(label).wav")
-            let report = try Renderer.render(input: music, output: target, speakers: simulator.scene.speakers, brirs: brirs.map(\.audio), eq: nil,
+            let name = "render-\(base)-\(label).wav"
+            var report: RenderReport?
+            try files.write(name) { target in
+                report = try Renderer.render(input: music, output: target, speakers: simulator.scene.speakers, brirs: brirs.map(\.audio), eq: nil,
                                              level: .loudness(lufs: -16, truePeakCeiling: -1), threads: o.threads)
-            print(String(format: "  %@: %.1f LUFS → %@", label, report.integratedLUFS, target))
+            }
+            print(String(format: "  %@: %.1f LUFS → %@", label, report!.integratedLUFS, files.path(name)))
         }
     }
 

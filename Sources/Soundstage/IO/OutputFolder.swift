@@ -224,3 +224,39 @@ struct StagingFolder {
         TemporaryFiles.unregister(path)
     }
 }
+
+/// Files written as one set into `folder`: each goes to a hidden staging folder first and all are
+/// renamed into place by `publish` — a failed or interrupted command leaves the previous set (used
+/// by `optimize`; `OutputFolder.write` does the same for a simulation's set).
+public final class StagedFiles {
+    public let folder: String
+    private let staging: StagingFolder
+    public private(set) var names: [String] = []
+
+    public init(folder: String) throws {
+        try FileError.createFolder(folder)
+        TemporaryFiles.removeStale(in: folder)
+        self.folder = folder
+        staging = try StagingFolder(in: folder)
+    }
+
+    /// Writes `name` through `body`, which receives the staged path.
+    public func write(_ name: String, _ body: (String) throws -> Void) throws {
+        try body(staging.file(name))
+        names.append(name)
+    }
+
+    /// The final path of `name`.
+    public func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
+
+    /// Moves every written file into `folder`.
+    public func publish() throws {
+        try TemporaryFiles.publish {
+            for name in names {
+                guard rename(staging.file(name), path(name)) == 0 else { throw FileError(path: path(name), errno: errno) }
+            }
+        }
+    }
+
+    deinit { staging.discard() }
+}
