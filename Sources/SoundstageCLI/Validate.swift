@@ -24,7 +24,7 @@ struct Validate: ParsableCommand {
                 }
                 // The work a simulation of it would do, refused here as `simulate` would refuse it.
                 let plan = scene.resolve()
-                do { try ImageSourceWork(scene: scene, plan: plan).check(scene: scene, plan: plan) } catch let e as SceneError {
+                do { try WorkEstimate(scene: scene, plan: plan).check(scene: scene, plan: plan) } catch let e as SceneError {
                     throw InputError(file: path, reason: e.description)
                 }
                 if i > 0 { print("") }

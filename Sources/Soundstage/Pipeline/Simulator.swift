@@ -90,7 +90,7 @@ public struct Simulator: Sendable {
     public init(scene: Scene, options: SimulationOptions = SimulationOptions(), binaural: Bool = true) throws {
         let applied = try options.applied(to: scene)
         var plan = applied.resolve(threads: options.threads, detailOrder: options.reflectionsOrder)
-        try ImageSourceWork(scene: applied, plan: plan).check(scene: applied, plan: plan)
+        try WorkEstimate(scene: applied, plan: plan).check(scene: applied, plan: plan)
         var digest: String?
         if binaural {
             let path: String

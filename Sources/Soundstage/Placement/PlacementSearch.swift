@@ -59,6 +59,8 @@ public enum PlacementSearch {
     }
     /// Seats refined in the second stage.
     public static let refinedSeats = 3
+    /// The largest search run: seats of the coarse stage (one wave run each) and placements scored.
+    public static let maximumSeatRuns = 200, maximumPlacements = 2e5
 
     /// Runs the search for `scene`'s stereo layout over `space` (`PlacementSearchSpace.defaults(for:)`).
     /// Errors name the `optimize` key whose range or constraint leaves nothing to search.
@@ -249,6 +251,15 @@ private final class Search: @unchecked Sendable {
         let height = Search.values(space.height, current: current.height, step: step)
         let cxs = Search.values(space.centerX, current: cx0, step: step)
         let toes: [Double?] = space.toeIn.map { Search.values($0, current: 0, step: step * 50) } ?? [current.toeIn]
+        // Absurd searches are refused with their size before any work: each seat costs a wave run
+        // and each layout × seat × toe-in two image-source runs.
+        let seatCount0 = space.seat == nil ? 1 : space.seats
+        let runs = cxs.count * seatCount0, placements = Double(spacing.count * front.count * height.count * toes.count) * Double(runs)
+        guard runs <= PlacementSearch.maximumSeatRuns, placements <= PlacementSearch.maximumPlacements else {
+            throw SceneError.invalid(path: "optimize.step", reason: String(format:
+                "the ranges at a %.2f m step give %d seats (each one wave run; at most %d) and about %.1e placements (at most %.0e); widen the step or narrow the ranges",
+                step, runs, PlacementSearch.maximumSeatRuns, placements, PlacementSearch.maximumPlacements))
+        }
         let coarse = layouts(spacing: spacing, front: front, height: height, cx: cxs)
         guard !coarse.isEmpty else {
             throw SceneError.invalid(path: "optimize.constraints.wallClearance",

@@ -124,6 +124,11 @@ final class PlacementSearchTests: XCTestCase {
         XCTAssertThrowsError(try search(narrow)) { error in
             XCTAssertTrue("\(error)".contains("optimize.constraints.stereoAngle"), "\(error)")
         }
+        // A search too large to run is refused with its size.
+        let huge = try room(optimize: #"{"speakers": {"spacing": [1, 3], "frontWallDistance": [0.2, 2], "centerX": [1.5, 2.5], "toeIn": [0, 30]}, "step": 0.02, "seats": 40}"#)
+        XCTAssertThrowsError(try search(huge)) { error in
+            XCTAssertTrue("\(error)".contains("optimize.step") && "\(error)".contains("placements"), "\(error)")
+        }
         let listed = try RoomFile.parse("""
             {"room": {"shoebox": {"width": 4, "length": 5, "height": 2.5}}, "surfaces": {"all": "plaster"},
              "speakers": [{"name": "S", "position": [2, 4, 1.1]}], "listener": {"position": [2, 2, 1.1]}}
