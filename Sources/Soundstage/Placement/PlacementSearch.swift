@@ -60,7 +60,7 @@ public enum PlacementSearch {
     /// Seats refined in the second stage.
     public static let refinedSeats = 3
     /// The largest search run: seats of the coarse stage (one wave run each) and placements scored.
-    public static let maximumSeatRuns = 200, maximumPlacements = 2e5
+    public static let maximumSeatRuns = 60, maximumPlacements = 2e4
 
     /// Runs the search for `scene`'s stereo layout over `space` (`PlacementSearchSpace.defaults(for:)`).
     /// Errors name the `optimize` key whose range or constraint leaves nothing to search.
