@@ -31,59 +31,42 @@ enum StrictJSON {
 
         mutating func value(path: String) throws {
             switch current {
-            case UInt8(ascii: "{"):
-                i += 1
-                var keys = Set<String>()
-                skipSpace()
-                if current == UInt8(ascii: "}") { i += 1; return }
-                while true {
-                    skipSpace()
-                    let key = try string()
-                    guard keys.insert(key).inserted else {
-                        throw Problem(path: Scanner.child(path, key), reason: "the key appears twice in this object; give it once")
-                    }
-                    skipSpace()
-                    i += 1 // ':'
-                    skipSpace()
-                    try value(path: Scanner.child(path, key))
-                    skipSpace()
-                    if current == UInt8(ascii: ",") {
-                        i += 1
-                        skipSpace()
-                        if current == UInt8(ascii: "}") {
-                            throw Problem(path: path.isEmpty ? "(top level)" : path, reason: "a comma before the closing brace; remove it")
-                        }
-                        continue
-                    }
-                    i += 1 // '}'
-                    return
-                }
-            case UInt8(ascii: "["):
-                i += 1
-                skipSpace()
-                if current == UInt8(ascii: "]") { i += 1; return }
-                var index = 0
-                while true {
-                    skipSpace()
-                    try value(path: "\(path)[\(index)]")
-                    skipSpace()
-                    if current == UInt8(ascii: ",") {
-                        i += 1
-                        skipSpace()
-                        if current == UInt8(ascii: "]") {
-                            throw Problem(path: path.isEmpty ? "(top level)" : path, reason: "a comma before the closing bracket; remove it")
-                        }
-                        index += 1
-                        continue
-                    }
-                    i += 1 // ']'
-                    return
-                }
-            case UInt8(ascii: "\""):
-                _ = try string()
+            case UInt8(ascii: "{"): try members(path: path, close: UInt8(ascii: "}"), keyed: true)
+            case UInt8(ascii: "["): try members(path: path, close: UInt8(ascii: "]"), keyed: false)
+            case UInt8(ascii: "\""): _ = try string()
             default:
                 // A number or a literal: up to the next delimiter.
                 while let c = current, !(c == UInt8(ascii: ",") || c == UInt8(ascii: "]") || c == UInt8(ascii: "}") || c <= 0x20) { i += 1 }
+            }
+        }
+
+        /// An object's members (`keyed`) or an array's elements, up to `close`.
+        mutating func members(path: String, close: UInt8, keyed: Bool) throws {
+            i += 1
+            var keys = Set<String>(), index = 0
+            skipSpace()
+            if current == close { i += 1; return }
+            while true {
+                skipSpace()
+                var child = "\(path)[\(index)]"
+                if keyed {
+                    let key = try string()
+                    child = Scanner.child(path, key)
+                    guard keys.insert(key).inserted else { throw Problem(path: child, reason: "the key appears twice in this object; give it once") }
+                    skipSpace()
+                    i += 1 // ':'
+                    skipSpace()
+                }
+                try value(path: child)
+                skipSpace()
+                guard current == UInt8(ascii: ",") else { i += 1; return } // the closing bracket
+                i += 1
+                skipSpace()
+                if current == close {
+                    throw Problem(path: path.isEmpty ? "(top level)" : path,
+                                  reason: "a comma before the closing \(keyed ? "brace" : "bracket"); remove it")
+                }
+                index += 1
             }
         }
 
