@@ -117,6 +117,9 @@ public struct BassMap: Sendable {
         }
     }
 
+    /// The levels of two sources playing together (L + R): their transfer functions add.
+    static func levels(adding a: [Complex], _ b: [Complex]) -> [Double] { levels(zip(a, b).map { $0 + $1 }) }
+
     /// 20 log₁₀ 4π|H| of each value.
     static func levels(_ h: [Complex]) -> [Double] { h.map { 20 * log10(max(4 * Double.pi * $0.magnitude, 1e-12)) } }
 

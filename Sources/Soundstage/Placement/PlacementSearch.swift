@@ -34,9 +34,6 @@ public struct PlacementSearchResult: Sendable {
     /// The fully scored placements (current and refined), best first.
     public let ranked: [PlacementCandidate]
     public var best: PlacementCandidate { ranked[0] }
-    /// The bass at the seat, long-term L + R levels (dB re 1 m free field) at `frequencies`: current, best.
-    public let frequencies: [Double]
-    public let currentLevels: [Double], bestLevels: [Double]
     public let placementMap: PlacementMap
     public let seatMap: PlacementMap
     public let waveRuns: Int
@@ -170,7 +167,7 @@ private final class Search: @unchecked Sendable {
     static func bassTerms(_ rec: SeatRecording, l: Vec3, r: Vec3) -> [Objective.Term: Double] {
         let i = rec.index[l]!, j = rec.index[r]!
         let f = rec.centre.frequencies
-        func sum(_ a: [Complex], _ b: [Complex]) -> [Double] { BassMap.levels(zip(a, b).map { $0 + $1 }) }
+        let sum = BassMap.levels(adding:_:)
         let long = sum(rec.centre.spectra[i], rec.centre.spectra[j])
         var terms: [Objective.Term: Double] = [.bassModal: BassMap.deviation(long, frequencies: f)]
         if let early = rec.centre.early { terms[.bassEarly] = BassMap.deviation(sum(early[i], early[j]), frequencies: f) }
@@ -319,7 +316,6 @@ private final class Search: @unchecked Sendable {
         }
         runsPlanned = runsDone + seeds.count * areaRuns + 3
         var refined: [PlacementCandidate] = []
-        var recordings: [((PlacementCandidate) -> Bool, SeatRecording)] = []
         for seed in seeds {
             let l = seed.layout
             func around(_ v: Double, _ r: ClosedRange<Double>?, _ s: Double) -> [Double] {
@@ -333,24 +329,15 @@ private final class Search: @unchecked Sendable {
             let rec = record(seat: seed.seat, positions: fine.flatMap { [$0.1, $0.2] }, area: true)
             score(&batch, rec)
             refined += batch
-            recordings.append(({ c in c.stage == "refined" && c.seat == seed.seat }, rec))
         }
         let ranked = (currentCandidate + refined).filter { $0.cost.isFinite }.sorted(by: Search.order)
         guard let best = ranked.first else {
             throw SceneError.invalid(path: "optimize", reason: "no placement could be scored (every direct sound is blocked)")
         }
 
-        // The maps, and the bass curves of the current and the best placement.
         let placementMap = leftSpeakerMap(best: best)
         let seatMap = seatMapOf(best: best)
-        recordings.append(({ $0.stage == "current" }, currentRecording))
-        let bestRecording = recordings.first { $0.0(best) }!.1
-        func levels(_ rec: SeatRecording, _ c: PlacementCandidate) -> [Double] {
-            BassMap.levels(zip(rec.centre.spectra[rec.index[c.left]!], rec.centre.spectra[rec.index[c.right]!]).map { $0 + $1 })
-        }
         return PlacementSearchResult(space: space, current: currentCandidate[0], candidates: currentCandidate + screened + refined, ranked: ranked,
-                                     frequencies: bestRecording.centre.frequencies,
-                                     currentLevels: levels(currentRecording, currentCandidate[0]), bestLevels: levels(bestRecording, best),
                                      placementMap: placementMap, seatMap: seatMap, waveRuns: runsDone)
     }
 
@@ -414,8 +401,8 @@ private final class Search: @unchecked Sendable {
         let placedBest = (try? scene.placing(best.layout)) ?? scene
         let values = mapCosts(points.count) { i in
             let f = fromLeft.frequencies
-            let long = BassMap.levels(zip(fromLeft.spectra[i], fromRight.spectra[i]).map { $0 + $1 })
-            let early = BassMap.levels(zip(fromLeft.early![i], fromRight.early![i]).map { $0 + $1 })
+            let long = BassMap.levels(adding: fromLeft.spectra[i], fromRight.spectra[i])
+            let early = BassMap.levels(adding: fromLeft.early![i], fromRight.early![i])
             var scene = placedBest
             scene.listener.position = seats[i]
             return ([.bassModal: BassMap.deviation(long, frequencies: f), .bassEarly: BassMap.deviation(early, frequencies: f)], scene)
