@@ -11,7 +11,7 @@ struct Optimize: ParsableCommand {
         smoothed 20–300 Hz level of L+R at the seat, long-term and first 30 ms, as RPG's optimizer), area \
         (√ mean spatial variance over ±0.3 m, Welti & Devantier), reflection (strongest within 20 ms, dB \
         re direct), symmetry (left/right early-pattern asymmetry × 10) and imaging (−direct-to-early dB); \
-        goal presets flat-bass, imaging, balanced (default) or TERM=W,… weights. Writes \
+        width and envelopment are printed for each reported placement, not weighted. Goal presets flat-bass, imaging, balanced (default) or TERM=W,… weights. Writes \
         DIR/<name>/optimize/: candidates.json, best.json (a room file), placement-map.png, seat-map.png, \
         bass.png (current vs best, both ears, from full simulations unless --no-check), and with --render \
         the current and the best render of MUSIC, loudness-matched for A/B. The full simulations print \
@@ -33,7 +33,7 @@ struct Optimize: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seats tried.") var seats: Int?
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores).") var threads: Int?
     @Option(help: "Music file: also render it through the current and the best placement, loudness-matched.") var render: String?
-    @Flag(help: "Skip the full simulations of the current and best placements (no bass.png, no check line).") var noCheck = false
+    @Flag(help: "Skip the best placement's full simulation (no bass.png, no check line).") var noCheck = false
 
     func run() throws {
         let start = Date()
@@ -46,7 +46,7 @@ struct Optimize: ParsableCommand {
         if let render, !FileManager.default.fileExists(atPath: render) { throw InputError(file: render, reason: "no such file") }
         note("\(scene.name): searching \(describe(space)), goal \(space.goal.preset ?? "custom")")
         let bar = ProgressBar("optimize", total: 1) { _ in "" }
-        let result: PlacementSearchResult
+        var result: PlacementSearchResult
         do {
             result = try PlacementSearch.run(scene: scene, space: space, threads: threadCount) { event in
                 if case .waveRun(let done, let total) = event { bar.update(Double(done) / Double(total)) }
@@ -56,6 +56,15 @@ struct Optimize: ParsableCommand {
             throw InputError(file: room, reason: e.description)
         }
         bar.finish()
+        // The soundstage figures of the reported placements share the current placement's full simulation.
+        var options = SimulationOptions()
+        if let threads { options.threads = threads }
+        let simulator = try makeSimulator(scene, options: options)
+        note("\(scene.name): full simulation of the current placement (\(simulator.plan.maxOrderNote)); width and envelopment of the reported placements")
+        let currentSimulation = try simulator.run()
+        if let binaural = try simulator.loadHRTF() {
+            result = PlacementSearch.attachFigures(result, simulator: simulator, current: currentSimulation, binaural: binaural, threads: threadCount)
+        }
         let seconds = Date().timeIntervalSince(start)
         let folder = (OutputFolder(outDir: output.outDir, roomName: scene.name).path as NSString).appendingPathComponent(OptimizeOutput.folderName)
         // The set is staged and published whole at the end: a failure leaves the previous set.
@@ -69,27 +78,24 @@ struct Optimize: ParsableCommand {
         print(String(format: "%d placements scored in %.1f s (%d wave runs); the best lowers the cost by %.2f and the bass σ (L+R) from %.1f to %.1f dB.",
                      result.candidates.count, seconds, result.waveRuns, result.current.cost - result.best.cost,
                      result.current.terms[.bassModal] ?? .nan, result.best.terms[.bassModal] ?? .nan))
-        if !noCheck || render != nil { try check(result, current: scene, bestRoom: best, files: files) }
+        if !noCheck || render != nil { try check(result, current: currentSimulation, bestRoom: best, files: files, options: options) }
         try files.publish()
         print("→ \(folder): " + files.names.joined(separator: ", "))
     }
 
     /// Full simulations of the current and the best placement: the bass plot, the search's terms
     /// against the simulation's, and the A/B renders.
-    func check(_ result: PlacementSearchResult, current: Scene, bestRoom: Data, files: StagedFiles) throws {
+    func check(_ result: PlacementSearchResult, current currentSimulation: RoomSimulation, bestRoom: Data, files: StagedFiles,
+               options: SimulationOptions) throws {
+        let current = currentSimulation.scene
         // best.json as written: loaded from its staged copy beside the others.
         let staged = FileManager.default.temporaryDirectory.appendingPathComponent("soundstage-best-\(getpid()).json").path
         try AtomicFile.write(bestRoom, to: staged)
         defer { unlink(staged) }
         let bestScene = try loadRoom(staged)
-        var options = SimulationOptions()
-        if let threads { options.threads = threads }
-        var simulations: [RoomSimulation] = []
-        for scene in [current, bestScene] {
-            let simulator = try makeSimulator(scene, options: options)
-            note("\(scene.name): full simulation (\(simulator.plan.maxOrderNote))")
-            simulations.append(try simulator.run())
-        }
+        let simulator = try makeSimulator(bestScene, options: options)
+        note("\(bestScene.name): full simulation (\(simulator.plan.maxOrderNote))")
+        let simulations = [currentSimulation, try simulator.run()]
         func ears(_ s: RoomSimulation, _ ear: Int) -> [Float] {
             let channels = s.speakers.compactMap { $0.brir?.audio.channels[ear] }
             let n = channels.map(\.count).max() ?? 0
@@ -104,12 +110,15 @@ struct Optimize: ParsableCommand {
             let sum = zip(s.speakers[0].deterministic, s.speakers[1].deterministic).map { $0 + $1 }
             let f = BassMap.logFrequencies(from: BassMap.lowest, to: BassMap.highest, perOctave: 48)
             let sigma = BassMap.deviation(BassMap.levels(impulseResponse: sum, sampleRate: Double(rate), at: f), frequencies: f)
-            let widths = s.speakers.compactMap { $0.metrics?.soundstage.width.value }
+            func both(_ v: (SoundstageFigures) -> Parameter, _ f: String) -> String {
+                s.speakers.compactMap { $0.metrics.flatMap { v($0.soundstage).value } }.map { String(format: f, $0) }.joined(separator: "/")
+            }
+            func estimate(_ v: Double?) -> String { v.map { String(format: "%.2f", $0) } ?? "–" }
             let crossover = s.wavePlan.flatMap { $0.enabled ? String(format: "wave part to %.0f Hz", $0.crossover) : nil } ?? "no wave part"
-            print(String(format: "  %@, full simulation (%@): bass σ (L+R) %.1f dB (search %.1f dB), width %@, imaging %@",
+            print(String(format: "  %@, full simulation (%@): bass σ (L+R) %.1f dB (search %.1f dB), width L/R %@ (search %@), envelopment %@ (search %@), imaging %@",
                          label, crossover, sigma, c.terms[.bassModal] ?? .nan,
-                         widths.map { String(format: "%.2f", $0) }.joined(separator: "/"),
-                         s.speakers.compactMap { $0.metrics?.soundstage.imaging.value }.map { String(format: "%.1f dB", $0) }.joined(separator: "/")))
+                         both(\.width, "%.2f"), estimate(c.figures?.width), both(\.envelopment, "%.2f"), estimate(c.figures?.envelopment),
+                         both(\.imaging, "%.1f dB")))
         }
         guard let music = render else { return }
         let base = URL(fileURLWithPath: music).deletingPathExtension().lastPathComponent
@@ -191,7 +200,7 @@ struct Optimize: ParsableCommand {
             first.padding(toLength: 10, withPad: " ", startingAt: 0)
                 + cells.map { String(repeating: " ", count: max(0, 8 - $0.count)) + $0 }.joined()
         }
-        var lines = [row("rank", ["spacing", "front", "seat", "dist", "angle", "h", "toe"] + terms.map(\.header) + ["cost"])]
+        var lines = [row("rank", ["spacing", "front", "seat", "dist", "angle", "h", "toe"] + terms.map(\.header) + ["cost", "width", "envel"])]
         // The current placement is also ranked among the others: "(now)" marks where it falls.
         let rows = [("current", result.current)] + result.ranked.prefix(10).enumerated().map {
             ("\($0.offset + 1)" + ($0.element.stage == "current" ? " (now)" : ""), $0.element)
@@ -203,9 +212,10 @@ struct Optimize: ParsableCommand {
                          f(l.height), l.toeIn.map { String(format: "%.0f°", $0) } ?? "aim"]
             cells += terms.map { t in c.terms[t].map(f) ?? "–" }
             cells.append(f(c.cost))
+            cells += [c.figures?.width, c.figures?.envelopment].map { $0.map(f) ?? "–" }
             lines.append(row(rank, cells))
         }
-        lines.append("spacing, front (front-wall distance), seat (ears from the front wall), dist (ear to speaker), h: metres; angle: the pair at the ears; terms: dB or dB-like, lower is better")
+        lines.append("spacing, front (front-wall distance), seat (ears from the front wall), dist (ear to speaker), h: metres; angle: the pair at the ears; terms: dB or dB-like, lower is better; width (1 − IACC_E3) and envel (late lateral fraction): not in the cost, higher is wider / more enveloping")
         return lines.joined(separator: "\n")
     }
 }

@@ -17,6 +17,8 @@ public enum OptimizeOutput {
         /// Each term (`Objective.Term`) and the weighted cost; a nil cost: not scorable (a blocked direct sound).
         public var terms: [String: Double]
         public var cost: Double?
+        /// Width and envelopment (`PlacementFigures`), for the current placement and the ten best.
+        public var width: Double?, envelopment: Double?
 
         public init(_ c: PlacementCandidate) {
             func r(_ v: Double) -> Double { (v * 1000).rounded() / 1000 }
@@ -28,6 +30,7 @@ public enum OptimizeOutput {
             left = [c.left.x, c.left.y, c.left.z].map(r); right = [c.right.x, c.right.y, c.right.z].map(r); seat = [c.seat.x, c.seat.y, c.seat.z].map(r)
             terms = Dictionary(uniqueKeysWithValues: c.terms.map { ($0.key.rawValue, r($0.value)) })
             cost = c.cost.isFinite ? r(c.cost) : nil
+            width = c.figures?.width.map(r); envelopment = c.figures?.envelopment.map(r)
         }
     }
 

@@ -13,6 +13,8 @@ public struct PlacementCandidate: Sendable {
     public var cost: Double
     /// "current", "grid" (the coarse screen, scored without the area term) or "refined".
     public var stage: String
+    /// Width and envelopment, for the reported candidates once `PlacementSearch.attachFigures` ran.
+    public var figures: PlacementFigures? = nil
 }
 
 /// The objective over a plane: rows of `ys`, columns of `xs`, nil where the position is not allowed.
@@ -28,11 +30,11 @@ public struct PlacementMap: Sendable {
 /// The outcome of `PlacementSearch.run`.
 public struct PlacementSearchResult: Sendable {
     public let space: PlacementSearchSpace
-    public let current: PlacementCandidate
+    public internal(set) var current: PlacementCandidate
     /// Every evaluated placement, the current one first.
-    public let candidates: [PlacementCandidate]
+    public internal(set) var candidates: [PlacementCandidate]
     /// The fully scored placements (current and refined), best first.
-    public let ranked: [PlacementCandidate]
+    public internal(set) var ranked: [PlacementCandidate]
     public var best: PlacementCandidate { ranked[0] }
     public let placementMap: PlacementMap
     public let seatMap: PlacementMap

@@ -85,14 +85,16 @@ public struct EnergyField: Sendable {
     /// Energy in `band` from cell `cell` within frame `frame` (bins frame·binsPerFrame …).
     public func energy(band: Int, frame: Int, cell: Int) -> Double { Double(directional[frame * grid.cellCount + cell][band]) }
 
-    /// Per band: the energy arriving from the first frame starting at or after `seconds` on, and
-    /// the part of it along the ear axis (Σ E·y², y the head-frame left component of the arrival
-    /// direction, averaged over each cell).
-    public func lateEnergy(after seconds: Double) -> (total: [Double], lateral: [Double]) {
+    /// Per band: the energy arriving from the first frame starting at or after `seconds` on (up to
+    /// the frames that start before `end`), and the part of it along the ear axis (Σ E·y², y the
+    /// head-frame left component of the arrival direction, averaged over each cell).
+    public func lateEnergy(after seconds: Double, before end: Double = .infinity) -> (total: [Double], lateral: [Double]) {
         var total = [Double](repeating: 0, count: bandCount), lateral = total
-        let first = max(0, Int((seconds / (binSeconds * Double(binsPerFrame))).rounded(.up)))
-        guard first < frameCount else { return (total, lateral) }
-        for frame in first..<frameCount {
+        let frameSeconds = binSeconds * Double(binsPerFrame)
+        let first = max(0, Int((seconds / frameSeconds).rounded(.up)))
+        let last = end.isFinite ? min(frameCount, max(0, Int((end / frameSeconds).rounded(.up)))) : frameCount
+        guard first < last else { return (total, lateral) }
+        for frame in first..<last {
             for c in 0..<grid.cellCount {
                 let w = grid.meanLateralSquare[c]
                 for b in 0..<bandCount {

@@ -115,6 +115,50 @@ final class PlacementSearchTests: XCTestCase {
         XCTAssertEqual(sigma, result.best.terms[.bassModal]!, accuracy: 0.5, "full simulation σ \(sigma) dB, search \(result.best.terms[.bassModal]!) dB")
     }
 
+    func testTheReportedWidthAndEnvelopmentAreThoseOfAFullSimulationOfEachPlacement() throws {
+        // The figures of each reported placement come from its own image sources with the current
+        // placement's scattered field; a full simulation of the placement (its own rays) must give
+        // the same width and envelopment within the seed spread #18 bounds (width 0.05), and the
+        // difference between a narrow pair far from the side walls and a wide one near them must be
+        // the full simulations' difference.
+        let scene = try RoomFile.parse("""
+            {"room": {"shoebox": {"width": 5, "length": 6, "height": 2.6}},
+             "surfaces": {"all": {"absorption": 0.15, "scattering": 0.3}, "floor": "carpet-thin"},
+             "speakers": {"layout": "stereo", "spacing": 1.6, "frontWallDistance": 0.8, "listenerDistance": 1.6, "height": 1.1, "directivity": "omni"},
+             "listener": {"earHeight": 1.1},
+             "simulation": {"duration": 0.4, "rays": 6000, "wave": false},
+             "optimize": {"speakers": {"spacing": [1.2, 3.6], "frontWallDistance": [0.8, 0.8]}, "listener": {"frontWallDistance": [2.4, 2.4]},
+                          "constraints": {"stereoAngle": [20, 120], "listenerDistance": [1, 4]}, "step": 0.4, "seats": 1, "area": 0}}
+            """)
+        let result = try search(scene)
+        let simulator = try Simulator(scene: scene, options: SimulationOptions(threads: 2))
+        let current = try simulator.run()
+        let binaural = try XCTUnwrap(simulator.loadHRTF())
+        let scored = result.candidates.filter { $0.cost.isFinite }
+        let narrowest = try XCTUnwrap(scored.min { $0.layout.spacing < $1.layout.spacing })
+        let widest = try XCTUnwrap(scored.max { $0.layout.spacing < $1.layout.spacing })
+        XCTAssertGreaterThan(widest.layout.spacing - narrowest.layout.spacing, 2)
+        var full: [(width: Double, envelopment: Double)] = [], estimated: [PlacementFigures] = []
+        for c in [narrowest, widest] {
+            let placed = try simulator.scene.placing(c.layout)
+            let metrics = try XCTUnwrap(Simulator(scene: placed, options: SimulationOptions(threads: 2)).run().metrics)
+            func mean(_ v: (SoundstageFigures) -> Parameter) -> Double { metrics.speakers.map { v($0.soundstage).value! }.reduce(0, +) / 2 }
+            full.append((mean(\.width), mean(\.envelopment)))
+            estimated.append(simulator.figures(of: placed, sharing: current, binaural: binaural))
+            XCTAssertEqual(estimated.last!.width!, full.last!.width, accuracy: 0.05, "spacing \(c.layout.spacing)")
+            XCTAssertEqual(estimated.last!.envelopment!, full.last!.envelopment, accuracy: 0.03, "spacing \(c.layout.spacing)")
+        }
+        XCTAssertEqual(estimated[1].width! - estimated[0].width!, full[1].width - full[0].width, accuracy: 0.04,
+                       "narrow \(full[0]), wide \(full[1]); estimated \(estimated)")
+        // The report carries them for the current placement and the best ones.
+        let withFigures = PlacementSearch.attachFigures(result, simulator: simulator, current: current, binaural: binaural, count: 3, threads: 2)
+        XCTAssertTrue(withFigures.ranked.prefix(3).allSatisfy { $0.figures?.width != nil && $0.figures?.envelopment != nil })
+        XCTAssertTrue(withFigures.ranked.dropFirst(3).allSatisfy { $0.figures == nil || $0.stage == "current" })
+        // The current placement's figures are the full simulation's own.
+        let currentWidth = current.metrics!.speakers.map { $0.soundstage.width.value! }.reduce(0, +) / 2
+        XCTAssertEqual(withFigures.current.figures!.width!, currentWidth, accuracy: 0.02)
+    }
+
     func testImpossibleConstraintsAndEmptyRangesNameTheirKey() throws {
         XCTAssertThrowsError(try room(optimize: #"{"speakers": {"spacing": [2, 1]}}"#)) { error in
             XCTAssertTrue("\(error)".contains("optimize.speakers.spacing") && "\(error)".contains("empty range"), "\(error)")
