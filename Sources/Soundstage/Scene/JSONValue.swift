@@ -26,25 +26,26 @@ enum JSONValue: Decodable, Sendable, Equatable {
     /// Longest string or key accepted (characters): a name, a material or a file path (PATH_MAX).
     public static let maximumStringLength = 4096
 
-    /// Parses JSON text; syntax errors become `SceneError.syntax` naming `file`; a key given twice
-    /// in one object or a trailing comma (`StrictJSON`), and a string or key longer than
-    /// `maximumStringLength`, an error naming its JSON path (nothing later then searches, compares
-    /// or prints megabytes of text).
+    /// Parses JSON text: a syntax error becomes `SceneError.syntax` naming `file`, the line and
+    /// column and the JSON path it is in (`StrictJSON`); a key given twice in one object or a
+    /// trailing comma, and a string or key longer than `maximumStringLength`, an error naming its
+    /// JSON path (nothing later then searches, compares or prints megabytes of text).
     public static func parse(_ data: Data, file: String) throws -> JSONValue {
+        do { try StrictJSON.check(data) } catch let p as StrictJSON.Problem {
+            throw p.syntax ? SceneError.syntax(file: file, reason: p.reason) : SceneError.invalid(path: p.path, reason: p.reason)
+        }
         let value: JSONValue
         do {
             value = try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch DecodingError.dataCorrupted {
-            // JSONSerialization's parser says where and why ("Unexpected end of file", "around line 3").
+        } catch {
+            // What the grammar check passes and the decoder refuses: text that is not UTF-8, or a
+            // number beyond Double's range.
             var reason = "the text is not JSON"
             do { _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
                 if let d = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String { reason = d }
             }
             throw SceneError.syntax(file: file, reason: reason)
-        } catch {
-            throw SceneError.syntax(file: file, reason: "\(error)")
         }
-        do { try StrictJSON.check(data) } catch let p as StrictJSON.Problem { throw SceneError.invalid(path: p.path, reason: p.reason) }
         try value.checkStringLengths(path: "")
         return value
     }
