@@ -40,7 +40,8 @@ public struct ReflectionsFile: Codable, Sendable {
         bandsHz = FrequencyBands.octaves.centres
         listedUpToOrder = plan.detailOrder
         maxOrder = plan.maxOrder == Int.max ? "all within the duration"
-            : plan.shellEveryOrder ? "walls: all within the duration; paths via objects: \(plan.maxOrder)" : String(plan.maxOrder)
+            : plan.shellEveryOrder ? (plan.shellOrder == Int.max ? "walls: all within the duration" : "walls: \(plan.shellOrder)") + "; paths via objects: \(plan.maxOrder)"
+            : String(plan.maxOrder)
         speakers = zip(scene.speakers, results).map { speaker, result in
             SpeakerPaths(name: speaker.name, position: [speaker.position.x, speaker.position.y, speaker.position.z],
                          imageSourceCount: result.imageCount,

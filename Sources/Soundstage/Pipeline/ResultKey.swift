@@ -23,8 +23,8 @@ public struct ResultKey: Hashable, Sendable, CustomStringConvertible {
         canonical.sourcePath = nil
         var text = "soundstage \(SoundstageVersion.string)\n"
         dump(canonical, to: &text)
-        text += String(format: "rate %d duration %.17g order %d walls %d rays %d radius %.17g bin %.17g early %.17g\n",
-                       plan.sampleRate, plan.durationSeconds, plan.maxOrder, plan.shellEveryOrder ? 1 : 0, plan.rays, plan.receiverRadius,
+        text += String(format: "rate %d duration %.17g order %d walls %d wall order %d rays %d radius %.17g bin %.17g early %.17g\n",
+                       plan.sampleRate, plan.durationSeconds, plan.maxOrder, plan.shellEveryOrder ? 1 : 0, plan.shellOrder, plan.rays, plan.receiverRadius,
                        plan.binSeconds, plan.keepEarlySeconds)
         text += "build \(ResultKey.buildDigest)\n"
         text += hrtfDigest.map { "hrtf sha256 \($0)\n" } ?? "omni only\n"

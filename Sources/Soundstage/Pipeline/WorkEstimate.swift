@@ -14,9 +14,13 @@ import Foundation
 /// - Borish's tree for any other room (and for the paths via a shoebox's objects) tests every
 ///   sequence of surfaces up to the order: S (S − 1)^(k−1) candidates at order k, whatever the
 ///   duration (an invalid image's distance says nothing about its children's).
+/// - The rays: each of `rays` per speaker reflects about c·T / (4V/S) times within the response
+///   (Kuttruff's mean free path 4V/S), an upper bound where roulette ends rays early.
 public struct WorkEstimate: Sendable {
     /// Candidates of the shoebox lattice and of the tree.
     public let lattice: Double, tree: Double
+    /// Ray reflections over all speakers.
+    public let reflections: Double
     /// Peak memory (bytes).
     public let memory: Double
 
@@ -24,12 +28,17 @@ public struct WorkEstimate: Sendable {
 
     /// The budgets: a lattice candidate costs a few additions, a tree candidate a visibility test.
     public static let latticeBudget = 2e10, treeBudget = 1e9
+    /// A ray reflection costs a surface intersection and the receiver's test (about 10⁷ per second
+    /// and thread): 10¹⁰ is a quarter of an hour on one core.
+    public static let reflectionBudget = 1e10
 
     public init(scene: Scene, plan: ResolvedSimulation) {
         memory = 3e8 + WorkEstimate.bytesPerSample * Double(plan.sampleRate) * plan.durationSeconds
+        let freePath = 4 * scene.volume / max(scene.surfaceArea, 1e-9)
+        reflections = Double(plan.rays) * Double(scene.speakers.count) * max(1, scene.air.speedOfSound * plan.durationSeconds / max(freePath, 1e-6))
         let reach = scene.air.speedOfSound * plan.durationSeconds
         if case .shoebox(let w, let l, let h) = scene.shape, scene.objects.isEmpty || plan.shellEveryOrder {
-            let order = plan.maxOrder
+            let order = plan.shellEveryOrder ? plan.shellOrder : plan.maxOrder
             let counts = [w, l, h].map { side -> Double in
                 let m = min(reach / side + 3, order == Int.max ? .infinity : Double(order) + 1)
                 return 2 * m + 1
@@ -54,6 +63,11 @@ public struct WorkEstimate: Sendable {
             throw SceneError.invalid(path: "simulation.maxOrder", reason: String(format:
                 "image sources to order %d over %d surfaces means %@ candidate paths to test (budget %.0e); lower simulation.maxOrder (--max-order) or use \"auto\"",
                 plan.maxOrder, scene.surfaces.count, amount, WorkEstimate.treeBudget))
+        }
+        if reflections > WorkEstimate.reflectionBudget {
+            throw SceneError.invalid(path: "simulation.rays", reason: String(format:
+                "%d rays per speaker × %d speakers over %.2f s means about %.1e ray reflections (budget %.0e); lower simulation.rays (--rays) or use \"auto\"",
+                plan.rays, scene.speakers.count, plan.durationSeconds, reflections, WorkEstimate.reflectionBudget))
         }
         if lattice > WorkEstimate.latticeBudget {
             throw SceneError.invalid(path: "simulation.duration", reason: String(format:

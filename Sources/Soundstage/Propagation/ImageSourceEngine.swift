@@ -35,9 +35,13 @@ public struct ResolvedSimulation: Sendable {
     /// Image-source order limit; `Int.max` = every image within the duration (plain shoebox).
     public var maxOrder: Int
     /// The room's own walls have image sources at every order within the duration (a shoebox with
-    /// "auto" order: Allen–Berkley, objects occluding) while paths that touch an object stop at
-    /// `maxOrder`. The ray tracer then leaves every specular path of the walls alone.
+    /// "auto" order: Allen–Berkley, objects occluding) — up to `shellOrder` — while paths that touch
+    /// an object stop at `maxOrder`. The ray tracer then leaves every specular path of the walls up
+    /// to `shellOrder` alone.
     public var shellEveryOrder: Bool = false
+    /// The walls' image order limit when `shellEveryOrder`: `Int.max` (every image within the
+    /// duration) unless that is more than `Scene.shellImageBudget` images.
+    public var shellOrder: Int = .max
     /// How the order was chosen, for the user.
     public var maxOrderNote: String
     public var threads: Int
@@ -88,11 +92,26 @@ extension Scene {
         return false
     }
 
+    /// Images of a shoebox's walls an "auto" order computes per speaker (each costs a few hundred
+    /// nanoseconds: shading and placing its arrival in every band).
+    public static let shellImageBudget = 2e7
+
+    /// The number of shoebox images of order ≤ k: the lattice points (u, v, w) ∈ ℤ³ with
+    /// |u| + |v| + |w| ≤ k (an image u cells along an axis has |u| reflections off that axis' walls;
+    /// Allen & Berkley 1979), the octahedral number (2k + 1)(2k² + 2k + 3) / 3.
+    static func shellImages(order k: Int) -> Double {
+        let k = Double(k)
+        return (2 * k + 1) * (2 * k * k + 2 * k + 3) / 3
+    }
+
     /// Resolves `simulation`'s "auto" values. For a shoebox "auto" order means every image of its
-    /// walls within the duration (exact; objects occlude them), and for the paths that touch an
-    /// object — and for every other room — the largest order whose image tree stays within
-    /// `imageBudget` candidates.
-    public func resolve(threads: Int = defaultThreadCount, detailOrder: Int = 3, imageBudget: Double = 5e7) -> ResolvedSimulation {
+    /// walls within the duration (exact; objects occlude them) — when those are more than
+    /// `shellImageBudget` (a long response of a small room: their number grows as (cT)³/V), the
+    /// images up to the order that holds the budget, and the rays carry the walls' higher specular
+    /// orders — and for the paths that touch an object — and for every other room — the largest
+    /// order whose image tree stays within `imageBudget` candidates.
+    public func resolve(threads: Int = defaultThreadCount, detailOrder: Int = 3, imageBudget: Double = 5e7,
+                        shellImageBudget: Double = Scene.shellImageBudget) -> ResolvedSimulation {
         let duration: Double
         switch simulation.durationSeconds { case .auto: duration = autoDurationSeconds(threads: threads); case .value(let d): duration = d }
         let order: Int, note: String
@@ -117,7 +136,20 @@ extension Scene {
         }
         var plan = ResolvedSimulation(sampleRate: simulation.sampleRate, durationSeconds: duration, maxOrder: order,
                                       maxOrderNote: note, threads: max(1, threads), detailOrder: detailOrder)
-        if case .auto = simulation.maxOrder, isShoebox { plan.shellEveryOrder = true }
+        if case .auto = simulation.maxOrder, isShoebox {
+            plan.shellEveryOrder = true
+            // Images within c·T: the sphere's volume over the room's (one image per room volume).
+            let reach = air.speedOfSound * duration
+            if 4.0 / 3 * .pi * reach * reach * reach / volume > shellImageBudget {
+                var k = 1
+                while Scene.shellImages(order: k + 1) <= shellImageBudget { k += 1 }
+                plan.shellOrder = k
+                if isPlainShoebox { plan.maxOrder = k }
+                plan.maxOrderNote = String(format: "maxOrder auto: wall images to order %d (about %.0e, the budget; every image within %.2f s would be %.0e), the rays carry higher orders",
+                                           k, Scene.shellImages(order: k), duration, 4.0 / 3 * .pi * reach * reach * reach / volume)
+                    + (isPlainShoebox ? "" : String(format: "; paths via objects to order %d", order))
+            }
+        }
         switch simulation.receiverRadius {
         case .auto: plan.receiverRadius = autoReceiverRadius()
         case .value(let r): plan.receiverRadius = r
@@ -188,7 +220,7 @@ public enum ImageSourceEngine {
         // A shoebox's shell at every order (Allen–Berkley, objects occluding); the paths that touch an
         // object, and every path of any other room, from the general engine up to the transition order.
         let shoebox = ShoeboxImageSources(scene: scene, speaker: speaker, maxDistance: reach,
-                                          maxOrder: plan.shellEveryOrder ? Int.max : plan.maxOrder,
+                                          maxOrder: plan.shellEveryOrder ? plan.shellOrder : plan.maxOrder,
                                           detailOrder: plan.detailOrder, bandCount: bands, withObjects: plan.shellEveryOrder)
         let objectFaces = scene.surfaces.map { $0.objectName != nil }
         let polyhedral = shoebox == nil || (plan.maxOrder >= 1 && objectFaces.contains(true))

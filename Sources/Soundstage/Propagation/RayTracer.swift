@@ -156,6 +156,7 @@ extension RayTracer {
         let transitionOrder: Int
         /// The walls' specular paths are image sources at every order (see `ResolvedSimulation`).
         let shellEveryOrder: Bool
+        let shellOrder: Int
         let bandCount: Int, binCount: Int, binSeconds: Double
         let head: (forward: Vec3, left: Vec3, up: Vec3)
         let grid = SphereGrid()
@@ -238,6 +239,7 @@ extension RayTracer {
             maxLength = max(0, (plan.durationSeconds - speaker.delaySeconds) * speed)
             transitionOrder = plan.maxOrder
             shellEveryOrder = plan.shellEveryOrder
+            shellOrder = plan.shellOrder
             binSeconds = plan.binSeconds
             binCount = max(1, Int((plan.durationSeconds / plan.binSeconds).rounded(.up)))
             let o = scene.listener.orientation
@@ -341,7 +343,7 @@ extension RayTracer {
                     let n = s.pointee.normal
                     shellOnly = shellOnly && s.pointee.isShell
                     // Whether the image sources carry this ray's path so far (specular, within their orders).
-                    let imaged = specularHistory && (order <= transitionOrder || (shellEveryOrder && shellOnly))
+                    let imaged = specularHistory && (order <= transitionOrder || (shellEveryOrder && shellOnly && order <= shellOrder))
                     // Beyond the image sources' share, a finite surface also scatters by diffraction.
                     if diffraction && s.pointee.diffracts && !imaged {
                         let k = diffractionFactor(s, incidence: hit.t, cosine: abs(d.dot(n)))

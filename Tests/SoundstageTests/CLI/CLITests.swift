@@ -51,7 +51,8 @@ final class CLITests: XCTestCase {
 
     func testAbsurdWorkEstimateIsRefusedWithTheEstimateAndTheKey() throws {
         // Issue #24: maxOrder 1000 on a floor plan ran for minutes even at 0.2 s; 60 s at 384 kHz in a
-        // shoebox grew past 16 GiB (18.7 GB measured). All are refused at once, by validate and simulate.
+        // shoebox grew past 16 GiB (18.7 GB measured); 10⁸ rays (the room file's cap) ran for hours. All
+        // are refused at once, by validate and simulate.
         let out = TestPaths.temporaryFolder()
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let rooms = [
@@ -59,8 +60,11 @@ final class CLITests: XCTestCase {
              "simulation.maxOrder: image sources to order 1000 over 8 surfaces means more than 1e308 candidate paths to test"),
             ("long", #"{"room": {"shoebox": {"width": 4, "length": 5, "height": 2.5}}, "surfaces": {"all": "plaster"}, "speakers": [{"name": "S", "position": [1.2, 4, 1.1]}], "listener": {"position": [2, 1.3, 1.5]}, "simulation": {"duration": 60, "sampleRate": 384000}}"#,
              "simulation.duration: a 60.00 s response at 384000 Hz needs about 19.9 GB of memory (budget 8 GiB)"),
-            ("lattice", #"{"room": {"shoebox": {"width": 4, "length": 5, "height": 2.5}}, "surfaces": {"all": "plaster"}, "speakers": [{"name": "S", "position": [1.2, 4, 1.1]}], "listener": {"position": [2, 1.3, 1.5]}, "simulation": {"duration": 60, "sampleRate": 8000}}"#,
-             "simulation.duration: image sources within 60.00 s of a 50 m³ shoebox means about 1.1e+13 lattice images"),
+            ("lattice", #"{"room": {"shoebox": {"width": 4, "length": 5, "height": 2.5}}, "surfaces": {"all": "plaster"}, "speakers": [{"name": "S", "position": [1.2, 4, 1.1]}], "listener": {"position": [2, 1.3, 1.5]}, "simulation": {"duration": 60, "sampleRate": 8000, "maxOrder": 1000, "rays": 0}}"#,
+             "simulation.duration: image sources within 60.00 s of a 50 m³ shoebox means about 6.4e+10 lattice images"),
+            // 10⁸ rays over 2 s in a 50 m³ room (mean free path 4V/S = 2.35 m): 2.9e10 reflections.
+            ("rays", #"{"room": {"shoebox": {"width": 4, "length": 5, "height": 2.5}}, "surfaces": {"all": "plaster"}, "speakers": [{"name": "S", "position": [1.2, 4, 1.1]}], "listener": {"position": [2, 1.3, 1.5]}, "simulation": {"duration": 2, "sampleRate": 8000, "rays": 100000000}}"#,
+             "simulation.rays: 100000000 rays per speaker × 1 speakers over 2.00 s means about 2.9e+10 ray reflections"),
         ]
         for (name, json, message) in rooms {
             let room = out.appendingPathComponent("\(name).json")

@@ -123,6 +123,26 @@ extension RayTracerTests {
         (Int(from * fs)..<min(e.count, Int(to * fs))).reduce(0.0) { $0 + e[$1] }
     }
 
+    func testAShoeboxBeyondItsImageBudgetHandsTheWallsHigherOrdersToTheRays() throws {
+        // "auto" order computes every wall image within the duration unless there are more than the
+        // budget; then the lattice stops at the order that holds it and the rays carry the rest. The
+        // decay must still be the exact full-order image-source energy's (as with an explicit order).
+        let s = try scene(absorption: 0.25, scattering: 0, simulation: #"{"airAbsorption": false, "duration": 0.8, "rays": 20000}"#)
+        let plan = s.resolve(threads: 2, shellImageBudget: 3000)
+        // Octahedral numbers: 2 625 images of order ≤ 12, 3 303 of order ≤ 13.
+        XCTAssertEqual(plan.shellOrder, 12)
+        XCTAssertEqual(plan.maxOrder, 12)
+        XCTAssertEqual(Scene.shellImages(order: 12), 2625)
+        XCTAssertEqual(s.resolve(threads: 2).shellOrder, Int.max, "0.8 s in 75 m³: about 2.8e5 images, within the default budget")
+        let result = ImageSourceEngine.run(scene: s, speakerIndex: 0, plan: plan)
+        XCTAssertLessThanOrEqual(result.imageCount, 2625)
+        let h = parameters(hybridRIR(s, plan: plan).map { Double($0) * Double($0) })
+        let exact = parameters(imageSourceEnergy(s, duration: 0.8))
+        XCTAssertEqual(h.t30, exact.t30, accuracy: 0.05 * exact.t30, "T30")
+        XCTAssertEqual(h.edt, exact.edt, accuracy: 0.05 * exact.edt, "EDT")
+        XCTAssertEqual(h.c80, exact.c80, accuracy: 1, "C80")
+    }
+
     func testEnergyTimeCurveIsContinuousAcrossTheTransitionOrder() throws {
         // The hybrid hands over from image sources (order ≤ 3) to rays (order ≥ 4) around the
         // first fourth-order arrival. In 10-ms windows from 10 to 60 ms, its energy must follow the
