@@ -4,12 +4,13 @@ BIN := .build/release/soundstage
 ROOMS := $(wildcard rooms/*.json)
 OUT ?= Renders
 
-.PHONY: deps build demo test bench readme-figures validate validate-ism validate-rays validate-diffuse validate-seeds validate-optimize crosscheck-analysis peers-env clean help
+.PHONY: deps build demo test fuzz bench readme-figures validate validate-ism validate-rays validate-diffuse validate-seeds validate-optimize crosscheck-analysis peers-env clean help
 
 help:
 	@echo "make demo   install what is missing, build (release), validate every example room"
 	@echo "make test   install what is missing, build (optimized, in .build-test) and run all tests"
 	@echo "make bench  release-build speed and memory figures, with pyroomacoustics timed in the same run"
+	@echo "make fuzz   10 000 mutated rooms, meshes, audio, EQ and SOFA files and CLI numbers through soundstage (FUZZ_CASES, FUZZ_SEED)"
 	@echo "make validate      BRAS CR2: the simulation against a measured seminar room (EDT, T20, C80, D50 per octave)"
 	@echo "make validate-ism  broadband RIR agreement with pyroomacoustics (installed from PyPI into .venv-bench)"
 	@echo "make validate-rays T30 per octave of the hybrid vs pyroomacoustics' hybrid on an L-shaped room"
@@ -48,6 +49,12 @@ TESTFLAGS := -c release -Xswiftc -enable-testing --scratch-path .build-test
 test: deps
 	$(SWIFT) build --build-tests $(TESTFLAGS)
 	$(SWIFT) test --skip-build --disable-swift-testing $(TESTFLAGS)
+
+# The fuzzer (Fuzz/): every case in a process of its own; findings are kept in .fuzz/findings/.
+FUZZ_CASES ?= 10000
+FUZZ_SEED ?= 1
+fuzz: build
+	.build/release/SoundstageFuzz --cases $(FUZZ_CASES) --seed $(FUZZ_SEED)
 
 # Peers for comparison live in their own virtual environment; `make test` never needs them.
 VENV := .venv-bench

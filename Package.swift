@@ -63,6 +63,8 @@ let package = Package(
         // Benchmarks print figures for `make bench`; they are not part of the library or the tests.
         .executableTarget(name: "SoundstageBench", dependencies: ["Soundstage"], path: "Benchmarks"),
         .executableTarget(name: "SoundstageValidate", dependencies: ["Soundstage"], path: "Validation"),
+        // The fuzzer of `make fuzz` (mutated inputs through the `soundstage` executable); the tests run a small seeded round.
+        .executableTarget(name: "SoundstageFuzz", dependencies: ["Soundstage"], path: "Fuzz"),
         .testTarget(name: "SoundstageTests", dependencies: ["Soundstage"], exclude: ["Fixtures"]),
         // Uses the library as a client program would: `import Soundstage`, no `@testable`.
         .testTarget(name: "SoundstagePublicAPITests", dependencies: ["Soundstage"]),

@@ -54,8 +54,15 @@ struct Render: ParsableCommand {
         // second of work is the whole render's real-time factor.
         let musicSeconds = Double(probe.frameCount) / Double(probe.sampleRate)
         let bar = ProgressBar("render", total: musicSeconds) { String(format: "%5.0f× real time", $0) }
-        let report = try Renderer.render(input: input, output: target, speakers: simulator.scene.speakers, brirs: brirs.map(\.audio), eq: parametric,
+        let report: RenderReport
+        do {
+            report = try Renderer.render(input: input, output: target, speakers: simulator.scene.speakers, brirs: brirs.map(\.audio), eq: parametric,
                                          level: level, threads: options.threads) { fraction in bar.update(fraction * musicSeconds) }
+        } catch let silent as SilentRenderError {
+            bar.finish()
+            // With an EQ, the EQ file is named too: it may be what removed the music.
+            throw InputError(file: eq.map { "\($0) (with \(input))" } ?? input, reason: String(silent.description.dropFirst(input.count + 2)))
+        }
         bar.finish()
         print(String(format: "%@: %.1f s of music → %@ (gain %+.1f dB, %.1f LUFS, true peak %.1f dBTP, %.0f× real time)",
                      scene.name, report.inputSeconds, target, report.gainDB, report.integratedLUFS, report.truePeakDBTP, report.realTimeFactor))

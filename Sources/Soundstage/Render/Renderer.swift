@@ -9,6 +9,17 @@ public enum RenderLevel: Sendable {
     case gain(db: Double)
 }
 
+/// Loudness matching found nothing to match: the render stays below EBU R128's absolute gate of
+/// −70 LUFS in every 400 ms block (a silent input, one shorter than a block, or an EQ that removes
+/// what it plays).
+public struct SilentRenderError: Error, CustomStringConvertible {
+    public let input: String
+    public let withEQ: Bool
+    public var description: String {
+        "\(input): the render\(withEQ ? " through the EQ" : "") is below the loudness meter's −70 LUFS gate (silent, or shorter than its 0.4 s block); use --gain"
+    }
+}
+
 public struct RenderReport: Sendable {
     public var inputSeconds: Double
     public var outputSeconds: Double
@@ -85,7 +96,7 @@ public enum Renderer {
         switch level {
         case .gain(let db): gain = db
         case .loudness(let target, let ceiling):
-            guard measured.integratedLUFS.isFinite else { throw AudioFileError(path: input, reason: "the input is silent; use --gain") }
+            guard measured.integratedLUFS.isFinite else { throw SilentRenderError(input: input, withEQ: eq != nil) }
             gain = min(target - measured.integratedLUFS, ceiling - truePeakMargin - measured.truePeakDBTP)
         }
         let report = RenderReport(inputSeconds: Double(reader.frameCount) / Double(rate), outputSeconds: Double(total) / Double(rate),
