@@ -81,9 +81,10 @@ extension SceneBuilder {
         return library
     }
 
-    /// `{"absorption": α | {band: α}, "scattering": s | {band: s}}` (SPEC §2).
+    /// `{"absorption": α | {band: α}, "scattering": s | {band: s}, "source": "citation"}` (SPEC §2).
     static func parseMaterial(_ node: JSONNode, name: String) throws -> Material {
         try node.checkKeys(["absorption", "scattering", "source"])
+        _ = try node.optional("source")?.string() // where the data comes from: free text, but text
         let absorption = try parseBandValues(try node.required("absorption", "energy absorption coefficient, a number or {band Hz: value}"),
                                              range: 0...0.999_999, rangeText: "absorption must satisfy 0 ≤ α < 1")
         let scattering = try node.optional("scattering").map {
