@@ -1,17 +1,12 @@
 import Foundation
+import Soundstage
 
-/// SplitMix64 (Steele, Lea & Flood 2014): one stream per case, from the run's seed and the case's
-/// index, so a case is reproduced by its number alone whatever the order cases run in.
+/// The library's SplitMix64 (Steele, Lea & Flood 2014), one stream per case from the run's seed
+/// and the case's index, so a case is reproduced by its number alone whatever the order cases run in.
 struct CaseRandom {
-    var state: UInt64
-    init(seed: UInt64, index: Int) { state = seed &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(index) &* 0xD1B5_4A32_D192_ED03 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var generator: SplitMix64Generator
+    init(seed: UInt64, index: Int) { generator = SplitMix64Generator(seed: seed &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(index) &* 0xD1B5_4A32_D192_ED03) }
+    mutating func next() -> UInt64 { generator.next() }
     mutating func int(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
     mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
     mutating func pick<T>(_ xs: [T]) -> T { xs[int(xs.count)] }
