@@ -8,10 +8,15 @@ public enum RoomFile {
     /// Loads and validates `path`. Relative mesh paths resolve against the room file's folder.
     public static func load(path: String) throws -> Scene {
         let url = URL(fileURLWithPath: path)
-        let data = try read(url, label: path)
-        let json = try JSONValue.parse(data, file: path)
-        let folder = url.deletingLastPathComponent()
-        let builder = SceneBuilder(json: json, defaultName: url.deletingPathExtension().lastPathComponent) { file in
+        return try decode(read(url, label: path), label: path, folder: url.deletingLastPathComponent(),
+                          defaultName: url.deletingPathExtension().lastPathComponent)
+    }
+
+    /// Validates a room file's text that is not (or not yet) on disk — the studio's edited room —
+    /// as if it were the file `label` in `folder`: relative mesh and HRTF paths resolve against `folder`.
+    public static func decode(_ data: Data, label: String, folder: URL, defaultName: String) throws -> Scene {
+        let json = try JSONValue.parse(data, file: label)
+        let builder = SceneBuilder(json: json, defaultName: defaultName) { file in
             let meshURL = file.hasPrefix("/") ? URL(fileURLWithPath: file) : folder.appendingPathComponent(file)
             let data = try read(meshURL, label: file)
             guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .isoLatin1) else {
@@ -20,7 +25,7 @@ public enum RoomFile {
             return text
         }
         var scene = try builder.build()
-        scene.sourcePath = path
+        scene.sourcePath = label
         if case .file(let sofa) = scene.listener.hrtf, !sofa.hasPrefix("/") {
             scene.listener.hrtf = .file(folder.appendingPathComponent(sofa).path)
         }

@@ -219,13 +219,24 @@ public struct Simulator: Sendable {
 
     /// Every stage for every speaker.
     public func run(events: (@Sendable (SimulationEvent) -> Void)? = nil) throws -> RoomSimulation {
-        let binaural = try loadHRTF()
+        try run(binaural: loadHRTF(), events: events)
+    }
+
+    /// Every stage for every speaker with an HRTF already loaded at `plan.sampleRate` (a session that
+    /// simulates edit after edit loads it once; nil for an omni-only run). `isCancelled` is asked
+    /// between stages: once it answers true the run stops there and throws `CancellationError` (a
+    /// newer edit has made this one stale).
+    public func run(binaural: Binaural?, isCancelled: @Sendable () -> Bool = { false },
+                    events: (@Sendable (SimulationEvent) -> Void)? = nil) throws -> RoomSimulation {
+        precondition(binaural == nil || binaural?.hrtf.sampleRate == Double(plan.sampleRate), "HRTF loaded at another sample rate")
         let total = plan.rays * scene.speakers.count
         var done: [SpeakerSimulation] = []
         for i in scene.speakers.indices {
             let start = Date()
             let offset = i * plan.rays
+            if isCancelled() { throw CancellationError() }
             let propagation = propagate(speaker: i, headRadius: binaural?.headRadius ?? 0.0875) { n in events?(.rays(done: offset + n, total: total)) }
+            if isCancelled() { throw CancellationError() }
             let result = synthesize(propagation, speaker: i, binaural: binaural)
             events?(.speakerFinished(result, seconds: Date().timeIntervalSince(start)))
             done.append(result)

@@ -100,26 +100,14 @@ extension Plots {
         let sp = input.mainSpeaker
         let fs = Double(input.sampleRate)
         let ears = input.brirs[sp.name]?.channels ?? [input.rirs[sp.name] ?? []]
-        let size = FFTSize.good(atLeast: max(2, ears[0].count))
-        let fft = RealFFT(size: size)
-        let spectra = ears.map { x -> [Double] in
-            let s = fft.forward(x)
-            return (0..<fft.binCount).map { (k: Int) -> Double in
-                let re = Double(s[2 * k]), im = Double(s[2 * k + 1])
-                return re * re + im * im
-            }
-        }
-        let hz = { (k: Int) in Double(k) * fs / Double(size) }
-        let smoothed = spectra.map { p -> [(Double, Double)] in
-            // Up to 20 kHz or the file's Nyquist frequency, whichever is lower (a room may be simulated at 8 kHz).
-            (0..<200).compactMap { i -> (Double, Double)? in
-                let f = 20 * pow(1000, Double(i) / 199)
-                guard f < fs / 2 else { return nil }
-                let lo = Int(f * pow(2, -1.0 / 6) * Double(size) / fs), hi = max(lo + 1, Int(f * pow(2, 1.0 / 6) * Double(size) / fs))
-                let range = max(0, lo)..<max(max(0, lo), min(p.count, hi))
-                let mean = range.isEmpty ? 1e-30 : range.reduce(0.0) { $0 + p[$1] } / Double(range.count)
-                return (f, 10 * log10(max(mean, 1e-30)))
-            }
+        let transforms = ears.map { ResponseCurve.powerSpectrum($0, sampleRate: fs) }
+        let spectra = transforms.map(\.power)
+        let binHertz = transforms[0].binHertz
+        let hz = { (k: Int) in Double(k) * binHertz }
+        // Up to 20 kHz or the file's Nyquist frequency, whichever is lower (a room may be simulated at 8 kHz).
+        let smoothed = transforms.map { t in
+            let curve = ResponseCurve.smoothed(power: t.power, binHertz: t.binHertz, sampleRate: fs, fraction: 3)
+            return Array(zip(curve.hertz, curve.levelsDB))
         }
         let top = smoothed.flatMap { (curve: [(Double, Double)]) -> [Double] in curve.map { $0.1 } }.max() ?? 0
         let yr = (floor((top - 50) / 10) * 10)...(ceil((top + 5) / 10) * 10)
@@ -128,7 +116,7 @@ extension Plots {
         for (i, p) in spectra.enumerated() {
             let col = spectra.count == 2 ? (i == 0 ? leftEar : rightEar) : leftEar
             var pts: [(Double, Double)] = []
-            var k = max(1, Int(20 * Double(size) / fs))
+            var k = max(1, Int(20 / binHertz))
             while k < p.count && hz(k) <= 20000 {
                 pts.append((panel.px(hz(k)), panel.py(min(yr.upperBound, max(yr.lowerBound, 10 * log10(max(p[k], 1e-30)))))))
                 k += max(1, k / 400)
