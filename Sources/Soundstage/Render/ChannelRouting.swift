@@ -5,7 +5,7 @@ import Foundation
 /// by WAV order (FL FR FC LFE BL BR SL SR), to the speakers with that channel. A channel with no
 /// speaker of its own is folded down as ITU-R BS.775 does: centre → L and R at −3 dB, surrounds →
 /// their side's front at −3 dB, LFE → L and R at −3 dB (the front pair stands in for a subwoofer).
-enum ChannelRouting {
+public enum ChannelRouting {
     /// The speaker channel (WAV-order slot) each position prefers, then its fallback: a 5.1 file's
     /// "side" surrounds go to 5.1 surround speakers (slots 4, 5) when the room has no side pair, and
     /// "back" surrounds to the side pair when it has no back pair.
@@ -48,6 +48,20 @@ enum ChannelRouting {
             if leftSide { fold = left } else if rightSide { fold = right } else { fold = left + right }
             if fold.isEmpty { fold = Array(speakers.indices) } // a room without a front pair: every speaker
             return fold.map { ($0, halfPower) }
+        }
+    }
+
+    /// One filter pair per input channel: the BRIRs (per speaker, 2-channel) of the speakers
+    /// `route` sends it to, summed with their gains and × `scale`; `[input][ear]`.
+    public static func filters(inputChannels: Int, speakers: [Speaker], positions: [ChannelPosition]? = nil,
+                               brirs: [AudioBuffer], scale: Float = 1) -> [[[Float]]] {
+        let length = brirs.map(\.frameCount).max() ?? 1
+        return route(inputChannels: inputChannels, speakers: speakers, positions: positions).map { route in
+            (0..<2).map { ear in
+                var h = [Float](repeating: 0, count: length)
+                for (s, g) in route { for i in 0..<brirs[s].frameCount { h[i] += Float(g) * scale * brirs[s].channels[ear][i] } }
+                return h
+            }
         }
     }
 }

@@ -53,15 +53,9 @@ public enum Renderer {
         // One filter pair per input channel: the routed speakers' BRIRs summed with their gains
         // (and the EQ's preamp, a plain gain).
         let preamp = Float(pow(10, (eq?.preampDB ?? 0) / 20))
-        let routes = ChannelRouting.route(inputChannels: reader.channelCount, speakers: speakers, positions: reader.channelPositions)
-        let length = brirs.map(\.frameCount).max() ?? 1
-        let filters: [[[Float]]] = routes.map { route in
-            (0..<2).map { ear in
-                var h = [Float](repeating: 0, count: length)
-                for (s, g) in route { for i in 0..<brirs[s].frameCount { h[i] += Float(g) * preamp * brirs[s].channels[ear][i] } }
-                return h
-            }
-        }
+        let filters = ChannelRouting.filters(inputChannels: reader.channelCount, speakers: speakers, positions: reader.channelPositions,
+                                             brirs: brirs, scale: preamp)
+        let length = filters.first?.first?.count ?? 1
         let convolver = StreamingConvolver(filters: filters, threads: threads)
         let pass1 = TemporaryFiles.sibling(of: output) + ".wav"
         try TemporaryFiles.register(pass1)
