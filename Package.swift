@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 // Soundstage — a virtual room acoustics simulator for in-ear monitors and headphones.
 import Foundation
 import PackageDescription
@@ -37,6 +37,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The studio's HTTP server (SPEC §8). Its default traits pull swift-configuration, which the studio does not use.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         systemLibrary("CFFTW", pkgConfig: "fftw3f", apt: "libfftw3-dev"),
@@ -53,19 +55,28 @@ let package = Package(
             dependencies: ["CFFTW", "CSndFile", "PNGShim", "CMySofa", "CCairo", "CCrypto", "CEBUR128"],
             swiftSettings: cpuSettings
         ),
+        // `soundstage studio`: the HTTP API over the library and the page (Assets/) it serves.
+        .target(
+            name: "SoundstageStudio",
+            dependencies: ["Soundstage", .product(name: "Hummingbird", package: "hummingbird")],
+            resources: [.copy("Assets")]
+        ),
         .executableTarget(
             name: "SoundstageCLI",
             dependencies: [
                 "Soundstage",
+                "SoundstageStudio",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Benchmarks print figures for `make bench`; they are not part of the library or the tests.
-        .executableTarget(name: "SoundstageBench", dependencies: ["Soundstage"], path: "Benchmarks"),
+        .executableTarget(name: "SoundstageBench", dependencies: ["Soundstage", "SoundstageStudio"], path: "Benchmarks"),
         .executableTarget(name: "SoundstageValidate", dependencies: ["Soundstage"], path: "Validation"),
         // The fuzzer of `make fuzz` (mutated inputs through the `soundstage` executable); the tests run a small seeded round.
         .executableTarget(name: "SoundstageFuzz", dependencies: ["Soundstage"], path: "Fuzz"),
         .testTarget(name: "SoundstageTests", dependencies: ["Soundstage"], exclude: ["Fixtures"]),
+        // The studio's API on a real socket, and the page in a real (headless) browser.
+        .testTarget(name: "SoundstageStudioTests", dependencies: ["SoundstageStudio", "Soundstage", .product(name: "Hummingbird", package: "hummingbird")]),
         // Uses the library as a client program would: `import Soundstage`, no `@testable`.
         .testTarget(name: "SoundstagePublicAPITests", dependencies: ["Soundstage"]),
     ]

@@ -24,6 +24,8 @@ done
 [ -e /usr/share/libmysofa/default.sofa ] || missing+=(libmysofa-dev)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
+# The studio's real-browser test (make test) drives Debian's headless Chromium.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "deps: all system packages present"

@@ -13,7 +13,7 @@ struct SoundstageCommand: ParsableCommand {
         exit status 1 for bad input, 2 for bad usage, 130 after Ctrl-C (143 after SIGTERM).
         """,
         version: SoundstageVersion.string,
-        subcommands: [Validate.self, Simulate.self, Render.self, Export.self, Analyze.self, Compare.self, Optimize.self, Plot.self, Materials.self, DemoSignal.self])
+        subcommands: [Validate.self, Simulate.self, Render.self, Export.self, Analyze.self, Compare.self, Optimize.self, Studio.self, Plot.self, Materials.self, DemoSignal.self])
 
     /// One convention for every command: `error: <what>: <reason>` on one line, exit 1 for bad input,
     /// 2 for bad usage; `--help` and `--version` as ArgumentParser prints them.
