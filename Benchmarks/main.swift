@@ -76,6 +76,13 @@ if CommandLine.arguments.count == 2 && CommandLine.arguments[1] == "optimize" {
     exit(0)
 }
 
+if CommandLine.arguments.count >= 2 && CommandLine.arguments[1] == "studio" {
+    for room in CommandLine.arguments.count > 2 ? Array(CommandLine.arguments[2...]) : ["home-studio", "living-room"] {
+        try await StudioLatency.run(room: room)
+    }
+    exit(0)
+}
+
 if CommandLine.arguments.count >= 2 && CommandLine.arguments[1] == "render" {
     let arguments = CommandLine.arguments
     let minutes = arguments.count > 2 ? Double(arguments[2]) ?? 3 : 3
@@ -244,4 +251,9 @@ print("\nWave solver (FDTD, single precision, leapfrog at the Courant limit)")
 try waveBenchmark()
 try bassMapBenchmark()
 try optimizeBenchmark()
+print(String(format: "peak memory (RSS) %.0f MiB", peakMemoryMiB()))
+
+print("\nStudio (the page's edit loop through the HTTP API on loopback)")
+try await StudioLatency.run(room: "home-studio")
+try await StudioLatency.run(room: "living-room")
 print(String(format: "peak memory (RSS) %.0f MiB", peakMemoryMiB()))
