@@ -19,9 +19,14 @@ public enum StudioQuality: String, Codable, Sendable {
         guard self == .preview else { return options }
         if case .value(let n) = scene.simulation.rays { options.rays = .value(min(n, Self.previewRays)) } else { options.rays = .value(Self.previewRays) }
         if case .value(let n) = scene.simulation.maxOrder { options.maxOrder = .value(min(n, Self.previewOrder)) } else { options.maxOrder = .value(Self.previewOrder) }
-        if case .on(let crossover, _) = scene.simulation.wave {
+        // The wave part at the lower of the room's own crossover (given or automatic) and the preview's.
+        switch scene.simulation.wave {
+        case .off: break
+        case .auto:
+            options.wave = .on(crossover: .value(min(scene.autoCrossover(), Self.previewCrossoverHertz)), pointsPerWavelength: nil)
+        case .on(let crossover, _):
             var f = Self.previewCrossoverHertz
-            if case .value(let given) = crossover { f = min(given, f) }
+            if case .value(let given) = crossover { f = min(given, f) } else { f = min(scene.autoCrossover(), f) }
             options.wave = .on(crossover: .value(f), pointsPerWavelength: nil)
         }
         return options
