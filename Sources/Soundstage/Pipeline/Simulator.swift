@@ -73,7 +73,7 @@ public enum SimulationEvent: Sendable {
 public struct Simulator: Sendable {
     /// The scene with the options applied.
     public let scene: Scene
-    public let plan: ResolvedSimulation
+    public private(set) var plan: ResolvedSimulation
     /// Whether BRIRs (and so metrics) are made; false for an omni-only run.
     public let binaural: Bool
     /// The content key of every response this simulator makes.
@@ -226,22 +226,49 @@ public struct Simulator: Sendable {
     /// simulates edit after edit loads it once; nil for an omni-only run). `isCancelled` is asked
     /// between stages: once it answers true the run stops there and throws `CancellationError` (a
     /// newer edit has made this one stale).
+    ///
+    /// With several threads and several speakers the speakers run side by side, the threads shared
+    /// out among them (`speakerConcurrency`): every stage's result is independent of its thread
+    /// count, so the output is the same, and the stages that run on one thread (synthesis, analysis)
+    /// no longer wait for each other. `speakerFinished` events come in speaker order.
     public func run(binaural: Binaural?, isCancelled: @Sendable () -> Bool = { false },
                     events: (@Sendable (SimulationEvent) -> Void)? = nil) throws -> RoomSimulation {
         precondition(binaural == nil || binaural?.hrtf.sampleRate == Double(plan.sampleRate), "HRTF loaded at another sample rate")
         let total = plan.rays * scene.speakers.count
-        var done: [SpeakerSimulation] = []
-        for i in scene.speakers.indices {
+        let concurrent = speakerConcurrency
+        var shared = self
+        shared.plan.threads = max(1, plan.threads / concurrent)
+        let worker = shared
+        let raysDone = Mutex([Int](repeating: 0, count: scene.speakers.count))
+        let results = Slots<Result<Finished, CancellationError>>(count: scene.speakers.count)
+        parallelFor(scene.speakers.count, threads: concurrent) { i in
             let start = Date()
-            let offset = i * plan.rays
-            if isCancelled() { throw CancellationError() }
-            let propagation = propagate(speaker: i, headRadius: binaural?.headRadius ?? 0.0875) { n in events?(.rays(done: offset + n, total: total)) }
-            if isCancelled() { throw CancellationError() }
-            let result = synthesize(propagation, speaker: i, binaural: binaural)
-            events?(.speakerFinished(result, seconds: Date().timeIntervalSince(start)))
-            done.append(result)
+            guard !isCancelled() else { results[i] = .failure(CancellationError()); return }
+            let propagation = worker.propagate(speaker: i, headRadius: binaural?.headRadius ?? 0.0875) { n in
+                let sum = raysDone.withLock { done in done[i] = n; return done.reduce(0, +) }
+                events?(.rays(done: sum, total: total))
+            }
+            guard !isCancelled() else { results[i] = .failure(CancellationError()); return }
+            let result = worker.synthesize(propagation, speaker: i, binaural: binaural)
+            results[i] = .success(Finished(simulation: result, seconds: Date().timeIntervalSince(start)))
+        }
+        var done: [SpeakerSimulation] = []
+        for outcome in results.all {
+            let finished = try outcome.get()
+            events?(.speakerFinished(finished.simulation, seconds: finished.seconds))
+            done.append(finished.simulation)
         }
         return RoomSimulation(scene: scene, plan: plan, key: key, speakers: done, wavePlan: wavePlan)
+    }
+
+    private struct Finished: Sendable { var simulation: SpeakerSimulation; var seconds: Double }
+
+    /// How many speakers `run` simulates at once: as many as there are threads, while the wave
+    /// fields they hold at the same time stay within the wave part's memory budget.
+    var speakerConcurrency: Int {
+        var n = max(1, min(plan.threads, scene.speakers.count))
+        if let wavePlan, wavePlan.enabled { n = max(1, min(n, WavePlan.memoryBudget / max(1, wavePlan.memoryBytes))) }
+        return n
     }
 
     /// The warning for an order-limited run without rays, whose image sources end before the

@@ -97,9 +97,9 @@ final class CLITests: XCTestCase {
 
     func testSimulateWritesRIRsAndReflectionsIdenticallyForAnyThreadCount() throws {
         let out = TestPaths.temporaryFolder()
-        let one = try soundstage(["simulate", "rooms/home-studio.json", "--rays", "0", "--duration", "0.2", "--max-order", "4", "--threads", "1", "-o", out.appendingPathComponent("a").path])
+        let one = try soundstage(["simulate", "rooms/home-studio.json", "--rays", "2000", "--duration", "0.2", "--max-order", "4", "--threads", "1", "-o", out.appendingPathComponent("a").path])
         XCTAssertEqual(one.status, 0, one.stderr)
-        let two = try soundstage(["simulate", "rooms/home-studio.json", "--rays", "0", "--duration", "0.2", "--max-order", "4", "--threads", "2", "-o", out.appendingPathComponent("b").path])
+        let two = try soundstage(["simulate", "rooms/home-studio.json", "--rays", "2000", "--duration", "0.2", "--max-order", "4", "--threads", "2", "-o", out.appendingPathComponent("b").path])
         XCTAssertEqual(two.status, 0, two.stderr)
         for file in ["rir-L.wav", "rir-R.wav", "brir-L.wav", "brir-R.wav", "reflections.json", "metrics.json"] {
             let a = try Data(contentsOf: out.appendingPathComponent("a/home-studio/\(file)"))
