@@ -89,16 +89,26 @@ public enum BinauralSynthesizer {
         return AudioBuffer(sampleRate: plan.sampleRate, channels: [left, right])
     }
 
-    /// Full linear convolution of a table row with `h`.
+    /// Full linear convolution of a table row with `h` (eight outputs at a time).
     static func convolve(_ table: [Float], offset: Int, count: Int, _ h: [Float]) -> [Float] {
         var out = [Float](repeating: 0, count: count + h.count - 1)
+        let m = h.count
         table.withUnsafeBufferPointer { t in
             h.withUnsafeBufferPointer { hh in
                 out.withUnsafeMutableBufferPointer { o in
+                    let hp = hh.baseAddress!, op = o.baseAddress!
                     for i in 0..<count {
-                        let a = t[offset + i]
+                        let a = t[offset &+ i]
                         if a == 0 { continue }
-                        for j in 0..<hh.count { o[i + j] += a * hh[j] }
+                        let a8 = SIMD8<Float>(repeating: a), row = op + i
+                        var j = 0
+                        while j &+ 8 <= m {
+                            let y = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
+                                + a8 * UnsafeRawPointer(hp + j).loadUnaligned(as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(row + j).storeBytes(of: y, as: SIMD8<Float>.self)
+                            j &+= 8
+                        }
+                        while j < m { row[j] += a * hp[j]; j &+= 1 }
                     }
                 }
             }

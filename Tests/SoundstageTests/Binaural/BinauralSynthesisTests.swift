@@ -35,6 +35,23 @@ final class BinauralSynthesisTests: XCTestCase {
         return best / (ea * eb).squareRoot()
     }
 
+    /// The arrival kernel (a fractional-delay table row convolved with an HRIR) against the direct
+    /// sum y[n] = Σₖ t[k] h[n − k], for HRIR lengths that are and are not multiples of the SIMD width.
+    func testArrivalKernelIsTheDirectConvolution() {
+        var rng = SplitMix64Generator(seed: 7)
+        for (taps, length) in [(1, 1), (5, 8), (17, 13), (81, 256), (81, 203)] {
+            let table = (0..<(taps + 3)).map { i in i % 4 == 1 ? 0 : Float(rng.gaussian()) } // zeros are skipped: must not matter
+            let h = (0..<length).map { _ in Float(rng.gaussian()) }
+            let y = BinauralSynthesizer.convolve(table, offset: 3, count: taps, h)
+            XCTAssertEqual(y.count, taps + length - 1)
+            for n in 0..<y.count {
+                var direct = 0.0
+                for k in 0..<taps where n - k >= 0 && n - k < length { direct += Double(table[3 + k]) * Double(h[n - k]) }
+                XCTAssertEqual(Double(y[n]), direct, accuracy: 1e-4 * (1 + abs(direct)), "taps \(taps), length \(length), n \(n)")
+            }
+        }
+    }
+
     func testFreeFieldSpeakerAtThirtyDegreesLeft() throws {
         // Free field (the 400 m cube's walls are > 100 m away): a speaker 2 m away at azimuth +30°,
         // the raw (not equalized) HRTF set: the BRIR is the KEMAR HRIR pair.
