@@ -1,5 +1,6 @@
 import CCrypto
 import Foundation
+import Synchronization
 
 /// A content key of everything that shapes a simulation's responses: SHA-256 (OpenSSL's libcrypto)
 /// over the Soundstage version, the resolved scene — every surface's polygon and material, objects,
@@ -77,5 +78,23 @@ public struct ResultKey: Hashable, Sendable, CustomStringConvertible {
             return digest.map { String(format: "%02x", $0) }.joined()
         }
         deinit { EVP_MD_CTX_free(context) }
+    }
+}
+
+/// A `ResultKey` computed on first use and then kept (the scene's `dump` is the costly part).
+final class LazyResultKey: Sendable {
+    private let make: @Sendable () -> ResultKey
+    private let stored = Mutex<ResultKey?>(nil)
+
+    init(_ make: @escaping @Sendable () -> ResultKey) { self.make = make }
+    convenience init(_ key: ResultKey) { self.init { key } }
+
+    var value: ResultKey {
+        stored.withLock { key in
+            if let key { return key }
+            let made = make()
+            key = made
+            return made
+        }
     }
 }

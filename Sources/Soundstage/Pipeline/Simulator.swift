@@ -10,12 +10,17 @@ public struct ImpulseResponse: Sendable {
     /// The speaker it belongs to.
     public let speaker: String
     public let audio: AudioBuffer
-    /// The scene and options that made it (`ResultKey`).
-    public let key: ResultKey
+    /// The scene and options that made it (`ResultKey`), worked out when first asked for.
+    public var key: ResultKey { keySource.value }
+    private let keySource: LazyResultKey
     public var sampleRate: Int { audio.sampleRate }
 
     public init(receiver: Receiver, speaker: String, audio: AudioBuffer, key: ResultKey) {
-        (self.receiver, self.speaker, self.audio, self.key) = (receiver, speaker, audio, key)
+        self.init(receiver: receiver, speaker: speaker, audio: audio, keySource: LazyResultKey(key))
+    }
+
+    init(receiver: Receiver, speaker: String, audio: AudioBuffer, keySource: LazyResultKey) {
+        (self.receiver, self.speaker, self.audio, self.keySource) = (receiver, speaker, audio, keySource)
     }
 }
 
@@ -36,7 +41,8 @@ public struct SpeakerSimulation: Sendable {
 public struct RoomSimulation: Sendable {
     public let scene: Scene
     public let plan: ResolvedSimulation
-    public let key: ResultKey
+    public var key: ResultKey { keySource.value }
+    let keySource: LazyResultKey
     public let speakers: [SpeakerSimulation]
     /// The wave part's plan (nil or disabled when it was off).
     public let wavePlan: WavePlan?
@@ -76,8 +82,10 @@ public struct Simulator: Sendable {
     public private(set) var plan: ResolvedSimulation
     /// Whether BRIRs (and so metrics) are made; false for an omni-only run.
     public let binaural: Bool
-    /// The content key of every response this simulator makes.
-    public let key: ResultKey
+    /// The content key of every response this simulator makes (worked out when first asked for:
+    /// a batch that caches nothing never pays for it).
+    public var key: ResultKey { keySource.value }
+    private let keySource: LazyResultKey
     /// The SOFA file of the HRTF (nil for an omni-only run).
     public let hrtfPath: String?
     /// The wave part (nil when the room turns it off; `enabled` false when beyond the budget).
@@ -111,7 +119,8 @@ public struct Simulator: Sendable {
         self.plan = plan
         self.binaural = binaural
         self.wavePlan = applied.wavePlan(durationSeconds: plan.durationSeconds)
-        self.key = ResultKey(scene: applied, plan: plan, hrtfDigest: digest)
+        let keyed = (applied, plan, digest)
+        keySource = LazyResultKey { ResultKey(scene: keyed.0, plan: keyed.1, hrtfDigest: keyed.2) }
     }
 
     /// The HRTF set at the run's sample rate, its diffuse-field statistics and head radius.
@@ -158,7 +167,7 @@ public struct Simulator: Sendable {
         let speaker = scene.speakers[index]
         let parts = ImpulseSynthesis.omniParts(propagation.imageSources, tail: propagation.tail, scene: scene, plan: plan)
         let omni = joined(parts.full, wave: propagation.wave?.omni)
-        let rir = ImpulseResponse(receiver: .omni, speaker: speaker.name, audio: AudioBuffer(sampleRate: plan.sampleRate, channels: [omni]), key: key)
+        let rir = ImpulseResponse(receiver: .omni, speaker: speaker.name, audio: AudioBuffer(sampleRate: plan.sampleRate, channels: [omni]), keySource: keySource)
         let deterministic = joined(parts.specular, wave: propagation.wave?.omni)
         guard let binaural else {
             return SpeakerSimulation(speaker: speaker, propagation: propagation, rir: rir, brir: nil, metrics: nil, deterministic: deterministic)
@@ -168,7 +177,7 @@ public struct Simulator: Sendable {
         if let wave = propagation.wave {
             ears = AudioBuffer(sampleRate: ears.sampleRate, channels: [joined(ears.channels[0], wave: wave.left), joined(ears.channels[1], wave: wave.right)])
         }
-        let brir = ImpulseResponse(receiver: .binaural, speaker: speaker.name, audio: ears, key: key)
+        let brir = ImpulseResponse(receiver: .binaural, speaker: speaker.name, audio: ears, keySource: keySource)
         let images = propagation.imageSources
         // The ears without the tail (and without the late part, which starts after IACC_E's window).
         var specularEars = BinauralSynthesizer.render(scene: scene, speakerIndex: index, plan: plan, paths: images.paths,
@@ -258,7 +267,7 @@ public struct Simulator: Sendable {
             events?(.speakerFinished(finished.simulation, seconds: finished.seconds))
             done.append(finished.simulation)
         }
-        return RoomSimulation(scene: scene, plan: plan, key: key, speakers: done, wavePlan: wavePlan)
+        return RoomSimulation(scene: scene, plan: plan, keySource: keySource, speakers: done, wavePlan: wavePlan)
     }
 
     private struct Finished: Sendable { var simulation: SpeakerSimulation; var seconds: Double }
