@@ -13,7 +13,7 @@ struct SoundstageCommand: ParsableCommand {
         exit status 1 for bad input, 2 for bad usage, 130 after Ctrl-C (143 after SIGTERM).
         """,
         version: SoundstageVersion.string,
-        subcommands: [Validate.self, Simulate.self, Render.self, Export.self, Analyze.self, Compare.self, Optimize.self, Studio.self, Plot.self, Materials.self, DemoSignal.self])
+        subcommands: [Validate.self, Simulate.self, Render.self, Export.self, Analyze.self, Compare.self, Optimize.self, Studio.self, Batch.self, Scenes.self, Plot.self, Materials.self, DemoSignal.self])
 
     /// One convention for every command: `error: <what>: <reason>` on one line, exit 1 for bad input,
     /// 2 for bad usage; `--help` and `--version` as ArgumentParser prints them.
@@ -38,6 +38,8 @@ struct SoundstageCommand: ParsableCommand {
             fail(oneLine(e.message), status: 2)
         } catch let e as OptionError {
             fail(e.description, status: 2)
+        } catch BatchError.usage(let message) {
+            fail(message, status: 2)
         } catch is TemporaryFiles.Interrupted {
             Signals.settle()
             Foundation.exit(130)

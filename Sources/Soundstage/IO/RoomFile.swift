@@ -15,7 +15,11 @@ public enum RoomFile {
     /// Validates a room file's text that is not (or not yet) on disk — the studio's edited room —
     /// as if it were the file `label` in `folder`: relative mesh and HRTF paths resolve against `folder`.
     public static func decode(_ data: Data, label: String, folder: URL, defaultName: String) throws -> Scene {
-        let json = try JSONValue.parse(data, file: label)
+        try decode(json: JSONValue.parse(data, file: label), label: label, folder: folder, defaultName: defaultName)
+    }
+
+    /// The same for a room already parsed (a batch's scene line, its override applied).
+    static func decode(json: JSONValue, label: String, folder: URL, defaultName: String) throws -> Scene {
         let builder = SceneBuilder(json: json, defaultName: defaultName) { file in
             let meshURL = file.hasPrefix("/") ? URL(fileURLWithPath: file) : folder.appendingPathComponent(file)
             let data = try read(meshURL, label: file)

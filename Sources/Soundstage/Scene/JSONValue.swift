@@ -2,7 +2,7 @@ import Foundation
 
 /// A parsed JSON document (numbers as Double). Decoding a room goes JSON text → `JSONValue` →
 /// `JSONNode` walks with a path for error messages → `Scene`.
-enum JSONValue: Decodable, Sendable, Equatable {
+enum JSONValue: Codable, Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
@@ -21,6 +21,36 @@ enum JSONValue: Decodable, Sendable, Equatable {
         else {
             throw DecodingError.dataCorruptedError(in: c, debugDescription: "unsupported JSON value")
         }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .null: try c.encodeNil()
+        case .bool(let b): try c.encode(b)
+        case .number(let d): try c.encode(d)
+        case .string(let s): try c.encode(s)
+        case .array(let a): try c.encode(a)
+        case .object(let o): try c.encode(o)
+        }
+    }
+
+    /// `self` with `patch` merged in (RFC 7396 JSON Merge Patch): objects merge key by key, a null
+    /// removes the key, anything else replaces.
+    func merged(with patch: JSONValue) -> JSONValue {
+        guard case .object(let p) = patch else { return patch }
+        var o: [String: JSONValue] = [:]
+        if case .object(let mine) = self { o = mine }
+        for (k, v) in p {
+            if v == .null { o[k] = nil } else { o[k] = (o[k] ?? .null).merged(with: v) }
+        }
+        return .object(o)
+    }
+
+    /// The value at `key` of an object (nil for anything else).
+    subscript(key: String) -> JSONValue? {
+        if case .object(let o) = self { return o[key] }
+        return nil
     }
 
     /// Longest string or key accepted (characters): a name, a material or a file path (PATH_MAX).
