@@ -74,10 +74,11 @@ var soundstageExecutable: URL {
 private final class BundleMarker {}
 
 /// Starts `soundstage` with `arguments` in the package root; the caller waits or signals it.
-func startSoundstage(_ arguments: [String]) throws -> (process: Process, stdout: Pipe, stderr: Pipe) {
+func startSoundstage(_ arguments: [String], environment: [String: String]? = nil) throws -> (process: Process, stdout: Pipe, stderr: Pipe) {
     let process = Process()
     process.executableURL = soundstageExecutable
     process.arguments = arguments
+    if let environment { process.environment = environment }
     process.currentDirectoryURL = TestPaths.packageRoot
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
@@ -87,8 +88,8 @@ func startSoundstage(_ arguments: [String]) throws -> (process: Process, stdout:
 }
 
 /// Runs `soundstage` as a user would and waits for it.
-func runSoundstage(_ arguments: [String]) throws -> CLIRun {
-    let (process, out, err) = try startSoundstage(arguments)
+func runSoundstage(_ arguments: [String], environment: [String: String]? = nil) throws -> CLIRun {
+    let (process, out, err) = try startSoundstage(arguments, environment: environment)
     let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return CLIRun(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
