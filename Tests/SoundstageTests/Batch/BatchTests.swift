@@ -177,6 +177,29 @@ final class BatchTests: XCTestCase {
         XCTAssertEqual(try manifestLines(folder.appendingPathComponent("f")).count, 2)
     }
 
+    /// The Slurm script as a job array's task runs it (the variables sbatch sets), and the
+    /// Kubernetes Job's shard count equal to its completions.
+    func testTheDeployFilesRunAShard() throws {
+        let folder = try makeBatch(count: 2)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["deploy/slurm/batch.sbatch", folder.appendingPathComponent("scenes.jsonl").path, folder.appendingPathComponent("s").path]
+        process.currentDirectoryURL = TestPaths.packageRoot
+        process.environment = plainEnvironment.merging(["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_COUNT": "2",
+                                                        "SLURM_CPUS_PER_TASK": "1", "SOUNDSTAGE": soundstageExecutable.path]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        let lines = try manifestLines(folder.appendingPathComponent("s"))
+        XCTAssertEqual(Set(lines.map(\.manifest)), ["manifest-00001-of-00002.jsonl"])
+        XCTAssertEqual(lines.count, 2) // lines 1, 2 (scenes), 3 blank, 4 (override): shard 1 of 2 owns lines 2 and 4
+        let job = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("deploy/k8s/batch-job.yaml"), encoding: .utf8)
+        let completions = job.split(separator: "\n").first { $0.contains("completions:") }!.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)
+        XCTAssertTrue(job.contains("completionMode: Indexed"))
+        XCTAssertTrue(job.contains("\"--shards\", \"\(completions)\""), "the Job's --shards must equal its completions (\(completions))")
+    }
+
     func testShardsAreAPartitionAndTheEnvironmentIsReadAsTheSchedulersSetIt() throws {
         for n in [1, 2, 3, 7] {
             let shards = try (0..<n).map { try BatchShard(index: $0, count: n) }
