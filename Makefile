@@ -68,6 +68,7 @@ bench: deps peers-env
 	$(VENV)/bin/python scripts/peers.py bench
 	$(VENV)/bin/python scripts/peers_rays.py bench
 	$(VENV)/bin/python scripts/peers.py render
+	$(VENV)/bin/python scripts/peers_batch.py
 
 validate-ism: deps peers-env
 	$(SWIFT) build -c release
