@@ -12,6 +12,7 @@ declare -A PKGS=(
   [cairo]=libcairo2-dev
   [libcrypto]=libssl-dev
   [libebur128]=libebur128-dev
+  [hdf5]=libhdf5-dev
 )
 missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)

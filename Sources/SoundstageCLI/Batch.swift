@@ -26,6 +26,7 @@ struct Batch: ParsableCommand {
     @OptionGroup var simulation: SimulationFlags
     @Flag(help: "BRIRs through each scene's listener HRTF as well as the omni RIRs.") var brir = false
     @Flag(help: "Stop at the first scene that fails.") var failFast = false
+    @Flag(help: "Also write the shard's responses into one HDF5 file (rirs.h5 or rirs-i-of-n.h5; libhdf5).") var hdf5 = false
 
     func run() throws {
         var options = try simulation.options(sampleRate: sampleRate)
@@ -40,16 +41,19 @@ struct Batch: ParsableCommand {
         }
         let shard = try BatchShard.resolve(shard: self.shard, shards: shards, environment: ProcessInfo.processInfo.environment)
         let run = try BatchRun(input: scenes, folder: out, shard: shard,
-                               options: BatchOptions(simulation: options, brir: brir, seed: batchSeed, failFast: failFast, settings: settings))
-        let bar = ProgressBar("scenes", total: 1) { String(format: "%.3g scenes/s", $0) }
+                               options: { var o = BatchOptions(simulation: options, brir: brir, seed: batchSeed, failFast: failFast, settings: settings)
+                                                  o.hdf5 = hdf5
+                                                  return o }())
+        let bar = ProgressBar("scenes", total: Double(max(1, run.ownedCount))) { String(format: "%.3g scenes/s", $0) }
         let start = Date()
-        let report = try run.run { done, total in bar.update(total == 0 ? 1 : Double(done) / Double(total)) }
+        let report = try run.run { done, _ in bar.update(Double(done)) }
         bar.finish()
         let seconds = Date().timeIntervalSince(start)
         print(String(format: "shard %@: %d scenes, %d made in %.1f s (%.1f per second), %d already done, %d failed%@ → %@",
                      shard.description, report.owned, report.made, seconds, seconds > 0 ? Double(report.made) / seconds : 0,
                      report.skipped, report.failed + report.failedBefore,
                      report.stopped ? " (stopped at the first: --fail-fast)" : "", (out as NSString).appendingPathComponent(shard.manifestName)))
+        if let h5 = report.hdf5Path { print("HDF5: \(h5)") }
         if let first = report.firstError { note("error: " + first) }
         if report.failed + report.failedBefore > 0 { throw ExitCode(1) }
     }

@@ -14,6 +14,8 @@ public struct BatchOptions: Sendable {
     /// The options as given, recorded in the folder's `batch.json`: a rerun into the same folder
     /// must give the same, so a resumed batch never mixes results of two settings.
     public var settings: [String: String]
+    /// Also one HDF5 file per shard holding every response it has made (`BatchRun.writeHDF5`).
+    public var hdf5 = false
 
     public init(simulation: SimulationOptions = SimulationOptions(), brir: Bool = false, seed: UInt64 = 1, failFast: Bool = false,
                 settings: [String: String] = [:]) {
@@ -36,6 +38,8 @@ public struct BatchReport: Sendable {
     public var stopped = false
     /// The first error of this run, for the one-line message.
     public var firstError: String?
+    /// The shard's HDF5 file, when asked for.
+    public var hdf5Path: String?
 }
 
 /// `soundstage batch`: every scene of a JSONL file that belongs to `shard`, simulated and written
@@ -81,6 +85,13 @@ public final class BatchRun: Sendable {
         if start < data.endIndex { lines.append(data[start...]) }
         self.lines = lines.map { line in line.last == UInt8(ascii: "\r") ? line.dropLast() : line }
     }
+
+    /// The scenes of this shard: its non-empty lines.
+    public var ownedCount: Int {
+        lines.indices.filter { shard.owns(line: $0 + 1) && !isBlank(lines[$0]) }.count
+    }
+
+    private func isBlank(_ line: Data) -> Bool { line.allSatisfy { $0 == 32 || $0 == 9 } }
 
     /// The settings file of the folder.
     struct Settings: Codable, Equatable {
@@ -130,7 +141,7 @@ public final class BatchRun: Sendable {
         var todo: [Int] = []
         for (i, text) in lines.enumerated() {
             let line = i + 1
-            guard shard.owns(line: line), !text.allSatisfy({ $0 == 32 || $0 == 9 }) else { continue }
+            guard shard.owns(line: line), !isBlank(text) else { continue }
             report.owned += 1
             if let status = finished[line]?[ResultKey.sha256(text)] {
                 report.skipped += 1
@@ -160,6 +171,7 @@ public final class BatchRun: Sendable {
                     if report.firstError == nil { report.firstError = message }
                     if options.failFast {
                         report.stopped = true
+                        if options.hdf5 { report.hdf5Path = try writeHDF5() }
                         return report
                     }
                 }
@@ -167,7 +179,51 @@ public final class BatchRun: Sendable {
                 progress?(handled, report.owned)
             }
         }
+        if options.hdf5 { report.hdf5Path = try writeHDF5() }
         return report
+    }
+
+    /// The shard's HDF5 file beside its manifest (`rirs.h5` or `rirs-iiiii-of-nnnnn.h5`), made again
+    /// whole from the manifest and the WAVs after every run (so a resumed shard's file holds every
+    /// scene it has made) and renamed into place. One group per scene, `/scene-NNNNNNN`, with the
+    /// attributes `line`, `seed`, `sampleRate`, `name` and `record` (its manifest line) and one float32
+    /// dataset per file: `rir-<speaker>` [frames], `brir-<speaker>` [frames, 2] (left, right).
+    func writeHDF5() throws -> String {
+        let name = shard.count == 1 ? "rirs.h5" : String(format: "rirs-%05d-of-%05d.h5", shard.index, shard.count)
+        let path = (folder as NSString).appendingPathComponent(name)
+        var records: [(line: Int, text: Data, record: Record)] = []
+        if let data = FileManager.default.contents(atPath: manifestPath) {
+            for row in data.split(separator: UInt8(ascii: "\n")) {
+                guard let r = try? JSONDecoder().decode(Record.self, from: row), r.status == "ok" else { continue }
+                records.append((r.line, Data(row), r))
+            }
+        }
+        records.sort { $0.line < $1.line }
+        try AtomicFile.write(to: path) { temporary in
+            let file = try HDF5File(path: temporary, mode: .create)
+            for (line, text, record) in records {
+                let group = "/" + (record.folder ?? BatchScene.folderName(line: line))
+                try file.createGroup(group)
+                try file.setAttribute("line", .integer(Int64(line)), on: group)
+                try file.setAttribute("seed", .integer(Int64(record.seed ?? 0)), on: group)
+                try file.setAttribute("sampleRate", .integer(Int64(record.sampleRate ?? 0)), on: group)
+                try file.setAttribute("name", .string(record.name ?? ""), on: group)
+                try file.setAttribute("record", .string(String(decoding: text, as: UTF8.self)), on: group)
+                for (kind, files) in (record.files ?? [:]).sorted(by: { $0.key > $1.key }) {
+                    for (speaker, relative) in files.sorted(by: { $0.key < $1.key }) {
+                        let audio = try AudioFile.read((folder as NSString).appendingPathComponent(relative))
+                        var interleaved = [Float](repeating: 0, count: audio.frameCount * audio.channelCount)
+                        for (c, channel) in audio.channels.enumerated() {
+                            for (i, v) in channel.enumerated() { interleaved[i * audio.channelCount + c] = v }
+                        }
+                        try file.writeFloats("\(group)/\(kind)-\(speaker)", interleaved,
+                                             shape: audio.channelCount == 1 ? [audio.frameCount] : [audio.frameCount, audio.channelCount])
+                    }
+                }
+            }
+            try file.close()
+        }
+        return path
     }
 
     /// Refuses a folder made with other settings; records them in a new one.

@@ -34,8 +34,9 @@ struct BatchScene {
                 room = base
             }
         }
-        if case .number(let given)? = room["simulation"]?["seed"] {
-            seed = UInt64(exactly: given) ?? 0 // out of range: the scene's validation names it
+        if let given = room["simulation"]?["seed"] {
+            // The scene's own (a wrong type or range is named by its validation below).
+            if case .number(let n) = given, let s = UInt64(exactly: n) { seed = s } else { seed = 0 }
         } else {
             seed = BatchScene.seed(batch: batchSeed, line: line)
             room = room.merged(with: .object(["simulation": .object(["seed": .number(Double(seed))])]))

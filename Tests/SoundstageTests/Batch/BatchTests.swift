@@ -200,6 +200,49 @@ final class BatchTests: XCTestCase {
         XCTAssertTrue(job.contains("\"--shards\", \"\(completions)\""), "the Job's --shards must equal its completions (\(completions))")
     }
 
+    /// The shard's HDF5 file holds each scene's responses sample for sample as the WAVs (read by
+    /// libsndfile), BRIRs as [frames, 2], with the manifest's line, seed and rate as attributes.
+    func testTheShardsHDF5FileHoldsItsResponses() throws {
+        let folder = try makeBatch(count: 2)
+        let r = try batch(folder, out: "h", ["--shard", "0/2", "--hdf5", "--brir", "--threads", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let out = folder.appendingPathComponent("h")
+        let file = try HDF5File(path: out.appendingPathComponent("rirs-00000-of-00002.h5").path, mode: .read)
+        let record = try JSONSerialization.jsonObject(with: Data(try manifestLines(out)[0].line.utf8)) as! [String: Any]
+        XCTAssertEqual(record["line"] as? Int, 1) // shard 0 of 2: line 1 (line 3 is blank)
+        XCTAssertEqual(try file.attribute("line", of: "/scene-0000001"), .integer(1))
+        XCTAssertEqual(try file.attribute("seed", of: "/scene-0000001"), .integer(Int64(record["seed"] as! UInt64)))
+        XCTAssertEqual(try file.attribute("sampleRate", of: "/scene-0000001"), .integer(8000))
+        for speaker in ["S1", "S2"] {
+            let rir = try AudioFile.read(out.appendingPathComponent("scene-0000001/rir-\(speaker).wav").path)
+            let stored = try file.readFloats("/scene-0000001/rir-\(speaker)")
+            XCTAssertEqual(stored.shape, [rir.frameCount])
+            XCTAssertEqual(stored.values, rir.channels[0])
+            let brir = try AudioFile.read(out.appendingPathComponent("scene-0000001/brir-\(speaker).wav").path)
+            let ears = try file.readFloats("/scene-0000001/brir-\(speaker)")
+            XCTAssertEqual(ears.shape, [brir.frameCount, 2])
+            XCTAssertEqual(stride(from: 0, to: ears.values.count, by: 2).map { ears.values[$0] }, brir.channels[0])
+            XCTAssertEqual(stride(from: 1, to: ears.values.count, by: 2).map { ears.values[$0] }, brir.channels[1])
+        }
+        XCTAssertThrowsError(try file.readFloats("/scene-0000002/rir-S1")) // line 2 is shard 1's
+    }
+
+    func testAScenesOwnSeedIsKeptAndAWrongOneNamed() throws {
+        let folder = URL(fileURLWithPath: NSTemporaryDirectory())
+        let room = #"{"room": {"shoebox": {"width": 3, "length": 4, "height": 2.5}}, "surfaces": {"all": {"absorption": 0.3}}, "#
+            + #""speakers": [{"name": "A", "position": [1, 3, 1.2]}], "listener": {"position": [1.5, 1, 1.2]}"#
+        let own = try BatchScene(line: 5, text: Data((room + #", "simulation": {"seed": 42}}"#).utf8), label: "s:5", folder: folder, batchSeed: 1)
+        XCTAssertEqual(own.seed, 42)
+        XCTAssertEqual(own.scene.simulation.seed, 42)
+        let derived = try BatchScene(line: 5, text: Data((room + "}").utf8), label: "s:5", folder: folder, batchSeed: 1)
+        XCTAssertEqual(derived.scene.simulation.seed, derived.seed)
+        XCTAssertNotEqual(derived.seed, try BatchScene(line: 6, text: Data((room + "}").utf8), label: "s:6", folder: folder, batchSeed: 1).seed)
+        XCTAssertThrowsError(try BatchScene(line: 5, text: Data((room + #", "simulation": {"seed": "x"}}"#).utf8), label: "s:5", folder: folder, batchSeed: 1)) { error in
+            guard case SceneError.invalid(let path, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(path, "simulation.seed")
+        }
+    }
+
     func testShardsAreAPartitionAndTheEnvironmentIsReadAsTheSchedulersSetIt() throws {
         for n in [1, 2, 3, 7] {
             let shards = try (0..<n).map { try BatchShard(index: $0, count: n) }
