@@ -231,7 +231,7 @@ final class CLITests: XCTestCase {
 
     func testSimulateRIROnlyWritesNoBRIRsOrMetrics() throws {
         let out = TestPaths.temporaryFolder()
-        let r = try soundstage(["simulate", "rooms/hall.json", "--rir-only", "--duration", "0.2", "-o", out.path])
+        let r = try soundstage(["simulate", "rooms/hall.json", "--rir-only", "--duration", "0.2", "--rays", "5000", "--no-wave", "-o", out.path])
         XCTAssertEqual(r.status, 0, r.stderr)
         let files = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("hall").path).sorted()
         XCTAssertEqual(files, ["outputs.json", "reflections.json", "rir-L.wav", "rir-R.wav"])

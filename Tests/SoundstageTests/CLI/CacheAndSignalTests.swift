@@ -6,7 +6,7 @@ import XCTest
 /// signals in the middle of a run.
 final class CacheAndSignalTests: XCTestCase {
     /// Small settings so each simulation takes a moment in a debug build.
-    let fast = ["--duration", "0.15", "--rays", "300", "--max-order", "2"]
+    let fast = ["--duration", "0.15", "--rays", "300", "--max-order", "2", "--no-wave"]
 
     /// A copy of rooms/home-studio.json with the same name and `change` applied to its JSON.
     func variant(in folder: URL, file: String = "variant.json", _ change: (inout [String: Any]) -> Void) throws -> String {
