@@ -34,6 +34,7 @@ public final class StudioSession: Sendable {
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "soundstage.studio.simulation", qos: .userInitiated)
     private let optimizeQueue = DispatchQueue(label: "soundstage.studio.optimize", qos: .utility)
+    private let hrtfs = HRTFCache()
 
     /// Results kept for fetching BRIRs (the page pins one as A and keeps editing).
     public static let keptResults = 16
@@ -48,7 +49,6 @@ public final class StudioSession: Sendable {
     }
     struct State: Sendable {
         var document: Data
-        var hrtfs: [String: Simulator.Binaural] = [:]
         var results: [Int: Stored] = [:]
         var optimize: OptimizeJob = .idle
         init(document: Data = Data()) { self.document = document }
@@ -143,15 +143,9 @@ public final class StudioSession: Sendable {
 
     /// The HRTF at the run's rate, loaded once per file and rate.
     private func hrtf(for simulator: Simulator) throws -> Simulator.Binaural? {
-        guard let path = simulator.hrtfPath else { return nil }
-        let key = "\(simulator.plan.sampleRate)@\(path)"
-        if let cached = state.withLock({ $0.hrtfs[key] }) { return cached }
-        let loaded: Simulator.Binaural?
-        do { loaded = try simulator.loadHRTF() } catch let e as SceneError {
+        do { return try hrtfs.binaural(for: simulator) } catch let e as SceneError {
             throw StudioError(status: 422, "\(label): \(e.description)", path: "listener.hrtf")
         }
-        if let loaded { state.withLock { $0.hrtfs[key] = loaded } }
-        return loaded
     }
 
     /// Speaker `name`'s BRIR of result `version` as a 32-bit float WAV (written by libsndfile).

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// What a batch makes of every scene, and how.
 public struct BatchOptions: Sendable {
@@ -59,7 +58,7 @@ public final class BatchRun: Sendable {
     public let shard: BatchShard
     public let options: BatchOptions
     private let lines: [Data]
-    private let hrtfs = Mutex<[String: Simulator.Binaural]>([:])
+    private let hrtfs = HRTFCache()
 
     /// Largest input accepted.
     public static let maximumInputSize = 1 << 30
@@ -278,7 +277,7 @@ public final class BatchRun: Sendable {
             simulation.threads = 1
             simulation.seed = nil
             let simulator = try Simulator(scene: item.scene, options: simulation, binaural: options.brir)
-            let result = try simulator.run(binaural: options.brir ? hrtf(for: simulator) : nil)
+            let result = try simulator.run(binaural: options.brir ? hrtfs.binaural(for: simulator) : nil)
             let name = BatchScene.folderName(line: line)
             var files: [(name: String, audio: AudioBuffer)] = []
             var rir: [String: String] = [:], brir: [String: String] = [:], metrics: [String: SpeakerBands] = [:]
@@ -318,18 +317,6 @@ public final class BatchRun: Sendable {
             record.error = reason
             record.path = path
             return .failed(record, message: reason)
-        }
-    }
-
-    /// The HRTF at the run's rate, loaded once per file and rate for the whole batch.
-    private func hrtf(for simulator: Simulator) throws -> Simulator.Binaural? {
-        guard let path = simulator.hrtfPath else { return nil }
-        let key = "\(simulator.plan.sampleRate)@\(path)"
-        return try hrtfs.withLock { cache in
-            if let cached = cache[key] { return cached }
-            let loaded = try simulator.loadHRTF()
-            cache[key] = loaded
-            return loaded
         }
     }
 

@@ -292,6 +292,27 @@ public struct Simulator: Sendable {
     }
 }
 
+/// HRTF sets loaded once per SOFA file and sample rate, for clients that simulate scene after scene
+/// (the studio's edits, a batch's scenes): `Simulator.loadHRTF` resamples the whole set, which costs
+/// more than a small simulation.
+public final class HRTFCache: Sendable {
+    private let loaded = Mutex<[String: Simulator.Binaural]>([:])
+
+    public init() {}
+
+    /// `simulator`'s HRTF at its sample rate (nil for an omni-only run); errors as `loadHRTF`'s.
+    public func binaural(for simulator: Simulator) throws -> Simulator.Binaural? {
+        guard let path = simulator.hrtfPath else { return nil }
+        let key = "\(simulator.plan.sampleRate)@\(path)"
+        return try loaded.withLock { cache in
+            if let cached = cache[key] { return cached }
+            let made = try simulator.loadHRTF()
+            cache[key] = made
+            return made
+        }
+    }
+}
+
 /// The wave grid of one simulator, built once on first use (voxelizing is the costly part).
 final class GridCache: Sendable {
     private let stored = Mutex<WaveGrid?>(nil)
