@@ -118,7 +118,7 @@ public final class BatchRun: Sendable {
     }
 
     /// Per octave band (`bandsHz`), ISO 3382-1 parameters of one speaker's RIR (null where a band
-    /// has none), plus its broadband ones.
+    /// has none).
     struct SpeakerBands: Codable, Sendable {
         var EDT, T20, T30, C50, C80, D50, DRR: [Double?]
     }
