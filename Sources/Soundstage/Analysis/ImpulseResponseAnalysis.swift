@@ -293,7 +293,7 @@ struct ZeroPhaseBands {
 
     init(_ channels: [[Float]], sampleRate fs: Double) {
         frames = channels.first?.count ?? 0
-        let transform = RealFFT(size: FFTSize.good(atLeast: frames + Int(0.5 * fs)))
+        let transform = RealFFT.shared(size: FFTSize.good(atLeast: frames + Int(0.5 * fs)))
         fft = transform
         spectra = channels.map { transform.forward($0) }
         sampleRate = fs

@@ -11,7 +11,7 @@ public struct ResponseCurve: Sendable, Codable, Equatable {
     /// |H(k)|² of `x` zero-padded to a fast FFT size, and the bin spacing in Hz.
     public static func powerSpectrum(_ x: [Float], sampleRate: Double) -> (power: [Double], binHertz: Double) {
         let size = FFTSize.good(atLeast: max(2, x.count))
-        let fft = RealFFT(size: size)
+        let fft = RealFFT.shared(size: size)
         let s = fft.forward(x)
         let power = (0..<fft.binCount).map { (k: Int) -> Double in
             let re = Double(s[2 * k]), im = Double(s[2 * k + 1])

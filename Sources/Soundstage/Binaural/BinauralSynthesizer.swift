@@ -145,7 +145,7 @@ public enum BinauralSynthesizer {
         }
         // Mix per frequency bin.
         let size = FFTSize.good(atLeast: n + 2 * pad)
-        let fft = RealFFT(size: size)
+        let fft = RealFFT.shared(size: size)
         var padded = [Float](repeating: 0, count: size)
         for i in 0..<n { padded[pad + i] = x[i] }
         let o = fft.forward(padded)
@@ -179,7 +179,7 @@ public enum BinauralSynthesizer {
         var frame = 16
         while Double(frame) < 0.02 * fs { frame *= 2 }
         let hop = frame / 2, n = x.count
-        let fft = RealFFT(size: frame)
+        let fft = RealFFT.shared(size: frame)
         let window = (0..<frame).map { Float(sin(.pi * Double($0) / Double(frame))) } // √(periodic Hann)
         var padded = [Float](repeating: 0, count: n + 2 * frame)
         for i in 0..<n { padded[frame + i] = x[i] }

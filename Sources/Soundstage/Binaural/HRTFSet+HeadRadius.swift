@@ -10,7 +10,7 @@ extension HRTFSet {
         let pair = hrir(azimuthDegrees: 90, elevationDegrees: 0)
         let n = max(pair.left.count, pair.right.count)
         let size = FFTSize.good(atLeast: 2 * n)
-        let fft = RealFFT(size: size)
+        let fft = RealFFT.shared(size: size)
         func lowpassed(_ x: [Float]) -> [Float] {
             var padded = [Float](repeating: 0, count: size)
             for i in x.indices { padded[i] = x[i] }

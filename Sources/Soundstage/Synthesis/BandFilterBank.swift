@@ -89,24 +89,47 @@ public enum BandFilterBank {
     struct WeightKey: Hashable { let size: Int; let sampleRate: Double; let perOctave: Int }
     static let weightCache = LockedCache<WeightKey, [[Float]]>(limit: 16)
 
-    /// Sums `accumulator`'s bands through the filter bank; returns `accumulator.length` samples.
-    /// With a single band the buffer is returned as it is (the weights of one band sum to one).
-    public static func combine(_ accumulator: BandAccumulator, sampleRate: Double) -> [Float] {
+    /// Sums `accumulator`'s bands, and `grid`'s (arrivals on the finer grid, same padded time axis),
+    /// through the filter bank; returns `accumulator.length` samples. The grid's bands enter with
+    /// their spectrum below Nyquist (`ArrivalGrid`). With a single band and no grid the buffer is
+    /// returned as it is (the weights of one band sum to one).
+    public static func combine(_ accumulator: BandAccumulator, grid: ArrivalGrid? = nil, sampleRate: Double) -> [Float] {
         let n = accumulator.length
-        if accumulator.bandCount == 1 { return Array(accumulator.data[0..<n]) }
+        if accumulator.bandCount == 1 && grid == nil { return Array(accumulator.data[0..<n]) }
         let size = FFTSize.good(atLeast: n)
-        let fft = RealFFT(size: size)
+        let fft = RealFFT.shared(size: size)
         var sum = [Float](repeating: 0, count: 2 * fft.binCount)
-        var input = [Float](repeating: 0, count: size)
-        var spectrum = [Float](repeating: 0, count: 2 * fft.binCount)
+        let input = RealFFT.allocate(size), spectrum = RealFFT.allocate(2 * fft.binCount)
+        defer { RealFFT.free(input); RealFFT.free(spectrum) }
         let table = weights(size: size, sampleRate: sampleRate)
-        for b in 0..<accumulator.bandCount {
-            for i in 0..<n { input[i] = accumulator.data[b * n + i] }
-            input.withUnsafeBufferPointer { i in spectrum.withUnsafeMutableBufferPointer { s in fft.forward(i.baseAddress!, s.baseAddress!) } }
+        let bands = accumulator.bandCount
+        func weight(_ b: Int, _ k: Int) -> Float { bands == 1 ? 1 : table[b][k] }
+        for b in 0..<bands where accumulator.holdsArrivals {
+            accumulator.data.withUnsafeBufferPointer { input.update(from: $0.baseAddress! + b * n, count: n) }
+            fft.forward(input, spectrum)
             for k in 0..<fft.binCount {
-                let w = table[b][k]
+                let w = weight(b, k)
                 sum[2 * k] += w * spectrum[2 * k]
                 sum[2 * k + 1] += w * spectrum[2 * k + 1]
+            }
+        }
+        if let grid {
+            precondition(grid.fullCount == ArrivalGrid.oversampling * n && grid.offset == accumulator.offset)
+            // The grid's spectrum at the same frequencies k·fs/size: bins 0 … size/2 of a transform
+            // `oversampling` times as long (an impulse on a grid point P·j has the spectrum of one at sample j).
+            let fine = RealFFT.shared(size: ArrivalGrid.oversampling * size)
+            let fineInput = RealFFT.allocate(fine.size), fineSpectrum = RealFFT.allocate(2 * fine.binCount)
+            defer { RealFFT.free(fineInput); RealFFT.free(fineSpectrum) }
+            for b in 0..<bands {
+                grid.data.withUnsafeBufferPointer { d in
+                    for i in 0..<grid.range.count { fineInput[grid.range.lowerBound + i] = d[i][b] }
+                }
+                fine.forward(fineInput, fineSpectrum)
+                for k in 0..<fft.binCount {
+                    let w = weight(b, k)
+                    sum[2 * k] += w * fineSpectrum[2 * k]
+                    sum[2 * k + 1] += w * fineSpectrum[2 * k + 1]
+                }
             }
         }
         return Array(fft.inverse(sum).prefix(n))
@@ -119,7 +142,7 @@ extension BandFilterBank {
     public static func split(_ signal: [Float], sampleRate: Double, padding: Int) -> [[Float]] {
         let n = signal.count
         let size = FFTSize.good(atLeast: n + 2 * padding)
-        let fft = RealFFT(size: size)
+        let fft = RealFFT.shared(size: size)
         var input = [Float](repeating: 0, count: size)
         for i in 0..<n { input[padding + i] = signal[i] }
         let spectrum = fft.forward(input)
@@ -136,7 +159,9 @@ extension BandFilterBank {
     }
 }
 
-/// FFT sizes FFTW handles quickly (products of 2, 3 and 5).
+/// FFT sizes FFTW handles quickly: products of 2, 3 and 5 with a factor 16 at least (from 64
+/// points on) — FFTW's real transforms of sizes with few factors of 2 (11 250 = 2·3²·5⁴) run markedly
+/// slower than slightly larger ones with more (11 520 = 2⁸·3²·5).
 public enum FFTSize {
     public static func good(atLeast n: Int) -> Int {
         var best = Int.max
@@ -146,7 +171,7 @@ public enum FFTSize {
             while p3 < 2 * n + 2 {
                 var p5 = p3
                 while p5 < 2 * n + 2 {
-                    if p5 >= n && p5 % 2 == 0 { best = min(best, p5) }
+                    if p5 >= n && p5 % (n >= 64 ? 16 : 2) == 0 { best = min(best, p5) }
                     p5 *= 5
                 }
                 p3 *= 3

@@ -163,7 +163,7 @@ public struct ReverbTail: Sendable {
             gains.withUnsafeBufferPointer { acc.add(delaySamples: a.delaySeconds * fs, gains: $0.baseAddress!, table: table) }
         }
         let size = FFTSize.good(atLeast: length)
-        let fft = RealFFT(size: size)
+        let fft = RealFFT.shared(size: size)
         let data = acc.data
         // Each octave's arrivals to the frequency domain once (in parallel, each its own buffer).
         let spectra = Slots<[Float]>(count: octaves)

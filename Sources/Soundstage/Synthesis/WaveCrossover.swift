@@ -22,7 +22,7 @@ public enum WaveCrossover {
         // Padding on both sides for the zero-phase weights' acausal ringing (a few periods of fc).
         let pad = Int((8 / crossover * fs).rounded(.up))
         let size = FFTSize.good(atLeast: count + 2 * pad)
-        let fft = RealFFT(size: size)
+        let fft = RealFFT.shared(size: size)
         func spectrum(_ x: [Float]) -> [Float] {
             var padded = [Float](repeating: 0, count: size)
             for i in x.indices { padded[pad + i] = x[i] }
