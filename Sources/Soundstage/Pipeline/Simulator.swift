@@ -247,6 +247,7 @@ public struct Simulator: Sendable {
         let concurrent = speakerConcurrency
         var shared = self
         shared.plan.threads = max(1, plan.threads / concurrent)
+        shared.plan.tallyEnergy = binaural != nil // only the binaural metrics read them
         let worker = shared
         let raysDone = Mutex([Int](repeating: 0, count: scene.speakers.count))
         let results = Slots<Result<Finished, CancellationError>>(count: scene.speakers.count)

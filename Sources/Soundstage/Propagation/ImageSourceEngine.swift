@@ -9,7 +9,11 @@ public struct ImageSourceResult: Sendable {
     /// `bandGains / (4π r)` placed at its fractional delay (`FractionalDelayTable`), before the band
     /// filters — the input of the synthesis stage (`ImpulseSynthesis`). Sample `offset` is time 0.
     public var arrivals: BandAccumulator
-    /// Number of valid image sources that contributed to the RIR.
+    /// The shoebox's image sources, likewise, on the finer grid (`ArrivalGrid`: `arrivals` then
+    /// holds the paths via objects, if any); nil for other rooms.
+    public var grid: ArrivalGrid?
+    /// Number of valid image sources that contributed to the RIR (a shoebox's images whose walls
+    /// attenuate them by more than 180 dB are left out: `ShoeboxImageSources.AxisFactors`).
     public var imageCount: Int
     /// The largest reflection order used (shoebox: every image within the duration; with objects,
     /// the order of the paths that touch them).
@@ -58,6 +62,13 @@ public struct ResolvedSimulation: Sendable {
     public var receiverRadius: Double = 0.3
     /// Time resolution of the ray tracer's energy field, seconds.
     public var binSeconds: Double = 0.001
+    /// Whether the image sources also tally their expected energy response and late sums
+    /// (`ImageSourceResult.energy`, `lateEnergy`: the inputs of the binaural metrics). A run without
+    /// an HRTF leaves them out (empty and zero), which saves a third of the image-source work.
+    public var tallyEnergy: Bool = true
+    /// Whether a shoebox's images go to the finer arrival grid (`ArrivalGrid`) or through the
+    /// sample-rate kernel; nil: whichever costs less (`ArrivalGrid.pays`).
+    public var arrivalGrid: Bool? = nil
 }
 
 extension Scene {
@@ -202,17 +213,18 @@ extension Scene {
 /// listener (Allen & Berkley 1979 for the shoebox; Borish 1984 for any polyhedron).
 public enum ImageSourceEngine {
     /// Work slots: fixed, so the summation order (and the output, bit for bit) does not depend on
-    /// the thread count.
+    /// the thread count. A shoebox's slot s takes the images in its shell s of distance
+    /// (`ShoeboxImageSources.enumerate(shell:of:)`), and its grid covers only that stretch of time.
     static let slotCount = 8
 
     public static func run(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation) -> ImageSourceResult {
         let speaker = scene.speakers[speakerIndex]
         let fs = Double(plan.sampleRate)
         let bands = scene.synthesisBandCount(for: speaker)
-        let shader = PathShader(scene: scene, speaker: speaker, bandCount: bands)
         let table = FractionalDelayTable.shared
         // Arrivals up to the end of the IR, plus half a kernel so the last samples are complete.
         let reach = scene.air.speedOfSound * (plan.durationSeconds - speaker.delaySeconds + Double(table.halfWidth + 1) / fs)
+        let shader = PathShader(scene: scene, speaker: speaker, bandCount: bands)
         let pad = max(table.halfWidth + 1, Int(0.1 * fs))
         let length = plan.frames + 2 * pad
         let listener = scene.listener
@@ -227,79 +239,168 @@ public enum ImageSourceEngine {
             ? PolyhedralImageSources(scene: scene, speaker: speaker, maxDistance: reach, maxOrder: min(plan.maxOrder, 1000), bandCount: bands,
                                      onlyVia: shoebox == nil ? nil : objectFaces)
             : nil
-        let slots = Slots<(BandAccumulator, [Path], Int, [Double], [Double], EnergyResponse)>(count: slotCount)
+        let slots = Slots<(BandAccumulator, [Path], Int, [Double], [Double], [SlotTallies], ArrivalGrid?)>(count: slotCount)
         let lateStart = speaker.position.distance(to: listener.position) / scene.air.speedOfSound + speaker.delaySeconds + 0.08
         let o = listener.orientation
         let earAxis = o.up.cross(o.forward)
+        let c = scene.air.speedOfSound
+        // A shoebox's images go to the finer grid when they are many (its transforms then cost less
+        // than the sample-rate kernel per image; `ArrivalGrid.pays`), else to the sample-rate buffers.
+        let shellOrder = plan.shellEveryOrder ? plan.shellOrder : plan.maxOrder
+        let sphere = 4 / 3 * Double.pi * reach * reach * reach / scene.volume
+        let useGrid = shoebox != nil && (plan.arrivalGrid ?? ArrivalGrid.pays(images: shellOrder == Int.max ? sphere : min(sphere, Scene.shellImages(order: shellOrder)),
+                                                                              bands: bands, length: length))
         parallelFor(slotCount, threads: plan.threads) { slot in
-            var acc = BandAccumulator(bandCount: bands, length: length, offset: pad)
-            var kept: [Path] = []
-            var count = 0
-            var gains = [Float](repeating: 0, count: bands)
-            var late = [Double](repeating: 0, count: bands), lateral = late
-            var energy = EnergyResponse(durationSeconds: plan.durationSeconds)
-            func tally(_ g: UnsafeMutablePointer<Float>, distance: Double, arrival: Vec3) {
-                energy.add(seconds: distance / scene.air.speedOfSound + speaker.delaySeconds, amplitudes: g, bands: bands,
-                           scale: 1 / (4 * Double.pi * distance))
-                guard distance / scene.air.speedOfSound + speaker.delaySeconds > lateStart else { return }
-                let c = (arrival - listener.position).normalized.dot(earAxis)
-                for b in 0..<bands {
-                    let e = Double(g[b]) * Double(g[b]) / (distance * distance)
-                    late[b] += e
-                    lateral[b] += e * c * c
+            var acc = BandAccumulator(bandCount: bands, length: length, offset: pad, empty: polyhedral == nil && useGrid)
+            var grid = shoebox.flatMap { sb -> ArrivalGrid? in
+                guard useGrid else { return nil }
+                let delays = (0...1).map { i in (sb.shellBound(slot + i, of: slotCount).squareRoot() / c + speaker.delaySeconds) * fs }
+                return ArrivalGrid(length: length, offset: pad, range: ArrivalGrid.points(delaySamples: delays[0]...delays[1], offset: pad))
+            }
+            // The slot's energy bins: its shell's stretch of time, or all of it for the general engine.
+            let distances = shoebox.map { sb in (sb.shellBound(slot, of: slotCount).squareRoot(), sb.shellBound(slot + 1, of: slotCount).squareRoot()) }
+                ?? (0, reach)
+            let bins = (0...1).map { i in Int(([distances.0, distances.1][i] / c + speaker.delaySeconds) / EnergyResponse.binSeconds) + 2 * i - 1 }
+            let tallies = SlotTallies(firstBin: max(0, bins[0]), endBin: max(0, bins[1]))
+            var work = SlotWork(shader: shader, speedOfSound: c, emissionDelay: speaker.delaySeconds, listener: listener.position,
+                                earAxis: earAxis, secondsPerMetre: 1 / c, lateStart: lateStart, tallies: tallies, tallyEnergy: plan.tallyEnergy)
+            if let shoebox, !useGrid {
+                var visitor = ShoeboxVisitor(work: work, grid: nil, accumulator: acc, shoebox: shoebox, speaker: speaker, listener: listener,
+                                             detailOrder: plan.detailOrder, keepUntil: keepUntil)
+                shoebox.enumerate(shell: slot, of: slotCount, visitor: &visitor)
+                work = visitor.work
+                acc = visitor.accumulator
+            }
+            if let shoebox, useGrid {
+                grid!.withWriter { writer in
+                    var visitor = ShoeboxVisitor(work: work, grid: writer, accumulator: acc, shoebox: shoebox, speaker: speaker, listener: listener,
+                                                 detailOrder: plan.detailOrder, keepUntil: keepUntil)
+                    shoebox.enumerate(shell: slot, of: slotCount, visitor: &visitor)
+                    work = visitor.work
+                }
+                // Air absorption by path length, on the whole slot at once (the images above leave it out).
+                if shader.hasAir && plan.tallyEnergy {
+                    tallies.attenuate(perMetre: 2 * shader.airAmplitudeCoefficients, metresAtZero: -speaker.delaySeconds * c,
+                                      metresPerBin: c * EnergyResponse.binSeconds)
+                }
+                if shader.hasAir {
+                    let k = shader.airAmplitudeCoefficients
+                    grid!.attenuate(perMetre: k, metresAtZero: -(Double(pad) / fs + speaker.delaySeconds) * c,
+                                    metresPerPoint: c / (fs * Double(ArrivalGrid.oversampling)))
                 }
             }
-            gains.withUnsafeMutableBufferPointer { g in
-                let g = g.baseAddress!
-                if let shoebox {
-                    shoebox.enumerate(slot: slot, slots: slotCount) { image, emission, counts, reflection in
-                        let distance = image.distance(to: shoebox.receiver)
-                        shader.gains(reflection: reflection, emission: emission, distance: distance, into: g)
-                        shader.accumulate(&acc, gains: g, distance: distance)
-                        count += 1
-                        tally(g, distance: distance, arrival: image)
-                        let order = counts.reduce(0, +)
-                        if order <= plan.detailOrder || distance / scene.air.speedOfSound + speaker.delaySeconds <= keepUntil {
-                            // Reflection points only for the listed orders (the early rest needs directions only).
-                            let (surfaces, points) = order <= plan.detailOrder ? shoebox.unfold(image: image) : ([], [])
-                            kept.append(makePath(order: order, surfaces: surfaces, points: points, distance: distance, gains: shader.bandValues(g),
-                                                 speaker: speaker, listener: listener, c: scene.air.speedOfSound, arrival: image))
-                        }
-                    }
-                }
-                if let polyhedral {
+            // The general engine's paths carry their own air absorption: tallied apart.
+            let pathTallies = polyhedral == nil ? tallies : SlotTallies(firstBin: 0, endBin: max(0, Int((reach / c + speaker.delaySeconds) / EnergyResponse.binSeconds) + 2))
+            work = SlotWork(shader: shader, speedOfSound: c, emissionDelay: speaker.delaySeconds, listener: listener.position,
+                            earAxis: earAxis, secondsPerMetre: 1 / c, lateStart: lateStart, tallies: pathTallies, tallyEnergy: plan.tallyEnergy,
+                            kept: work.kept, count: work.count)
+            if let polyhedral {
+                var gains = [Float](repeating: 0, count: bands)
+                gains.withUnsafeMutableBufferPointer { g in
+                    let g = g.baseAddress!
                     polyhedral.enumerate(slot: slot, slots: slotCount) { surfaces, points, distance, emission, reflection in
                         shader.gains(reflection: reflection, emission: emission, distance: distance, into: g)
                         shader.accumulate(&acc, gains: g, distance: distance)
-                        count += 1
-                        tally(g, distance: distance, arrival: points.last ?? speaker.position)
-                        if surfaces.count <= plan.detailOrder || distance / scene.air.speedOfSound + speaker.delaySeconds <= keepUntil {
-                            kept.append(makePath(order: surfaces.count, surfaces: surfaces, points: points, distance: distance, gains: shader.bandValues(g),
-                                                 speaker: speaker, listener: listener, c: scene.air.speedOfSound,
-                                                 arrival: points.last ?? speaker.position))
+                        let arrival = points.last ?? speaker.position
+                        work.tally(SIMD8<Float>((0..<8).map { g[min($0, bands - 1)] }), distance: distance,
+                                   arrival: arrival, inverseArrivalDistance: 1 / arrival.distance(to: listener.position))
+                        if surfaces.count <= plan.detailOrder || distance / c + speaker.delaySeconds <= keepUntil {
+                            work.kept.append(makePath(order: surfaces.count, surfaces: surfaces, points: points, distance: distance,
+                                                      gains: shader.bandValues(g), speaker: speaker, listener: listener, c: c,
+                                                      arrival: points.last ?? speaker.position))
                         }
                     }
                 }
             }
-            slots[slot] = (acc, kept, count, late, lateral, energy)
+            let (late, lateral) = tallies.lateSums()
+            let (pathLate, pathLateral) = pathTallies === tallies ? ([Double](repeating: 0, count: 8), [Double](repeating: 0, count: 8)) : pathTallies.lateSums()
+            slots[slot] = (acc, work.kept, work.count, (0..<bands).map { late[$0] + pathLate[$0] }, (0..<bands).map { lateral[$0] + pathLateral[$0] },
+                           pathTallies === tallies ? [tallies] : [tallies, pathTallies], grid)
         }
         let results = slots.all
         var total = results[0].0
         for r in results.dropFirst() { total.add(r.0) }
+        var grid = shoebox.map { _ in ArrivalGrid(length: length, offset: pad) }
+        for r in results { if let part = r.6 { grid?.add(part) } }
         let paths = results.flatMap(\.1).sorted { a, b in
             if a.delaySeconds != b.delaySeconds { return a.delaySeconds < b.delaySeconds }
             if a.order != b.order { return a.order < b.order }
             return a.surfaces.lexicographicallyPrecedes(b.surfaces)
         }
-        var energy = results[0].5
-        for r in results.dropFirst() { energy.add(r.5) }
-        func sum(_ pick: ((BandAccumulator, [Path], Int, [Double], [Double], EnergyResponse)) -> [Double]) -> [Double] {
+        var energy = EnergyResponse(durationSeconds: plan.durationSeconds)
+        for r in results { for t in r.5 { energy.add(t) } } // fixed order of slots
+        func sum(_ pick: ((BandAccumulator, [Path], Int, [Double], [Double], [SlotTallies], ArrivalGrid?)) -> [Double]) -> [Double] {
             // Fixed order of slots: deterministic.
             FrequencyBands.octaves.indices.map { b in results.reduce(0.0) { $0 + pick($1)[min(b, bands - 1)] } }
         }
-        return ImageSourceResult(paths: paths, arrivals: total, imageCount: results.reduce(0) { $0 + $1.2 },
+        return ImageSourceResult(paths: paths, arrivals: total, grid: grid, imageCount: results.reduce(0) { $0 + $1.2 },
                                  maxOrder: plan.maxOrder, usedShoebox: shoebox != nil,
                                  lateEnergy: sum { $0.3 }, lateLateralEnergy: sum { $0.4 }, energy: energy)
+    }
+
+    /// A work slot's running sums over its paths.
+    struct SlotWork {
+        let shader: PathShader
+        let speedOfSound: Double, emissionDelay: Double
+        let listener: Vec3, earAxis: Vec3
+        let secondsPerMetre: Double
+        let lateStart: Double
+        let tallies: SlotTallies
+        let tallyEnergy: Bool
+        var kept: [Path] = []
+        var count = 0
+
+        /// Counts a path of band gains `g` (without 1/(4πr)) arriving from `arrival`, which lies
+        /// 1/`inverseArrivalDistance` from the listener; returns its amplitudes g/(4πr) and its time
+        /// of arrival (seconds after time zero).
+        @inline(__always) @discardableResult
+        mutating func tally(_ g: SIMD8<Float>, distance: Double, arrival: Vec3, inverseArrivalDistance: Double) -> (SIMD8<Float>, Double) {
+            count += 1
+            let a = g * Float(1 / (4 * Double.pi * distance))
+            let seconds = distance * secondsPerMetre + emissionDelay
+            if tallyEnergy {
+                let cosine = Float((arrival - listener).dot(earAxis) * inverseArrivalDistance)
+                tallies.add(seconds: seconds, energy: a * a, lateCosineSquared: seconds > lateStart ? cosine * cosine : nil)
+            }
+            return (a, seconds)
+        }
+    }
+
+    /// The shoebox's hot loop: one image at a time into the slot's grid (or, with no grid, its
+    /// sample-rate buffers), energy bins and sums.
+    struct ShoeboxVisitor: ShoeboxImageVisitor {
+        var work: SlotWork
+        let grid: ArrivalGrid.Writer?
+        var accumulator: BandAccumulator
+        let shoebox: ShoeboxImageSources
+        let speaker: Speaker, listener: Listener
+        let detailOrder: Int
+        let keepUntil: Double
+
+        @inline(__always)
+        mutating func visit(image: Vec3, emission: Vec3, order: Int, distance: Double, reflection: SIMD8<Float>) {
+            // On the grid without air absorption: the slot applies it to its grid and bins by path length.
+            var g = work.shader.gainsWithoutAir(reflection: reflection, emission: emission)
+            if grid == nil && work.shader.hasAir { g *= work.shader.airFactors(distance: distance) }
+            let (amplitudes, seconds) = work.tally(g, distance: distance, arrival: image, inverseArrivalDistance: 1 / distance)
+            var a = amplitudes
+            if let grid {
+                grid.add(delaySamples: seconds * work.shader.sampleRate, gains: a)
+            } else {
+                let table = work.shader.table, delay = seconds * work.shader.sampleRate
+                withUnsafePointer(to: &a) { p in
+                    p.withMemoryRebound(to: Float.self, capacity: 8) { accumulator.add(delaySamples: delay, gains: $0, table: table) }
+                }
+            }
+            if order <= detailOrder || seconds <= keepUntil {
+                // Reflection points only for the listed orders (the early rest needs directions only).
+                let (surfaces, points) = order <= detailOrder ? shoebox.unfold(image: image) : ([], [])
+                work.kept.append(ImageSourceEngine.makePath(order: order, surfaces: surfaces, points: points, distance: distance,
+                                                            gains: work.shader.bandValues(grid != nil && work.shader.hasAir ? g * work.shader.airFactors(distance: distance) : g),
+                                                            speaker: speaker, listener: listener,
+                                                            c: work.speedOfSound, arrival: image))
+            }
+        }
     }
 
     static func makePath(order: Int, surfaces: [Int], points: [Vec3], distance: Double, gains: BandValues, speaker: Speaker,

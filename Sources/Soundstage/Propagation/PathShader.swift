@@ -15,6 +15,8 @@ struct PathShader: Sendable {
     let omni: Bool
     let linearGain: Double
     let table = FractionalDelayTable.shared
+    /// Air absorption is on (some band's coefficient is not zero).
+    let hasAir: Bool
 
     init(scene: Scene, speaker: Speaker, bandCount: Int) {
         self.bandCount = bandCount
@@ -33,6 +35,38 @@ struct PathShader: Sendable {
         }
         directivity = d
         linearGain = pow(10, speaker.gainDB / 20)
+        hasAir = airCoefficients.contains { $0 != 0 }
+    }
+
+    /// Per band b (lane b; lanes beyond the bands repeat the last): the pressure factor of air
+    /// absorption over `distance` metres, exp(−½ m_b d).
+    func airFactors(distance: Double) -> SIMD8<Float> {
+        SIMD8<Float>((0..<8).map { Float(exp(-0.5 * airCoefficients[min($0, bandCount - 1)] * distance)) })
+    }
+
+    /// Per band: ½ m_b, the amplitude's attenuation coefficient (1/m) — for air absorption applied
+    /// to many arrivals at once by their path length (`ArrivalGrid.attenuate`).
+    var airAmplitudeCoefficients: SIMD8<Double> {
+        SIMD8<Double>((0..<8).map { 0.5 * airCoefficients[min($0, bandCount - 1)] })
+    }
+
+    /// `gains(reflection:emission:distance:into:)` for all bands at once, without air absorption
+    /// (`airFactors`): lane b is band b (lanes at and above `bandCount` repeat the last band's value
+    /// when `reflection`'s do).
+    @inline(__always)
+    func gainsWithoutAir(reflection: SIMD8<Float>, emission: Vec3) -> SIMD8<Float> {
+        var g = reflection * Float(linearGain)
+        if !omni {
+            let cosine = max(-1, min(1, emission.dot(speaker.orientation.forward) / max(emission.length, 1e-300)))
+            let index = acos(cosine) / .pi * Double(PathShader.directivitySteps)
+            let i0 = min(Int(index), PathShader.directivitySteps - 1), t = Float(index - Double(i0))
+            for b in 0..<bandCount {
+                let row = b * (PathShader.directivitySteps + 1)
+                g[b] *= directivity[row + i0] * (1 - t) + directivity[row + i0 + 1] * t
+            }
+            for b in bandCount..<8 { g[b] = g[bandCount - 1] }
+        }
+        return g
     }
 
     /// Band gains of a path of length `distance` leaving the speaker along `emission` (need not be
@@ -66,6 +100,10 @@ struct PathShader: Sendable {
     }
 
     func bandValues(_ gains: UnsafePointer<Float>) -> BandValues {
+        BandValues(FrequencyBands.octaves.indices.map { Double(gains[min($0, bandCount - 1)]) })
+    }
+
+    func bandValues(_ gains: SIMD8<Float>) -> BandValues {
         BandValues(FrequencyBands.octaves.indices.map { Double(gains[min($0, bandCount - 1)]) })
     }
 }

@@ -6,11 +6,17 @@ import Foundation
 /// x = 0 |n − q| times and the wall x = W |n| times (ibid., eq. 4–6), and likewise along y and z.
 /// Mirroring by q reverses that axis of the emission direction. Every image whose arrival lies
 /// within `maxDistance` and whose order is at most `maxOrder` is visited; none are stored except
-/// the paths of order ≤ `detailOrder`, whose reflection points are found by unfolding.
+/// the paths of order ≤ `detailOrder`, whose reflection points are found by unfolding. Work is split
+/// into shells of distance (`enumerate(shell:of:)`), so each work slot's arrivals fill one stretch of time.
 ///
 /// Objects in the room (axis-aligned boxes) occlude (`ShoeboxLattice.isBlocked`). Paths
 /// that reflect off the boxes themselves are not images of the shell; `PolyhedralImageSources`
 /// finds those (Borish 1984) up to the transition order.
+/// What `ShoeboxImageSources.enumerate(shell:of:visitor:)` hands each image to.
+protocol ShoeboxImageVisitor {
+    mutating func visit(image: Vec3, emission: Vec3, order: Int, distance: Double, reflection: SIMD8<Float>)
+}
+
 struct ShoeboxImageSources {
     let size: Vec3
     let source: Vec3
@@ -61,46 +67,102 @@ struct ShoeboxImageSources {
         return lo...hi
     }
 
-    /// Visits the images whose x-index n satisfies (n − lowest) % slots == slot.
-    func enumerate(slot: Int, slots: Int, visit: (_ image: Vec3, _ emission: Vec3, _ counts: [Int], _ reflection: UnsafePointer<Double>) -> Void) {
-        let reach = maxDistance
-        let nxRange = range(axis: 0, reach: reach)
-        var reflection = [Double](repeating: 1, count: bandCount)
-        var counts = [Int](repeating: 0, count: 6)
-        let powers = reflectionPowers
-        for nx in nxRange where (nx - nxRange.lowerBound) % slots == slot {
+    /// Per axis, for each image index n in `range(axis:reach:)` and mirror q: the pressure reflection
+    /// factors of the axis' two walls raised to their hit counts |n − q| and |n| (lane b = band b,
+    /// lanes beyond the bands repeating the last), and the hit count. A factor under 10⁻⁹ (−180 dB,
+    /// below a Float response's resolution) is 0, which also keeps the products clear of subnormals;
+    /// an entry whose factors are all 0, or whose count is beyond the order limit, is `silent`: its
+    /// images are skipped.
+    struct AxisFactors {
+        let lowest: Int
+        let gains: [SIMD8<Float>]
+        let orders: [Int]
+        let silent: [Bool]
+        @inline(__always) func index(_ n: Int, _ q: Int) -> Int { (n - lowest) * 2 + q }
+    }
+
+    func axisFactors(_ axis: Int) -> AxisFactors {
+        let r = range(axis: axis, reach: maxDistance)
+        var gains: [SIMD8<Float>] = [], orders: [Int] = [], silent: [Bool] = []
+        let near = reflectionPowers[2 * axis], far = reflectionPowers[2 * axis + 1]
+        for n in r {
+            for q in 0...1 {
+                let c0 = abs(n - q), c1 = abs(n)
+                let limit = near.count / bandCount - 1
+                guard c0 <= limit, c1 <= limit else {
+                    gains.append(SIMD8<Float>()); orders.append(0); silent.append(true); continue
+                }
+                var g = SIMD8<Float>()
+                for b in 0..<8 {
+                    let band = min(b, bandCount - 1)
+                    let v = near[c0 * bandCount + band] * far[c1 * bandCount + band]
+                    g[b] = v < 1e-9 ? 0 : Float(v)
+                }
+                gains.append(g); orders.append(c0 + c1); silent.append(g.max() == 0)
+            }
+        }
+        return AxisFactors(lowest: r.lowerBound, gains: gains, orders: orders, silent: silent)
+    }
+
+    /// Squared radius of shell s of `shells` (s = 0 … shells): shells of equal volume, so that each
+    /// holds about as many images; the last bound lies just beyond `maxDistance`.
+    func shellBound(_ s: Int, of shells: Int) -> Double {
+        let r2 = maxDistance * maxDistance
+        if s == 0 { return 0 }
+        if s == shells { return r2.nextUp }
+        return r2 * pow(Double(s) / Double(shells), 2.0 / 3)
+    }
+
+    /// Visits the images at distances in shell `shell` of `shells` (`shellBound`; each image lies in
+    /// exactly one) with: the image, the emission direction (from the speaker, need not be unit
+    /// length), the reflection order, the distance to the receiver, and the product of the walls'
+    /// reflection factors per band (`AxisFactors`).
+    func enumerate<V: ShoeboxImageVisitor>(shell: Int, of shells: Int, visitor: inout V) {
+        let lo2 = shellBound(shell, of: shells), hi2 = shellBound(shell + 1, of: shells)
+        let fx = axisFactors(0), fy = axisFactors(1), fz = axisFactors(2)
+        let nzRange = range(axis: 2, reach: maxDistance)
+        let twiceZ = 2 * size.z
+        for nx in range(axis: 0, reach: maxDistance) {
             for qx in 0...1 {
                 let x = 2 * Double(nx) * size.x + (qx == 0 ? source.x : -source.x)
-                let dx = x - receiver.x
-                if abs(dx) > reach { continue }
-                let cl = abs(nx - qx), cr = abs(nx)
-                if cl + cr > maxOrder { continue }
-                let reachY = (reach * reach - dx * dx).squareRoot()
-                for ny in range(axis: 1, reach: reachY) {
+                let dx = x - receiver.x, dx2 = dx * dx
+                if dx2 >= hi2 { continue }
+                let ix = fx.index(nx, qx), ox = fx.orders[ix]
+                if ox > maxOrder || fx.silent[ix] { continue }
+                let gx = fx.gains[ix]
+                for ny in range(axis: 1, reach: (hi2 - dx2).squareRoot()) {
                     for qy in 0...1 {
                         let y = 2 * Double(ny) * size.y + (qy == 0 ? source.y : -source.y)
                         let dy = y - receiver.y
-                        let rxy2 = dx * dx + dy * dy
-                        if rxy2 > reach * reach { continue }
-                        let cb = abs(ny - qy), cf = abs(ny)
-                        if cl + cr + cb + cf > maxOrder { continue }
-                        let reachZ = (reach * reach - rxy2).squareRoot()
-                        for nz in range(axis: 2, reach: reachZ) {
-                            for qz in 0...1 {
-                                let z = 2 * Double(nz) * size.z + (qz == 0 ? source.z : -source.z)
-                                let dz = z - receiver.z
-                                if rxy2 + dz * dz > reach * reach { continue }
-                                let cd = abs(nz - qz), cu = abs(nz)
-                                if cl + cr + cb + cf + cd + cu > maxOrder { continue }
-                                counts[0] = cl; counts[1] = cr; counts[2] = cb; counts[3] = cf; counts[4] = cd; counts[5] = cu
-                                for b in 0..<bandCount {
-                                    reflection[b] = powers[0][cl * bandCount + b] * powers[1][cr * bandCount + b]
-                                        * powers[2][cb * bandCount + b] * powers[3][cf * bandCount + b]
-                                        * powers[4][cd * bandCount + b] * powers[5][cu * bandCount + b]
+                        let rxy2 = dx2 + dy * dy
+                        if rxy2 >= hi2 { continue }
+                        let iy = fy.index(ny, qy), oxy = ox + fy.orders[iy]
+                        if oxy > maxOrder || fy.silent[iy] { continue }
+                        let gxy = gx * fy.gains[iy]
+                        // |dz| within [a, b): one run of nz, or two either side of the shell's hole.
+                        let b = (hi2 - rxy2).squareRoot(), a = rxy2 < lo2 ? (lo2 - rxy2).squareRoot() : 0
+                        for qz in 0...1 {
+                            let c = (qz == 0 ? source.z : -source.z) - receiver.z // dz = 2H·nz + c
+                            func n(_ dz: Double, up: Bool) -> Int {
+                                let v = (dz - c) / twiceZ
+                                return min(nzRange.upperBound, max(nzRange.lowerBound, Int(up ? v.rounded(.up) : v.rounded(.down))))
+                            }
+                            var first = (n(-b, up: false), n(-a, up: true)), second = (n(a, up: false), n(b, up: true))
+                            if first.1 >= second.0 { first = (first.0, second.1); second = (1, 0) }
+                            for run in 0..<2 {
+                                let (from, to) = run == 0 ? first : second
+                                if from > to { continue }
+                                for nz in from...to {
+                                    let dz = twiceZ * Double(nz) + c
+                                    let d2 = rxy2 + dz * dz
+                                    if d2 < lo2 || d2 >= hi2 { continue }
+                                    let iz = fz.index(nz, qz), order = oxy + fz.orders[iz]
+                                    if order > maxOrder || fz.silent[iz] { continue }
+                                    let z = dz + receiver.z
+                                    if !lattice.occluders.isEmpty && lattice.isBlocked(from: Vec3(x, y, z), to: receiver) { continue }
+                                    let emission = Vec3(qx == 0 ? -dx : dx, qy == 0 ? -dy : dy, qz == 0 ? -dz : dz)
+                                    visitor.visit(image: Vec3(x, y, z), emission: emission, order: order, distance: d2.squareRoot(), reflection: gxy * fz.gains[iz])
                                 }
-                                if !lattice.occluders.isEmpty && lattice.isBlocked(from: Vec3(x, y, z), to: receiver) { continue }
-                                let emission = Vec3(qx == 0 ? -dx : dx, qy == 0 ? -dy : dy, qz == 0 ? -dz : dz)
-                                reflection.withUnsafeBufferPointer { visit(Vec3(x, y, z), emission, counts, $0.baseAddress!) }
                             }
                         }
                     }

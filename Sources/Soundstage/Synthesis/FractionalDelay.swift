@@ -40,12 +40,17 @@ public struct BandAccumulator: Sendable {
     public let offset: Int
     public var data: [Float]
 
-    public init(bandCount: Int, length: Int, offset: Int) {
+    /// `empty`: no buffers yet (a slot that places no arrivals here); they are taken from the
+    /// first non-empty accumulator added.
+    public init(bandCount: Int, length: Int, offset: Int, empty: Bool = false) {
         self.bandCount = bandCount
         self.length = length
         self.offset = offset
-        data = [Float](repeating: 0, count: bandCount * length)
+        data = empty ? [] : [Float](repeating: 0, count: bandCount * length)
     }
+
+    /// False for an empty accumulator: every band is zero.
+    public var holdsArrivals: Bool { !data.isEmpty }
 
     /// Adds an impulse at `delaySamples` (time × sample rate, may be fractional) with amplitude
     /// `gains[b]` in band b. Parts of the kernel outside the buffer are dropped.
@@ -93,6 +98,8 @@ public struct BandAccumulator: Sendable {
     /// Adds another slot's buffers into this one, sample by sample (a fixed merge order keeps the
     /// result independent of the thread count).
     public mutating func add(_ other: BandAccumulator) {
+        guard other.holdsArrivals else { return }
+        guard holdsArrivals else { data = other.data; return }
         precondition(other.data.count == data.count)
         data.withUnsafeMutableBufferPointer { d in other.data.withUnsafeBufferPointer { o in
             for i in 0..<d.count { d[i] += o[i] }

@@ -23,7 +23,7 @@ public enum ImpulseSynthesis {
         let fs = Double(plan.sampleRate)
         let arrivals = specular.arrivals
         let pad = arrivals.offset
-        let early = BandFilterBank.combine(arrivals, sampleRate: fs)
+        let early = BandFilterBank.combine(arrivals, grid: specular.grid, sampleRate: fs)
         var signal = early
         if let tail, !tail.arrivals.isEmpty {
             let late = tail.signal(sampleRate: fs, frames: plan.frames, threads: plan.threads)
