@@ -124,8 +124,19 @@ public final class BatchRun: Sendable {
     }
 
     private enum Outcome: Sendable {
-        case made(Record, [(name: String, audio: AudioBuffer)])
+        /// Made, its files staged in its folder and its manifest line encoded (both on the scene's
+        /// thread); published in line order.
+        case made(Staged)
         case failed(Record, message: String)
+        /// Its files could not be staged (the disk, not the scene): the batch stops with this error.
+        case unwritable(any Error)
+    }
+
+    /// A made scene's staged files (discarded unless published) and manifest line.
+    private final class Staged: @unchecked Sendable { // made on one thread, then handed to the recording thread
+        let files: StagedFiles
+        let line: Data
+        init(files: StagedFiles, line: Data) { self.files = files; self.line = line }
     }
 
     private var manifestPath: String { (folder as NSString).appendingPathComponent(shard.manifestName) }
@@ -161,9 +172,12 @@ public final class BatchRun: Sendable {
             parallelFor(chunk.count, threads: workers) { j in slots[j] = self.make(line: chunk[j]) }
             for outcome in slots.all {
                 switch outcome {
-                case .made(let record, let files):
-                    try publish(record, files)
+                case .made(let staged):
+                    try staged.files.publish()
+                    try append(line: staged.line)
                     report.made += 1
+                case .unwritable(let error):
+                    throw error
                 case .failed(let record, let message):
                     try append(record)
                     report.failed += 1
@@ -304,7 +318,13 @@ public final class BatchRun: Sendable {
             record.metrics = metrics
             record.bandsHz = octaves.centres
             record.room = item.room
-            return .made(record, files)
+            do {
+                let staged = try StagedFiles(folder: (folder as NSString).appendingPathComponent(name))
+                for f in files { try staged.write(f.name) { try AudioFile.write(f.audio, to: $0, format: .wavFloat32) } }
+                return .made(Staged(files: staged, line: try Self.encode(record)))
+            } catch {
+                return .unwritable(error)
+            }
         } catch {
             record.status = "error"
             var path: String?
@@ -320,20 +340,18 @@ public final class BatchRun: Sendable {
         }
     }
 
-    /// Publishes a scene's files (all or none), then appends its record.
-    private func publish(_ record: Record, _ files: [(name: String, audio: AudioBuffer)]) throws {
-        let staged = try StagedFiles(folder: (folder as NSString).appendingPathComponent(record.folder!))
-        for f in files { try staged.write(f.name) { try AudioFile.write(f.audio, to: $0, format: .wavFloat32) } }
-        try staged.publish()
-        try append(record)
-    }
-
-    /// Appends one record as one line with a single write(2) in append mode.
-    private func append(_ record: Record) throws {
+    /// One record as one manifest line.
+    private static func encode(_ record: Record) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let line = try encoder.encode(record) + Data("\n".utf8)
+        return try encoder.encode(record) + Data("\n".utf8)
+    }
+
+    /// Appends one record as one line with a single write(2) in append mode.
+    private func append(_ record: Record) throws { try append(line: try Self.encode(record)) }
+
+    private func append(line: Data) throws {
         let fd = open(manifestPath, O_WRONLY | O_APPEND | O_CREAT, 0o644)
         guard fd >= 0 else { throw FileError(path: manifestPath, errno: errno) }
         defer { close(fd) }
