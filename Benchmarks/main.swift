@@ -16,7 +16,7 @@ func shoebox(width: Double, length: Double, height: Double, alpha: Double, durat
      "surfaces": {"all": {"absorption": \(alpha)}},
      "speakers": [{"name": "S", "position": \(speaker), "directivity": "omni"}],
      "listener": {"position": \(listener)},
-     "simulation": {"sampleRate": 48000, "duration": \(duration), "airAbsorption": \(air), "highpass": 0, "rays": 0}}
+     "simulation": {"sampleRate": 48000, "duration": \(duration), "airAbsorption": \(air), "highpass": 0, "rays": 0, "wave": false}}
     """)
 }
 
@@ -35,6 +35,27 @@ func measure(_ label: String, _ scene: Scene, threads: Int, repeats: Int = 3) th
     print(String(format: "%-46@ %2d thr  %10d images  %7.3f s  %8.2f M images/s  order %@",
                  label as NSString, threads, r.imageCount, best, Double(r.imageCount) / best / 1e6,
                  (plan.maxOrder == Int.max ? "all" : String(plan.maxOrder)) as NSString))
+}
+
+/// The image-source stage alone (propagation and the omni synthesis, no metrics) with the arrivals
+/// placed per band by the sample-rate kernel, on the finer grid, or whichever `ArrivalGrid.pays`
+/// picks; best of `repeats`.
+func measurePlacement(_ label: String, _ scene: Scene, threads: Int, repeats: Int = 3) {
+    var line = String(format: "%-46@ %2d thr", label as NSString, threads)
+    for (name, grid) in [("kernel", false as Bool?), ("grid", true), ("auto", nil)] {
+        var plan = scene.resolve(threads: threads, detailOrder: 0)
+        plan.arrivalGrid = grid
+        plan.tallyEnergy = false
+        var best = Double.infinity
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let r = ImageSourceEngine.run(scene: scene, speakerIndex: 0, plan: plan)
+            _ = ImpulseSynthesis.omni(r, scene: scene, plan: plan)
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        line += String(format: "  %@ %.3f s", name as NSString, best)
+    }
+    print(line)
 }
 
 // `SoundstageBench hybrid ROOM.json`: the in-process time of the hybrid simulation of the room's first
@@ -62,7 +83,7 @@ if CommandLine.arguments.count == 3 && CommandLine.arguments[1] == "hybrid" {
 
 // `SoundstageBench render [MINUTES [REPEATS]]`: the rendering benchmark alone (for profiling).
 // `SoundstageBench wave`: the wave solver's benchmark alone. `SoundstageBench bass-map`: the bass map's.
-// `SoundstageBench optimize`: the placement search's.
+// `SoundstageBench optimize`: the placement search's. `SoundstageBench images`: the image sources'.
 if CommandLine.arguments.count == 2 && CommandLine.arguments[1] == "wave" {
     try waveBenchmark()
     exit(0)
@@ -91,21 +112,37 @@ if CommandLine.arguments.count >= 2 && CommandLine.arguments[1] == "render" {
 }
 
 let threads = defaultThreadCount
-print("Soundstage \(SoundstageVersion.string) image-source benchmark, \(threads) cores, best of 3")
-let small = try shoebox(width: 6, length: 4, height: 3, alpha: 0.2, duration: 1.0, speaker: [2, 3, 1.5], listener: [4, 1, 1.7])
-try measure("shoebox 6×4×3 m, α 0.2, 1 s, broadband", small, threads: 1)
-try measure("shoebox 6×4×3 m, α 0.2, 1 s, broadband", small, threads: threads)
-let smallAir = try shoebox(width: 6, length: 4, height: 3, alpha: 0.2, duration: 1.0, speaker: [2, 3, 1.5], listener: [4, 1, 1.7], air: true)
-try measure("shoebox 6×4×3 m, α 0.2, 1 s, 8 bands (air)", smallAir, threads: threads)
-let big = try shoebox(width: 12, length: 9, height: 5, alpha: 0.1, duration: 2.0, speaker: [3, 6, 1.5], listener: [7, 3, 1.7])
-try measure("shoebox 12×9×5 m, α 0.1, 2 s, broadband", big, threads: threads, repeats: 1)
-let lshape = try RoomFile.parse("""
-{"name": "bench-l", "room": {"floorPlan": {"points": [[0, 0], [6, 0], [6, 3.5], [3.5, 3.5], [3.5, 7], [0, 7]], "height": 2.7}},
- "surfaces": {"all": {"absorption": 0.2}}, "speakers": [{"name": "S", "position": [1.2, 5.5, 1.1], "directivity": "omni"}],
- "listener": {"position": [4.9, 1.3, 1.5]}, "simulation": {"duration": 0.5, "maxOrder": 6, "airAbsorption": false, "rays": 0}}
-""")
-try measure("L-shaped floor plan (8 surfaces), order 6", lshape, threads: threads, repeats: 1)
-print(String(format: "peak memory (RSS) %.0f MiB", peakMemoryMiB()))
+
+/// Image sources per second in shoeboxes and one floor plan (`SoundstageBench images` alone).
+func imageBenchmark() throws {
+    print("Soundstage \(SoundstageVersion.string) image-source benchmark, \(threads) cores, best of 3")
+    let small = try shoebox(width: 6, length: 4, height: 3, alpha: 0.2, duration: 1.0, speaker: [2, 3, 1.5], listener: [4, 1, 1.7])
+    try measure("shoebox 6×4×3 m, α 0.2, 1 s, broadband", small, threads: 1)
+    try measure("shoebox 6×4×3 m, α 0.2, 1 s, broadband", small, threads: threads)
+    let smallAir = try shoebox(width: 6, length: 4, height: 3, alpha: 0.2, duration: 1.0, speaker: [2, 3, 1.5], listener: [4, 1, 1.7], air: true)
+    try measure("shoebox 6×4×3 m, α 0.2, 1 s, 8 bands (air)", smallAir, threads: threads)
+    let big = try shoebox(width: 12, length: 9, height: 5, alpha: 0.1, duration: 2.0, speaker: [3, 6, 1.5], listener: [7, 3, 1.7])
+    try measure("shoebox 12×9×5 m, α 0.1, 2 s, broadband", big, threads: threads, repeats: 1)
+    let lshape = try RoomFile.parse("""
+    {"name": "bench-l", "room": {"floorPlan": {"points": [[0, 0], [6, 0], [6, 3.5], [3.5, 3.5], [3.5, 7], [0, 7]], "height": 2.7}},
+     "surfaces": {"all": {"absorption": 0.2}}, "speakers": [{"name": "S", "position": [1.2, 5.5, 1.1], "directivity": "omni"}],
+     "listener": {"position": [4.9, 1.3, 1.5]}, "simulation": {"duration": 0.5, "maxOrder": 6, "airAbsorption": false, "rays": 0, "wave": false}}
+    """)
+    try measure("L-shaped floor plan (8 surfaces), order 6", lshape, threads: threads, repeats: 1)
+    print("arrivals placed by the sample-rate kernel, on the 8× grid, or as chosen by cost (RIR only):")
+    measurePlacement("shoebox 6×4×3 m, α 0.2, 1 s, broadband", small, threads: threads)
+    measurePlacement("shoebox 6×4×3 m, α 0.2, 1 s, 8 bands (air)", smallAir, threads: threads)
+    measurePlacement("shoebox 12×9×5 m, α 0.1, 2 s, broadband", big, threads: threads)
+    let batchLike = try shoebox(width: 5, length: 6.5, height: 3.2, alpha: 0.3, duration: 0.5, speaker: [1.5, 2, 1.4], listener: [3.6, 4.4, 1.2], air: true)
+    measurePlacement("shoebox 5×6.5×3.2 m, α 0.3, 0.5 s, 8 bands (air)", batchLike, threads: 1)
+    print(String(format: "peak memory (RSS) %.0f MiB", peakMemoryMiB()))
+}
+
+if CommandLine.arguments.count == 2 && CommandLine.arguments[1] == "images" {
+    try imageBenchmark()
+    exit(0)
+}
+try imageBenchmark()
 
 // MARK: Ray tracing (issue #4): rays per second of the hybrid's tracer and the whole hybrid.
 func rayBenchmark(_ label: String, _ json: String) throws {
