@@ -23,20 +23,6 @@ public struct EnergyResponse: Sendable {
         values = [Double](repeating: 0, count: binCount * EnergyResponse.bandCount)
     }
 
-    /// Adds an arrival at `seconds` whose pressure amplitude in band b is `amplitude(b)`.
-    @inline(__always)
-    mutating func add(seconds: Double, amplitudes: UnsafePointer<Float>, bands: Int, scale: Double) {
-        let bin = Int(seconds / EnergyResponse.binSeconds)
-        guard bin >= 0, bin < binCount else { return }
-        let n = EnergyResponse.bandCount
-        values.withUnsafeMutableBufferPointer { v in
-            for b in 0..<n {
-                let a = Double(amplitudes[min(b, bands - 1)]) * scale
-                v[bin * n + b] += a * a
-            }
-        }
-    }
-
     /// Adds a work slot's bins (those within this response).
     mutating func add(_ tallies: SlotTallies) {
         let n = EnergyResponse.bandCount

@@ -57,35 +57,38 @@ struct PathShader: Sendable {
     func gainsWithoutAir(reflection: SIMD8<Float>, emission: Vec3) -> SIMD8<Float> {
         var g = reflection * Float(linearGain)
         if !omni {
-            let cosine = max(-1, min(1, emission.dot(speaker.orientation.forward) / max(emission.length, 1e-300)))
-            let index = acos(cosine) / .pi * Double(PathShader.directivitySteps)
-            let i0 = min(Int(index), PathShader.directivitySteps - 1), t = Float(index - Double(i0))
-            for b in 0..<bandCount {
-                let row = b * (PathShader.directivitySteps + 1)
-                g[b] *= directivity[row + i0] * (1 - t) + directivity[row + i0 + 1] * t
-            }
+            let at = directivityPosition(emission)
+            for b in 0..<bandCount { g[b] *= directivityGain(band: b, at: at) }
             for b in bandCount..<8 { g[b] = g[bandCount - 1] }
         }
         return g
+    }
+
+    /// Where `emission` falls in the directivity table: row index and fraction (angle to the axis).
+    @inline(__always)
+    func directivityPosition(_ emission: Vec3) -> (Int, Float) {
+        let cosine = max(-1, min(1, emission.dot(speaker.orientation.forward) / max(emission.length, 1e-300)))
+        let index = acos(cosine) / .pi * Double(PathShader.directivitySteps)
+        let i0 = min(Int(index), PathShader.directivitySteps - 1)
+        return (i0, Float(index - Double(i0)))
+    }
+
+    /// Band `band`'s directivity gain at a table position, interpolated linearly.
+    @inline(__always)
+    func directivityGain(band: Int, at position: (Int, Float)) -> Float {
+        let (i0, t) = position, row = band * (PathShader.directivitySteps + 1)
+        return directivity[row + i0] * (1 - t) + directivity[row + i0 + 1] * t
     }
 
     /// Band gains of a path of length `distance` leaving the speaker along `emission` (need not be
     /// unit length) after walls whose combined pressure reflection factors are `reflection`.
     @inline(__always)
     func gains(reflection: UnsafePointer<Double>, emission: Vec3, distance: Double, into out: UnsafeMutablePointer<Float>) {
-        var index = 0.0
-        if !omni {
-            let cosine = max(-1, min(1, emission.dot(speaker.orientation.forward) / max(emission.length, 1e-300)))
-            index = acos(cosine) / .pi * Double(PathShader.directivitySteps)
-        }
-        let i0 = min(Int(index), PathShader.directivitySteps - 1), t = Float(index - Double(i0))
+        let at = omni ? (0, 0) : directivityPosition(emission)
         for b in 0..<bandCount {
             let air = airCoefficients[b] == 0 ? 1 : exp(-0.5 * airCoefficients[b] * distance)
             var g = Float(reflection[b] * air * linearGain)
-            if !omni {
-                let row = b * (PathShader.directivitySteps + 1)
-                g *= directivity[row + i0] * (1 - t) + directivity[row + i0 + 1] * t
-            }
+            if !omni { g *= directivityGain(band: b, at: at) }
             out[b] = g
         }
     }
