@@ -320,7 +320,8 @@ public enum ImageSourceEngine {
         let results = slots.all
         var total = results[0].0
         for r in results.dropFirst() { total.add(r.0) }
-        var grid = shoebox.map { _ in ArrivalGrid(length: length, offset: pad) }
+        // The whole grid only when the slots used it (otherwise the synthesis would transform a grid of zeros).
+        var grid = useGrid ? ArrivalGrid(length: length, offset: pad) : nil
         for r in results { if let part = r.6 { grid?.add(part) } }
         let paths = results.flatMap(\.1).sorted { a, b in
             if a.delaySeconds != b.delaySeconds { return a.delaySeconds < b.delaySeconds }

@@ -118,13 +118,18 @@ public enum BandFilterBank {
             // The grid's spectrum at the same frequencies k·fs/size: bins 0 … size/2 of a transform
             // `oversampling` times as long (an impulse on a grid point P·j has the spectrum of one at sample j).
             let fine = RealFFT.shared(size: ArrivalGrid.oversampling * size)
-            let fineInput = RealFFT.allocate(fine.size), fineSpectrum = RealFFT.allocate(2 * fine.binCount)
-            defer { RealFFT.free(fineInput); RealFFT.free(fineSpectrum) }
-            for b in 0..<bands {
-                grid.data.withUnsafeBufferPointer { d in
-                    for i in 0..<grid.range.count { fineInput[grid.range.lowerBound + i] = d[i][b] }
+            // Every band's input in one pass over the grid (its lanes are the bands), zero outside its range.
+            let fineInputs = RealFFT.allocate(bands * fine.size), fineSpectrum = RealFFT.allocate(2 * fine.binCount)
+            defer { RealFFT.free(fineInputs); RealFFT.free(fineSpectrum) }
+            grid.data.withUnsafeBufferPointer { d in
+                let lower = grid.range.lowerBound
+                for i in 0..<grid.range.count {
+                    let v = d[i]
+                    for b in 0..<bands { fineInputs[b * fine.size + lower + i] = v[b] }
                 }
-                fine.forward(fineInput, fineSpectrum)
+            }
+            for b in 0..<bands {
+                fine.forward(fineInputs + b * fine.size, fineSpectrum)
                 for k in 0..<fft.binCount {
                     let w = weight(b, k)
                     sum[2 * k] += w * fineSpectrum[2 * k]
