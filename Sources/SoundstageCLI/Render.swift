@@ -20,7 +20,7 @@ struct Render: ParsableCommand {
     @Option(help: "The music (WAV, FLAC, OGG, AIFF, …).") var input: String
     @OptionGroup var output: OutputOptions
     @Option(name: .customLong("output"), help: "Output file (default DIR/<name>/render-<input name>.wav).") var outputFile: String?
-    @Option(help: "Equalizer APO / AutoEq parametric EQ file for your IEMs.") var eq: String?
+    @Option(help: "Equalizer APO / AutoEq EQ file for your IEMs (ParametricEQ.txt or GraphicEQ.txt).") var eq: String?
     @Option(parsing: .unconditional, help: "Loudness target in LUFS (default -16).") var loudness: Double?
     @Option(parsing: .unconditional, help: "A fixed gain in dB instead of loudness matching.") var gain: Double?
     @OptionGroup var simulation: SimulationFlags

@@ -183,8 +183,8 @@ public final class StudioSession: Sendable {
         return path
     }
 
-    /// Parses an Equalizer APO / AutoEq parametric EQ file and returns its biquads at `sampleRate`
-    /// (for the page's IIRFilterNodes) with the preamp.
+    /// Parses an Equalizer APO / AutoEq EQ file and returns its biquads at `sampleRate` (for the page's
+    /// IIRFilterNodes), the preamp, and a GraphicEQ's FIR (for a ConvolverNode).
     public func equalizer(_ text: String, sampleRate: Double) throws -> EqualizerFilters {
         let eq: ParametricEQ
         do { eq = try ParametricEQ.parse(text) } catch let e as ParametricEQ.ParseError {
@@ -192,7 +192,7 @@ public final class StudioSession: Sendable {
         }
         return EqualizerFilters(preampDB: eq.preampDB, sections: eq.biquads(sampleRate: sampleRate).map {
             .init(feedforward: [$0.b0, $0.b1, $0.b2], feedback: [1, $0.a1, $0.a2])
-        }, filterCount: eq.filters.count)
+        }, filterCount: eq.filters.count, graphicPoints: eq.graphic.reduce(0) { $0 + $1.count }, fir: eq.graphicFilter(sampleRate: sampleRate))
     }
 
     public struct EqualizerFilters: Codable, Sendable {
@@ -200,6 +200,9 @@ public final class StudioSession: Sendable {
         public struct Section: Codable, Sendable { public var feedforward: [Double], feedback: [Double] }
         public var sections: [Section]
         public var filterCount: Int
+        /// Points of the file's GraphicEQ lines, and their minimum-phase FIR (for a ConvolverNode); nil without.
+        public var graphicPoints: Int
+        public var fir: [Float]?
     }
 
     // MARK: - The optimizer's maps

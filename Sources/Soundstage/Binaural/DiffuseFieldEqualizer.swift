@@ -37,42 +37,9 @@ struct DiffuseFieldEqualizer: Sendable {
         return gains[i] * (1 - t) + gains[i + 1] * t
     }
 
-    /// A minimum-phase FIR with |E(f)| (homomorphic construction via the folded real cepstrum,
-    /// Oppenheim & Schafer, *Discrete-Time Signal Processing*, §5.6): causal, so arrivals keep their
-    /// times; `length` taps with a half-Hann fade over the last quarter.
+    /// A minimum-phase FIR with |E(f)| (`MinimumPhase.filter`): causal, so arrivals keep their
+    /// times; `length` taps.
     public func minimumPhaseFilter(sampleRate fs: Double, length: Int = 4096) -> [Float] {
-        let m = 4 * length
-        let fft = RealFFT(size: m)
-        var logSpectrum = [Float](repeating: 0, count: 2 * fft.binCount)
-        for k in 0..<fft.binCount { logSpectrum[2 * k] = Float(log(gain(hertz: Double(k) * fs / Double(m)))) }
-        let cepstrum = fft.inverse(logSpectrum)
-        var folded = [Float](repeating: 0, count: m)
-        folded[0] = cepstrum[0]
-        for i in 1..<(m / 2) { folded[i] = 2 * cepstrum[i] }
-        folded[m / 2] = cepstrum[m / 2]
-        let s = fft.forward(folded)
-        var spectrum = [Float](repeating: 0, count: 2 * fft.binCount)
-        for k in 0..<fft.binCount {
-            let mag = exp(Double(s[2 * k])), phase = Double(s[2 * k + 1])
-            spectrum[2 * k] = Float(mag * cos(phase))
-            spectrum[2 * k + 1] = Float(mag * sin(phase))
-        }
-        var h = Array(fft.inverse(spectrum).prefix(length))
-        let fade = length / 4
-        for i in 0..<fade { h[length - fade + i] *= Float(0.5 * (1 + cos(.pi * Double(i) / Double(fade)))) }
-        return h
+        MinimumPhase.filter(length: length, sampleRate: fs) { gain(hertz: $0) }
     }
-}
-
-/// Linear convolution by FFT, truncated to the length of `x`.
-func convolveTruncated(_ x: [Float], _ h: [Float]) -> [Float] {
-    let size = FFTSize.good(atLeast: x.count + h.count)
-    let fft = RealFFT(size: size)
-    let a = fft.forward(x), b = fft.forward(h)
-    var c = [Float](repeating: 0, count: a.count)
-    for k in 0..<fft.binCount {
-        c[2 * k] = a[2 * k] * b[2 * k] - a[2 * k + 1] * b[2 * k + 1]
-        c[2 * k + 1] = a[2 * k] * b[2 * k + 1] + a[2 * k + 1] * b[2 * k]
-    }
-    return Array(fft.inverse(c).prefix(x.count))
 }

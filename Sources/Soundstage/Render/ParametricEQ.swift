@@ -1,14 +1,21 @@
 import Foundation
 
-/// An IEM/headphone equalizer in Equalizer APO / AutoEq "ParametricEQ.txt" form:
-/// `Preamp: -6.2 dB`, `Filter 1: ON PK Fc 105 Hz Gain -2.7 dB Q 0.70`, with filter types PK, LSC/LS,
-/// HSC/HS, LP and HP, Q optional (0.7071). Each filter is a biquad after R. Bristow-Johnson's
-/// "Audio EQ Cookbook".
+/// An IEM/headphone equalizer as Equalizer APO reads it and AutoEq writes it, in either of AutoEq's
+/// forms (or both in one file):
+/// - "ParametricEQ.txt": `Preamp: -6.2 dB`, `Filter 1: ON PK Fc 105 Hz Gain -2.7 dB Q 0.70`, with filter
+///   types PK, LSC/LS, HSC/HS, LP and HP, Q optional (0.7071). Each filter is a biquad after
+///   R. Bristow-Johnson's "Audio EQ Cookbook".
+/// - "GraphicEQ.txt" (also Wavelet's): `GraphicEQ: 20 -3.2; 21 -3.1; …` — gains in dB at ascending
+///   frequencies, joined by straight lines in dB over log frequency and held flat beyond the first and
+///   last points (Equalizer APO's graphic EQ), applied as a minimum-phase FIR (`graphicFilter`).
+///   Several GraphicEQ lines act in series: their gains add.
 public struct ParametricEQ: Sendable {
     public enum Kind: String, Sendable { case peak = "PK", lowShelf = "LSC", highShelf = "HSC", lowPass = "LP", highPass = "HP" }
     public struct Filter: Sendable { public var kind: Kind; public var hertz: Double; public var gainDB: Double; public var q: Double }
     public var preampDB: Double
     public var filters: [Filter]
+    /// Each GraphicEQ line's points (Hz, dB), ascending in frequency.
+    public var graphic: [[(hertz: Double, gainDB: Double)]] = []
 
     public struct ParseError: Error, CustomStringConvertible {
         /// The line (1-based), or 0 for the file as a whole.
@@ -44,6 +51,11 @@ public struct ParametricEQ: Sendable {
                 recognized = true
                 continue
             }
+            if t[0].lowercased() == "graphiceq" {
+                eq.graphic.append(try graphicPoints(line, line: n + 1))
+                recognized = true
+                continue
+            }
             guard t[0].lowercased() == "filter" else { continue } // other APO commands are ignored
             recognized = true
             guard let colon = t.firstIndex(of: ":"), colon + 2 < t.count else { throw ParseError(line: n + 1, reason: "expected \"Filter N: ON TYPE Fc … Hz …\"") }
@@ -63,7 +75,7 @@ public struct ParametricEQ: Sendable {
             eq.filters.append(Filter(kind: kind, hertz: fc, gainDB: gain, q: q))
         }
         guard recognized else {
-            throw ParseError(line: 0, reason: "no \"Preamp:\" or \"Filter N:\" line (an AutoEq GraphicEQ file is not read: use its ParametricEQ.txt)")
+            throw ParseError(line: 0, reason: "no \"Preamp:\", \"Filter N:\" or \"GraphicEQ:\" line: nothing to equalize with")
         }
         guard abs(eq.preampDB) <= gainLimit else {
             throw ParseError(line: 0, reason: String(format: "the preamps add up to %+.0f dB; at most ±%.0f dB", eq.preampDB, gainLimit))
@@ -71,12 +83,66 @@ public struct ParametricEQ: Sendable {
         let fs = 48_000.0, sections = eq.biquads(sampleRate: fs)
         for k in 0...200 {
             let f = 10 * pow(2000, Double(k) / 200)
-            let db = eq.preampDB + sections.reduce(0.0) { $0 + 20 * log10(max($1.magnitude(hertz: f, sampleRate: fs), 1e-300)) }
+            let db = eq.preampDB + eq.graphicGainDB(hertz: f)
+                + sections.reduce(0.0) { $0 + 20 * log10(max($1.magnitude(hertz: f, sampleRate: fs), 1e-300)) }
             guard !(db > gainLimit) && !db.isNaN else {
                 throw ParseError(line: 0, reason: String(format: "the preamp and filters add up to %+.0f dB at %.0f Hz; at most +%.0f dB", db.isFinite ? db : 9999, f, gainLimit))
             }
         }
         return eq
+    }
+
+    /// The points of a `GraphicEQ: f g; f g; …` line (1-based `line` for errors).
+    static func graphicPoints(_ text: String, line: Int) throws -> [(hertz: Double, gainDB: Double)] {
+        guard let colon = text.firstIndex(of: ":") else { throw ParseError(line: line, reason: "expected \"GraphicEQ: <Hz> <dB>; <Hz> <dB>; …\"") }
+        var points: [(hertz: Double, gainDB: Double)] = []
+        for (i, item) in text[text.index(after: colon)...].split(separator: ";").enumerated() {
+            let fields = item.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if fields.isEmpty { continue } // a trailing ";"
+            guard fields.count == 2, let f = Double(fields[0]), let g = Double(fields[1]), f.isFinite, g.isFinite else {
+                throw ParseError(line: line, reason: "GraphicEQ point \(i + 1) (\"\(item.trimmingCharacters(in: .whitespaces))\"): expected \"<Hz> <dB>\"")
+            }
+            guard f > 0, f < 1_000_000 else { throw ParseError(line: line, reason: "GraphicEQ point \(i + 1): frequency \(fields[0]) Hz out of range") }
+            guard abs(g) <= 120 else { throw ParseError(line: line, reason: "GraphicEQ point \(i + 1): gain \(fields[1]) dB beyond ±120 dB") }
+            if let last = points.last, f <= last.hertz {
+                throw ParseError(line: line, reason: "GraphicEQ point \(i + 1): \(fields[0]) Hz after \(last.hertz) Hz (frequencies must ascend)")
+            }
+            points.append((f, g))
+        }
+        guard !points.isEmpty else { throw ParseError(line: line, reason: "GraphicEQ line without points") }
+        return points
+    }
+
+    /// The GraphicEQ lines' gain at `hertz` (dB; 0 without any): each line's points joined by
+    /// straight lines in dB over log frequency, flat beyond its ends; the lines' gains add.
+    public func graphicGainDB(hertz f: Double) -> Double {
+        graphic.reduce(0.0) { sum, points in
+            guard let first = points.first, let last = points.last else { return sum }
+            if f <= first.hertz { return sum + first.gainDB }
+            if f >= last.hertz { return sum + last.gainDB }
+            // The segment holding f (binary search: AutoEq writes 127 points, Wavelet more).
+            var lo = 0, hi = points.count - 1
+            while hi - lo > 1 { let mid = (lo + hi) / 2; if points[mid].hertz <= f { lo = mid } else { hi = mid } }
+            let u = log(f / points[lo].hertz) / log(points[hi].hertz / points[lo].hertz)
+            return sum + points[lo].gainDB + u * (points[hi].gainDB - points[lo].gainDB)
+        }
+    }
+
+    /// Taps of the graphic EQ's FIR at `sampleRate`: 16 384 at 48 kHz and below (0.34 s, a 2.9 Hz
+    /// bin: fine enough for AutoEq's 20 Hz start), doubling with each doubling of the rate.
+    public static func graphicLength(sampleRate fs: Double) -> Int {
+        var n = 16_384
+        while Double(n) < 16_384 * fs / 48_000 { n *= 2 }
+        return n
+    }
+
+    /// The GraphicEQ lines as one minimum-phase FIR (`MinimumPhase.filter`) at `sampleRate`, nil
+    /// without any. Gains are floored at −120 dB (a minimum-phase design takes the log of the magnitude).
+    public func graphicFilter(sampleRate fs: Double) -> [Float]? {
+        guard !graphic.isEmpty else { return nil }
+        return MinimumPhase.filter(length: ParametricEQ.graphicLength(sampleRate: fs), sampleRate: fs) { f in
+            pow(10, max(-120, graphicGainDB(hertz: f)) / 20)
+        }
     }
 
     /// The filters as biquads at `sampleRate` (filters at or above Nyquist are dropped).

@@ -30,7 +30,8 @@ public struct RenderReport: Sendable {
     public var realTimeFactor: Double { inputSeconds / max(wallSeconds, 1e-9) }
 }
 
-/// Renders music through a room's BRIRs for IEMs: route → stream-convolve → EQ → level. The first
+/// Renders music through a room's BRIRs for IEMs: route (a graphic EQ's FIR folded into the filters) →
+/// stream-convolve → parametric EQ → level. The first
 /// pass writes a temporary float WAV beside the output and measures it, so the gain can follow the
 /// measured loudness while memory stays flat; for a float WAV output the gain is then applied in
 /// place (`FloatWAV.scale`) and the file renamed into place, for FLAC a second pass converts it. The
@@ -53,8 +54,10 @@ public enum Renderer {
         // One filter pair per input channel: the routed speakers' BRIRs summed with their gains
         // (and the EQ's preamp, a plain gain).
         let preamp = Float(pow(10, (eq?.preampDB ?? 0) / 20))
-        let filters = ChannelRouting.filters(inputChannels: reader.channelCount, speakers: speakers, positions: reader.channelPositions,
+        var filters = ChannelRouting.filters(inputChannels: reader.channelCount, speakers: speakers, positions: reader.channelPositions,
                                              brirs: brirs, scale: preamp)
+        // A graphic EQ is an FIR: folded into every filter once, instead of a second convolution of the music.
+        if let fir = eq?.graphicFilter(sampleRate: Double(rate)) { filters = filters.map { $0.map { convolve($0, fir) } } }
         let length = filters.first?.first?.count ?? 1
         let convolver = StreamingConvolver(filters: filters, threads: threads)
         let pass1 = TemporaryFiles.sibling(of: output) + ".wav"

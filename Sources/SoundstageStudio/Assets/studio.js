@@ -494,11 +494,20 @@ function buildChain(ctx, set, destination) {
   return { input, out, set };
 }
 
-/// The EQ for the IEMs: preamp, then the biquads as IIRFilterNodes.
+/// The EQ for the IEMs: preamp, then a GraphicEQ's FIR in a ConvolverNode, then the biquads as
+/// IIRFilterNodes.
 function buildEQ(ctx, eq, destination) {
   let node = destination;
   if (!eq) return node;
   const nodes = eq.sections.map((s) => ctx.createIIRFilter(s.feedforward, s.feedback));
+  if (eq.fir) {
+    const fir = ctx.createBuffer(1, eq.fir.length, ctx.sampleRate);
+    fir.copyToChannel(Float32Array.from(eq.fir), 0);
+    const conv = ctx.createConvolver();
+    conv.normalize = false;
+    conv.buffer = fir;
+    nodes.unshift(conv);
+  }
   for (let i = nodes.length - 1; i >= 0; i--) { nodes[i].connect(node); node = nodes[i]; }
   const pre = ctx.createGain();
   pre.gain.value = 10 ** (eq.preampDB / 20);
@@ -747,7 +756,8 @@ function wire() {
     const r = await api('/api/eq?rate=' + rate, await file.text());
     if (!r.ok) { $('eq-status').textContent = ''; showError(r.data.error); return; }
     audio.eq = r.data;
-    $('eq-status').textContent = `${file.name}: ${r.data.filterCount} filters, preamp ${r.data.preampDB.toFixed(1)} dB`;
+    const graphic = r.data.graphicPoints ? `, graphic EQ of ${r.data.graphicPoints} points` : '';
+    $('eq-status').textContent = `${file.name}: ${r.data.filterCount} filters${graphic}, preamp ${r.data.preampDB.toFixed(1)} dB`;
     audio.rebuildEQ();
   });
   $('eq-on').addEventListener('change', () => audio.rebuildEQ());

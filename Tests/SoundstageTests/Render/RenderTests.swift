@@ -162,11 +162,69 @@ final class RenderTests: XCTestCase {
         // Two +40 dB peaks an octave apart stay apart; at the same frequency they add to +80 dB.
         XCTAssertNoThrow(try ParametricEQ.parse("Filter 1: ON PK Fc 100 Hz Gain 40 dB Q 4\nFilter 2: ON PK Fc 4000 Hz Gain 40 dB Q 4"))
         XCTAssertThrowsError(try ParametricEQ.parse("Filter 1: ON PK Fc 100 Hz Gain 40 dB Q 4\nFilter 2: ON PK Fc 100 Hz Gain 40 dB Q 4"))
-        for text in ["", "# only a comment\n", "GraphicEQ: 20 -3.2; 21 -3.1"] {
+        for text in ["", "# only a comment\n", "Channel: L R\n"] {
             XCTAssertThrowsError(try ParametricEQ.parse(text)) { XCTAssertTrue("\($0)".hasPrefix("no \"Preamp:\""), "\($0)") }
         }
+        // A GraphicEQ line is read; a broken one is named by line and point.
+        XCTAssertEqual(try ParametricEQ.parse("GraphicEQ: 20 -3.2; 21 -3.1;").graphic.first?.count, 2)
+        for (text, reason) in [("Preamp: -1 dB\nGraphicEQ: 20 -3; 19 -2", "line 2: GraphicEQ point 2: 19 Hz after 20.0 Hz (frequencies must ascend)"),
+                               ("GraphicEQ: 20 -3; 40", "line 1: GraphicEQ point 2 (\"40\"): expected \"<Hz> <dB>\""),
+                               ("GraphicEQ:", "line 1: GraphicEQ line without points")] {
+            XCTAssertThrowsError(try ParametricEQ.parse(text)) { XCTAssertEqual("\($0)", reason) }
+        }
+        // The graphic gains count toward the +60 dB limit: +45 dB alone passes, with a +20 dB preamp it does not.
+        XCTAssertNoThrow(try ParametricEQ.parse("GraphicEQ: 20 30; 100 45"))
+        XCTAssertThrowsError(try ParametricEQ.parse("Preamp: 20 dB\nGraphicEQ: 20 30; 100 45")) { XCTAssertTrue("\($0)".contains("; at most +60 dB"), "\($0)") }
         // A steep low-pass cuts by far more than 60 dB at 20 kHz: that is allowed.
         XCTAssertNoThrow(try ParametricEQ.parse("Filter 1: ON LP Fc 100 Hz"))
+    }
+
+    func testGraphicEQIsAMinimumPhaseFIRThroughItsPoints() throws {
+        // Between two points the gain is a straight line in dB over log frequency: at their geometric
+        // mean it is the mean of their gains; beyond the ends it stays flat (Equalizer APO's graphic EQ).
+        let eq = try ParametricEQ.parse("GraphicEQ: 20 6; 100 6; 1000 0; 3000 -4; 10000 3; 20000 0")
+        let fs = 48000.0
+        let h = try XCTUnwrap(eq.graphicFilter(sampleRate: fs))
+        XCTAssertEqual(h.count, 16384)
+        func responseDB(_ f: Double) -> Double { // direct DFT of the taps at f
+            var re = 0.0, im = 0.0
+            for (n, x) in h.enumerated() { let w = 2 * Double.pi * f * Double(n) / fs; re += Double(x) * cos(w); im -= Double(x) * sin(w) }
+            return 10 * log10(re * re + im * im)
+        }
+        for (f, expected) in [(12.0, 6.0), (50, 6), ((100.0 * 1000).squareRoot(), 3), (1000, 0), ((1000.0 * 3000).squareRoot(), -2),
+                              (3000, -4), ((3000.0 * 10000).squareRoot(), -0.5), ((10000.0 * 20000).squareRoot(), 1.5), (22000, 0)] {
+            XCTAssertEqual(responseDB(f), expected, accuracy: 0.1, "\(f) Hz")
+        }
+        // Minimum phase: the energy arrives at once (a linear-phase design would centre it 0.17 s in).
+        let energy = h.reduce(0) { $0 + Double($1 * $1) }
+        let first5ms = h.prefix(240).reduce(0) { $0 + Double($1 * $1) }
+        XCTAssertGreaterThan(first5ms / energy, 0.99)
+        // A flat −6.02 dB graphic EQ is the impulse 0.5 at n = 0.
+        let flat = try XCTUnwrap(try ParametricEQ.parse("GraphicEQ: 20 -6.0206; 20000 -6.0206").graphicFilter(sampleRate: 44100))
+        XCTAssertEqual(flat[0], 0.5, accuracy: 1e-4)
+        XCTAssertLessThan(flat.dropFirst().map(abs).max()!, 1e-4)
+    }
+
+    func testRenderAppliesAGraphicEQ() throws {
+        // The render through a flat −6.02 dB GraphicEQ is the render without it at half the amplitude,
+        // sample for sample (the FIR is folded into the filters).
+        let folder = TestPaths.temporaryFolder()
+        let input = folder.appendingPathComponent("music.wav").path
+        var l = [Float](), r = [Float]()
+        for i in 0..<48000 { let t = Double(i) / 48000; l.append(Float(0.1 * sin(2 * .pi * 440 * t))); r.append(Float(0.1 * sin(2 * .pi * 97 * t))) }
+        try AudioFile.write(AudioBuffer(sampleRate: 48000, channels: [l, r]), to: input)
+        var h = [Float](repeating: 0, count: 400); h[10] = 0.3; h[200] = 0.1
+        let brirs = [AudioBuffer(sampleRate: 48000, channels: [h, h.map { $0 * 0.5 }]), AudioBuffer(sampleRate: 48000, channels: [h.map { $0 * 0.5 }, h])]
+        let plain = folder.appendingPathComponent("plain.wav").path, eqd = folder.appendingPathComponent("eq.wav").path
+        _ = try Renderer.render(input: input, output: plain, speakers: speakers([0, 1]), brirs: brirs, eq: nil, level: .gain(db: 0), threads: 2)
+        let eq = try ParametricEQ.parse("GraphicEQ: 20 -6.0206; 20000 -6.0206")
+        _ = try Renderer.render(input: input, output: eqd, speakers: speakers([0, 1]), brirs: brirs, eq: eq, level: .gain(db: 0), threads: 2)
+        let a = try AudioFile.read(plain), b = try AudioFile.read(eqd)
+        XCTAssertEqual(b.frameCount, a.frameCount + ParametricEQ.graphicLength(sampleRate: 48000) - 1)
+        for e in 0..<2 {
+            let peak = a.channels[e].map(abs).max()!
+            for i in stride(from: 0, to: a.frameCount, by: 7) { XCTAssertEqual(b.channels[e][i], 0.5 * a.channels[e][i], accuracy: 1e-4 * peak) }
+        }
     }
 
     func testLoudnessTargetAndTruePeakCeiling() throws {
