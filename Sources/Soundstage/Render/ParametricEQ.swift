@@ -29,8 +29,8 @@ public struct ParametricEQ: Sendable {
     public static let gainLimit = 60.0
 
     /// Parses the file and checks it as a whole: at least one Preamp or Filter line, the preamps'
-    /// sum within ±`gainLimit` dB, and the total gain (preamps plus every filter, 10 Hz – 20 kHz at
-    /// 48 kHz) at most +`gainLimit` dB.
+    /// sum within ±`gainLimit` dB, and the total gain (preamps plus every filter and graphic EQ,
+    /// 10 Hz – 20 kHz at 48 kHz) at most +`gainLimit` dB.
     public static func parse(_ text: String) throws -> ParametricEQ {
         var eq = ParametricEQ(preampDB: 0, filters: [])
         var recognized = false
@@ -81,8 +81,10 @@ public struct ParametricEQ: Sendable {
             throw ParseError(line: 0, reason: String(format: "the preamps add up to %+.0f dB; at most ±%.0f dB", eq.preampDB, gainLimit))
         }
         let fs = 48_000.0, sections = eq.biquads(sampleRate: fs)
-        for k in 0...200 {
-            let f = 10 * pow(2000, Double(k) / 200)
+        // 201 frequencies over 10 Hz – 20 kHz, and every GraphicEQ point there (a graphic EQ's peaks
+        // are its points, which may fall between the others).
+        let points = eq.graphic.joined().map(\.hertz).filter { (10...20_000).contains($0) }
+        for f in (0...200).map({ 10 * pow(2000, Double($0) / 200) }) + points {
             let db = eq.preampDB + eq.graphicGainDB(hertz: f)
                 + sections.reduce(0.0) { $0 + 20 * log10(max($1.magnitude(hertz: f, sampleRate: fs), 1e-300)) }
             guard !(db > gainLimit) && !db.isNaN else {

@@ -174,6 +174,8 @@ final class RenderTests: XCTestCase {
         }
         // The graphic gains count toward the +60 dB limit: +45 dB alone passes, with a +20 dB preamp it does not.
         XCTAssertNoThrow(try ParametricEQ.parse("GraphicEQ: 20 30; 100 45"))
+        // A narrow +70 dB point between the checked frequencies is still caught.
+        XCTAssertThrowsError(try ParametricEQ.parse("GraphicEQ: 1000 0; 1001 70; 1002 0")) { XCTAssertTrue("\($0)".contains("+70 dB at 1001 Hz"), "\($0)") }
         XCTAssertThrowsError(try ParametricEQ.parse("Preamp: 20 dB\nGraphicEQ: 20 30; 100 45")) { XCTAssertTrue("\($0)".contains("; at most +60 dB"), "\($0)") }
         // A steep low-pass cuts by far more than 60 dB at 20 kHz: that is allowed.
         XCTAssertNoThrow(try ParametricEQ.parse("Filter 1: ON LP Fc 100 Hz"))
