@@ -26,6 +26,7 @@ struct SoundstageCommand: ParsableCommand {
             fail(oneLine(message(for: error)) + " (see --help)", status: 2)
         }
         Signals.install()
+        ProcessMemory.keepFreedPages()
         do {
             try command.run()
             Signals.settle()

@@ -97,12 +97,15 @@ public enum ImpulseResponseAnalyzer {
     public static let directWindow = 0.00125
 
     /// `bands`: `.octaves` (default) or `.thirdOctaves`; the per-band results are keyed by their labels.
-    public static func analyze(_ buffer: AudioBuffer, bands: FrequencyBands = .octaves, filtering: BandFiltering = .causal) -> ImpulseResponseAnalysis {
+    /// `noiseless`: the response is a simulation with no background noise (`DecayCurve`): the decay
+    /// is integrated to its end, with no Lundeby search for a noise floor that is not there.
+    public static func analyze(_ buffer: AudioBuffer, bands: FrequencyBands = .octaves, filtering: BandFiltering = .causal,
+                               noiseless: Bool = false) -> ImpulseResponseAnalysis {
         let fs = Double(buffer.sampleRate)
         let energy = sumOfSquares(buffer.channels)
         let onset = onset(energy: energy)
         var result = [String: BandParameters]()
-        result["broadband"] = parameters(energy: energy, onset: onset, fs: fs)
+        result["broadband"] = parameters(energy: energy, onset: onset, fs: fs, noiseless: noiseless)
         var filtered: [[[Float]]?] = [] // [band][channel]; nil above the usable bandwidth
         let zeroPhase = filtering == .zeroPhase ? ZeroPhaseBands(buffer.channels, sampleRate: fs) : nil
         for (b, label) in bands.labels.enumerated() {
@@ -116,7 +119,7 @@ public enum ImpulseResponseAnalyzer {
             let filter = OctaveFilter(centreHertz: bands.centres[b], sampleRate: fs, bandsPerOctave: bands.bandsPerOctave)
             let channels = zeroPhase?.filtered(by: filter) ?? buffer.channels.map { filter.apply($0) }
             filtered.append(channels)
-            result[label] = parameters(energy: sumOfSquares(channels), onset: onset, fs: fs)
+            result[label] = parameters(energy: sumOfSquares(channels), onset: onset, fs: fs, noiseless: noiseless)
         }
         let (itdg, firstLevel) = reflectionGap(energy: energy, onset: onset, fs: fs)
         var binaural: BinauralParameters?
@@ -125,7 +128,7 @@ public enum ImpulseResponseAnalyzer {
         }
         return ImpulseResponseAnalysis(sampleRate: buffer.sampleRate, channels: buffer.channelCount, onsetSeconds: Double(onset) / fs,
                                        bands: result, ITDG: itdg, firstReflectionLevel: firstLevel, binaural: binaural,
-                                       noiseFloorDB: DecayCurve(energy: Array(energy[onset...]), sampleRate: fs).noiseFloorDB)
+                                       noiseFloorDB: noiseless ? nil : DecayCurve(energy: Array(energy[onset...]), sampleRate: fs).noiseFloorDB)
     }
 
     /// The onset (ISO 3382-1 A.3.4): where the broadband energy (summed over channels) first rises

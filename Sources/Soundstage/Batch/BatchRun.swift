@@ -63,7 +63,7 @@ public final class BatchRun: Sendable {
     /// Largest input accepted.
     public static let maximumInputSize = 1 << 30
     /// Scenes simulated at once per thread before they are recorded in order.
-    static let windowPerThread = 4
+    static let windowPerThread = 32
 
     public init(input: String, folder: String, shard: BatchShard, options: BatchOptions) throws {
         (self.input, self.folder, self.shard, self.options) = (input, folder, shard, options)
@@ -118,7 +118,7 @@ public final class BatchRun: Sendable {
     }
 
     /// Per octave band (`bandsHz`), ISO 3382-1 parameters of one speaker's RIR (null where a band
-    /// has none).
+    /// has none), its decay integrated to the end of the file: a simulation has no noise floor to cut at.
     struct SpeakerBands: Codable, Sendable {
         var EDT, T20, T30, C50, C80, D50, DRR: [Double?]
     }
@@ -304,7 +304,7 @@ public final class BatchRun: Sendable {
                     files.append(("brir-\(speaker).wav", b.audio))
                     brir[speaker] = "\(name)/brir-\(speaker).wav"
                 }
-                let analysis = ImpulseResponseAnalyzer.analyze(s.rir.audio)
+                let analysis = ImpulseResponseAnalyzer.analyze(s.rir.audio, noiseless: true)
                 func band(_ p: (BandParameters) -> Parameter) -> [Double?] { octaves.labels.map { analysis.bands[$0].flatMap { p($0).value } } }
                 metrics[speaker] = SpeakerBands(EDT: band(\.EDT), T20: band(\.T20), T30: band(\.T30), C50: band(\.C50), C80: band(\.C80),
                                                 D50: band(\.D50), DRR: band(\.DRR))

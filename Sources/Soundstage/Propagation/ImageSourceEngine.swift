@@ -268,6 +268,7 @@ public enum ImageSourceEngine {
                 var visitor = ShoeboxVisitor(work: work, grid: nil, accumulator: acc, shoebox: shoebox, speaker: speaker, listener: listener,
                                              detailOrder: plan.detailOrder, keepUntil: keepUntil)
                 shoebox.enumerate(shell: slot, of: slotCount, visitor: &visitor)
+                visitor.finish()
                 work = visitor.work
                 acc = visitor.accumulator
             }
@@ -276,6 +277,7 @@ public enum ImageSourceEngine {
                     var visitor = ShoeboxVisitor(work: work, grid: writer, accumulator: acc, shoebox: shoebox, speaker: speaker, listener: listener,
                                                  detailOrder: plan.detailOrder, keepUntil: keepUntil)
                     shoebox.enumerate(shell: slot, of: slotCount, visitor: &visitor)
+                    visitor.finish()
                     work = visitor.work
                 }
                 // Air absorption by path length, on the whole slot at once (the images above leave it out).
@@ -369,6 +371,12 @@ public enum ImageSourceEngine {
 
     /// The shoebox's hot loop: one image at a time into the slot's grid (or, with no grid, its
     /// sample-rate buffers), energy bins and sums.
+    ///
+    /// Grid arrivals that need nothing but their distance and gains (no energy tally, not kept as
+    /// paths) are held back and placed `batch` at a time: first every one's 1/(4πr) and delay, a
+    /// loop of independent divisions the processor overlaps, then the grid additions. They reach
+    /// the grid in the order they were visited (any other arrival first places those held), so the
+    /// sums are the same to the bit. `finish()` places the rest and frees the buffers.
     struct ShoeboxVisitor: ShoeboxImageVisitor {
         var work: SlotWork
         let grid: ArrivalGrid.Writer?
@@ -377,11 +385,38 @@ public enum ImageSourceEngine {
         let speaker: Speaker, listener: Listener
         let detailOrder: Int
         let keepUntil: Double
+        static let batch = 32
+        private let heldSquares = UnsafeMutablePointer<Double>.allocate(capacity: batch)
+        private let heldGains = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: batch)
+        private let heldScales = UnsafeMutablePointer<Float>.allocate(capacity: batch)
+        private let heldStarts = UnsafeMutablePointer<Int>.allocate(capacity: batch)
+        private let heldPhases = UnsafeMutablePointer<Int>.allocate(capacity: batch)
+        private var held = 0
+        /// Arrivals at most this far (squared, metres²) are kept as paths (`keepUntil`); −1: none by time.
+        private let keptDistanceSquared: Double
+
+        init(work: SlotWork, grid: ArrivalGrid.Writer?, accumulator: BandAccumulator, shoebox: ShoeboxImageSources,
+             speaker: Speaker, listener: Listener, detailOrder: Int, keepUntil: Double) {
+            (self.work, self.grid, self.accumulator, self.shoebox) = (work, grid, accumulator, shoebox)
+            (self.speaker, self.listener, self.detailOrder, self.keepUntil) = (speaker, listener, detailOrder, keepUntil)
+            let reach = (keepUntil - work.emissionDelay) / work.secondsPerMetre
+            keptDistanceSquared = reach >= 0 ? reach * reach : -1
+        }
 
         @inline(__always)
-        mutating func visit(image: Vec3, emission: Vec3, order: Int, distance: Double, reflection: SIMD8<Float>) {
+        mutating func visit(image: Vec3, emission: Vec3, order: Int, distanceSquared: Double, reflection: SIMD8<Float>) {
             // On the grid without air absorption: the slot applies it to its grid and bins by path length.
             var g = work.shader.gainsWithoutAir(reflection: reflection, emission: emission)
+            let isKept = order <= detailOrder || distanceSquared <= keptDistanceSquared
+            if grid != nil && !work.tallyEnergy && !isKept {
+                heldSquares[held] = distanceSquared
+                heldGains[held] = g
+                held += 1
+                if held == Self.batch { placeHeld() }
+                return
+            }
+            placeHeld()
+            let distance = distanceSquared.squareRoot()
             if grid == nil && work.shader.hasAir { g *= work.shader.airFactors(distance: distance) }
             let (amplitudes, seconds) = work.tally(g, distance: distance, arrival: image, inverseArrivalDistance: 1 / distance)
             var a = amplitudes
@@ -393,7 +428,7 @@ public enum ImageSourceEngine {
                     p.withMemoryRebound(to: Float.self, capacity: 8) { accumulator.add(delaySamples: delay, gains: $0, table: table) }
                 }
             }
-            if order <= detailOrder || seconds <= keepUntil {
+            if isKept {
                 // Reflection points only for the listed orders (the early rest needs directions only).
                 let (surfaces, points) = order <= detailOrder ? shoebox.unfold(image: image) : ([], [])
                 work.kept.append(ImageSourceEngine.makePath(order: order, surfaces: surfaces, points: points, distance: distance,
@@ -401,6 +436,27 @@ public enum ImageSourceEngine {
                                                             speaker: speaker, listener: listener,
                                                             c: work.speedOfSound, arrival: image))
             }
+        }
+
+        /// Places the held arrivals: the same arithmetic as `SlotWork.tally` and `visit`, in two passes.
+        @inline(__always)
+        private mutating func placeHeld() {
+            guard held > 0, let grid else { return }
+            let n = held, spm = work.secondsPerMetre, delay = work.emissionDelay, fs = work.shader.sampleRate
+            held = 0
+            work.count += n
+            for i in 0..<n {
+                let d = heldSquares[i].squareRoot()
+                heldScales[i] = Float(1 / (4 * Double.pi * d))
+                (heldStarts[i], heldPhases[i]) = grid.place(delaySamples: (d * spm + delay) * fs)
+            }
+            for i in 0..<n { grid.add(start: heldStarts[i], phase: heldPhases[i], gains: heldGains[i] * heldScales[i]) }
+        }
+
+        /// Places what is held and frees the buffers; the visitor is not used after.
+        mutating func finish() {
+            placeHeld()
+            heldSquares.deallocate(); heldGains.deallocate(); heldScales.deallocate(); heldStarts.deallocate(); heldPhases.deallocate()
         }
     }
 

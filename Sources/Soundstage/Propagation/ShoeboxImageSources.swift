@@ -13,8 +13,10 @@ import Foundation
 /// that reflect off the boxes themselves are not images of the shell; `PolyhedralImageSources`
 /// finds those (Borish 1984) up to the transition order.
 /// What `ShoeboxImageSources.enumerate(shell:of:visitor:)` hands each image to.
+/// `distanceSquared`: the squared distance from the image to the receiver (its square root is left
+/// to the visitor, which may take many at once).
 protocol ShoeboxImageVisitor {
-    mutating func visit(image: Vec3, emission: Vec3, order: Int, distance: Double, reflection: SIMD8<Float>)
+    mutating func visit(image: Vec3, emission: Vec3, order: Int, distanceSquared: Double, reflection: SIMD8<Float>)
 }
 
 struct ShoeboxImageSources {
@@ -115,13 +117,14 @@ struct ShoeboxImageSources {
 
     /// Visits the images at distances in shell `shell` of `shells` (`shellBound`; each image lies in
     /// exactly one) with: the image, the emission direction (from the speaker, need not be unit
-    /// length), the reflection order, the distance to the receiver, and the product of the walls'
+    /// length), the reflection order, the squared distance to the receiver, and the product of the walls'
     /// reflection factors per band (`AxisFactors`).
     func enumerate<V: ShoeboxImageVisitor>(shell: Int, of shells: Int, visitor: inout V) {
         let lo2 = shellBound(shell, of: shells), hi2 = shellBound(shell + 1, of: shells)
         let fx = axisFactors(0), fy = axisFactors(1), fz = axisFactors(2)
         let nzRange = range(axis: 2, reach: maxDistance)
         let twiceZ = 2 * size.z
+        let occludes = !lattice.occluders.isEmpty
         for nx in range(axis: 0, reach: maxDistance) {
             for qx in 0...1 {
                 let x = 2 * Double(nx) * size.x + (qx == 0 ? source.x : -source.x)
@@ -159,9 +162,9 @@ struct ShoeboxImageSources {
                                     let iz = fz.index(nz, qz), order = oxy + fz.orders[iz]
                                     if order > maxOrder || fz.silent[iz] { continue }
                                     let z = dz + receiver.z
-                                    if !lattice.occluders.isEmpty && lattice.isBlocked(from: Vec3(x, y, z), to: receiver) { continue }
+                                    if occludes && lattice.isBlocked(from: Vec3(x, y, z), to: receiver) { continue }
                                     let emission = Vec3(qx == 0 ? -dx : dx, qy == 0 ? -dy : dy, qz == 0 ? -dz : dz)
-                                    visitor.visit(image: Vec3(x, y, z), emission: emission, order: order, distance: d2.squareRoot(), reflection: gxy * fz.gains[iz])
+                                    visitor.visit(image: Vec3(x, y, z), emission: emission, order: order, distanceSquared: d2, reflection: gxy * fz.gains[iz])
                                 }
                             }
                         }

@@ -35,6 +35,13 @@ public struct ArrivalGrid: Sendable {
         }
         return h
     }
+    /// `coefficients` in memory that lives as long as the process, for the writers' hot loop (one
+    /// look-up of the static per writer, not per arrival).
+    nonisolated(unsafe) static let coefficientTable: UnsafePointer<SIMD4<Float>> = {
+        let table = UnsafeMutablePointer<SIMD4<Float>>.allocate(capacity: coefficients.count)
+        table.initialize(from: coefficients, count: coefficients.count)
+        return UnsafePointer(table)
+    }()
 
     /// Whether `images` arrivals in `bands` bands on a padded axis of `length` samples cost less on
     /// the grid than with the sample-rate kernel (`BandAccumulator.add`, 81 taps per band and
@@ -78,17 +85,31 @@ public struct ArrivalGrid: Sendable {
         let count: Int
         let lowerBound: Int
         let offset: Int
+        let table = ArrivalGrid.coefficientTable
 
         /// Adds an impulse at `delaySamples` (time × sample rate) with amplitude `gains[b]` in band b.
         /// Taps outside the grid's range are dropped.
         @inline(__always)
         public func add(delaySamples: Double, gains: SIMD8<Float>) {
+            let (start, phase) = place(delaySamples: delaySamples)
+            add(start: start, phase: phase, gains: gains)
+        }
+
+        /// Where an impulse at `delaySamples` goes: the first of its taps (an index into this
+        /// writer's points, maybe outside them) and the interpolator's row.
+        @inline(__always)
+        public func place(delaySamples: Double) -> (start: Int, phase: Int) {
             let position = (delaySamples + Double(offset)) * Double(ArrivalGrid.oversampling)
             var m0 = Int(position)
             if Double(m0) > position { m0 -= 1 }
             let phase = Int((position - Double(m0)) * Double(ArrivalGrid.phases) + 0.5) // ≤ phases: row `phases` is the next point's phase 0
-            let h = ArrivalGrid.coefficients[phase]
-            let start = m0 - 1 - lowerBound
+            return (m0 - 1 - lowerBound, phase)
+        }
+
+        /// Adds an impulse placed by `place(delaySamples:)`.
+        @inline(__always)
+        public func add(start: Int, phase: Int, gains: SIMD8<Float>) {
+            let h = table[phase]
             if start >= 0 && start + ArrivalGrid.taps <= count {
                 let out = base + start
                 out[0] += gains * h[0]; out[1] += gains * h[1]; out[2] += gains * h[2]; out[3] += gains * h[3]

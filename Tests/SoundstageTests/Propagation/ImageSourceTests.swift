@@ -310,7 +310,8 @@ final class ImageSourceTests: XCTestCase {
 struct DistanceCollector: ShoeboxImageVisitor {
     let receiver: Vec3
     var distances: [Double] = []
-    mutating func visit(image: Vec3, emission: Vec3, order: Int, distance: Double, reflection: SIMD8<Float>) {
+    mutating func visit(image: Vec3, emission: Vec3, order: Int, distanceSquared: Double, reflection: SIMD8<Float>) {
+        let distance = distanceSquared.squareRoot()
         XCTAssertEqual(distance, image.distance(to: receiver), accuracy: 1e-9)
         distances.append(distance)
     }
