@@ -23,6 +23,25 @@ final class AnalysisTests: XCTestCase {
         return x
     }
 
+    func testDeepestBassDipIsTheCombNotchOfAReflection() {
+        // A direct sound and one reflection 10/3 ms later at 0.8 of its amplitude: a comb whose first
+        // notch lies at 1/(2 × 10/3 ms) = 150 Hz (the next at 450 Hz, beyond the bass band),
+        // |1 − 0.8|² = −14 dB under the direct sound. The 1/6-octave smoothing (±1/12 octave, where
+        // the comb's phase moves by about ±0.18 rad) leaves about −13 dB, against a mean level
+        // near 0 dB (log|1 + a·e^{iθ}| averages to 0 over θ for |a| < 1: Jensen's formula).
+        let fs = 48000.0
+        var rir = [Float](repeating: 0, count: 24000)
+        rir[100] = 1
+        rir[100 + 160] = 0.8
+        let (level, frequency) = SetupComparison.deepestDip(rir, sampleRate: fs)
+        XCTAssertEqual(log2(frequency.value! / 150), 0, accuracy: 1.0 / 24, "\(frequency)")   // the notch, within 1/24 octave
+        XCTAssertLessThan(level.value!, -9)
+        XCTAssertGreaterThan(level.value!, -16)
+        let flat = SetupComparison.deepestDip(Array(rir.prefix(200)), sampleRate: fs)
+        XCTAssertEqual(flat.level.value!, 0, accuracy: 0.5, "a lone impulse is flat")
+        XCTAssertNil(SetupComparison.deepestDip([Float](repeating: 0, count: 100), sampleRate: fs).level.value)
+    }
+
     func testReverberationTimesOfAnExponentialDecay() {
         // Tolerance 1 % (issue #8): the Schroeder integral of 48 kHz noise averages its fluctuation away.
         for t60 in [0.4, 1.0, 2.0] {

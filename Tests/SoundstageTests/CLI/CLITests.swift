@@ -200,6 +200,33 @@ final class CLITests: XCTestCase {
         XCTAssertNotNil(metrics.speakers[0].soundstage.width.value)
         let one = try soundstage(["compare", "rooms/home-studio.json"])
         XCTAssertNotEqual(one.status, 0)
+        // compare.csv / compare.json: the mirrored pair of each room at equal distances and opposite
+        // azimuths; the wide placement's speakers stand farther from the seat (2.4 m against 1.8 m).
+        let csv = try String(contentsOf: out.appendingPathComponent("compare.csv"), encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        XCTAssertEqual(csv.count, 5)
+        let column = { (name: String) in csv[0].firstIndex(of: name)! }
+        let value = { (row: Int, name: String) in Double(csv[row][column(name)])! }
+        XCTAssertEqual(value(1, "distance_m"), value(2, "distance_m"), accuracy: 1e-9)
+        XCTAssertEqual(value(1, "azimuth_deg"), -value(2, "azimuth_deg"), accuracy: 1e-9)
+        XCTAssertEqual(value(1, "distance_m"), 1.8, accuracy: 0.01)
+        XCTAssertEqual(value(3, "distance_m"), 2.4, accuracy: 0.01)
+        XCTAssertTrue((20...300).contains(value(1, "bassDipHz_Hz")))
+        struct File: Decodable { struct Definition: Decodable { var key: String; var better: String }; var metrics: [Definition] }
+        let file = try JSONDecoder().decode(File.self, from: Data(contentsOf: out.appendingPathComponent("compare.json")))
+        XCTAssertEqual(file.metrics.first { $0.key == "bassDeviation" }?.better, "lower")
+        XCTAssertEqual(file.metrics.first { $0.key == "C80_1k" }?.better, "higher")
+        // compare.png: each setup's colour drawn in the bass panel (left) and the reflections panel (right).
+        let png = try PNGImage.read(out.appendingPathComponent("compare.png").path)
+        func drawn(_ color: (Int, Int, Int), in xs: Range<Int>) -> Bool {
+            stride(from: 112, to: 668, by: 2).contains { y in xs.contains { x in
+                let p = png.pixel(x: x, y: y)
+                return abs(Int(p.r) - color.0) < 12 && abs(Int(p.g) - color.1) < 12 && abs(Int(p.b) - color.2) < 12
+            } }
+        }
+        for color in [(31, 89, 191), (217, 64, 38)] {
+            XCTAssertTrue(drawn(color, in: 101..<720), "bass curve of colour \(color)")
+            XCTAssertTrue(drawn(color, in: 881..<1500), "reflections of colour \(color)")
+        }
     }
 
     func testCompareMarksDifferencesWithinTheCountingNoise() throws {
@@ -215,18 +242,30 @@ final class CLITests: XCTestCase {
         let flags = ["--duration", "0.3", "--rays", "4000", "--max-order", "3", "--no-wave", "--no-plots", "-o", out.path]
         let r = try soundstage(["compare", "rooms/home-studio.json", twin.path, "rooms/hall.json"] + flags)
         XCTAssertEqual(r.status, 0, r.stderr)
+        // Six setups: one row each (the compact table), the cells split by their padding.
         let lines = r.stdout.components(separatedBy: "\n")
-        let cells = { (label: String) -> [String] in
-            lines.first { $0.hasPrefix(label) }!.dropFirst(26).split(separator: " ").map(String.init)
+        let header = lines[0].components(separatedBy: "  ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        XCTAssertEqual(header.first, "T30 1k", lines[0])
+        let c80Column = try XCTUnwrap(header.firstIndex(of: "C80 ↑"), lines[0])
+        let row = { (setup: String) -> [String] in
+            let line = lines.first { $0.hasPrefix(setup + " ") }!
+            return String(line.dropFirst(setup.count)).components(separatedBy: "  ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
-        let t30 = cells("T30 1 kHz (s)"), c80 = cells("C80 1 kHz (dB)")
-        XCTAssertEqual(t30.count, 6, "\(t30)")  // home-studio L, R, studio-twin L, R, hall L, R
+        let setups = ["home-studio L", "home-studio R", "studio-twin L", "studio-twin R", "hall L", "hall R"]
+        let t30 = setups.map { row($0)[0] }, c80 = setups.map { row($0)[c80Column] }
         XCTAssertTrue(t30.allSatisfy { $0.contains("±") }, "\(t30)")
         XCTAssertTrue((t30[2...3] + c80[2...3]).contains { $0.contains(Parameter.alikeMark) }, r.stdout)
-        XCTAssertFalse((t30[0...1] + c80[0...1]).contains { $0.contains(Parameter.alikeMark) }) // the reference columns
+        XCTAssertFalse((t30[0...1] + c80[0...1]).contains { $0.contains(Parameter.alikeMark) }) // the reference rows
         XCTAssertTrue(r.stdout.contains(Parameter.alikeNote))
         XCTAssertTrue(r.stdout.contains(Parameter.uncertaintyNote))
         XCTAssertFalse((t30[4...5] + c80[4...5]).contains { $0.contains(Parameter.alikeMark) }, "\(t30) \(c80)")
+        let tableLines = [lines[0]] + setups.map { setup in lines.first { $0.hasPrefix(setup + " ") }! }
+        XCTAssertLessThanOrEqual(tableLines.map(\.count).max()!, 132, "six setups fit a terminal: \(tableLines)")
+        // Every metric with its spread in compare.csv, one row per setup.
+        let csv = try String(contentsOf: out.appendingPathComponent("compare.csv"), encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        XCTAssertEqual(csv.count, 7)
+        let t30Spread = try XCTUnwrap(csv[0].firstIndex(of: "T30_1k_spread"))
+        XCTAssertTrue(csv.dropFirst().allSatisfy { Double($0[t30Spread]) != nil }, "\(csv)")
     }
 
     func testSimulateRIROnlyWritesNoBRIRsOrMetrics() throws {
