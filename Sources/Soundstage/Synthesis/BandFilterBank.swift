@@ -197,6 +197,12 @@ public struct Biquad: Sendable {
         return Biquad(b0: (1 + c) / 2 / a0, b1: -(1 + c) / a0, b2: (1 + c) / 2 / a0, a1: -2 * c / a0, a2: (1 - alpha) / a0)
     }
 
+    /// Butterworth low-pass (Q = 1/√2) at `cutoff` Hz (Bristow-Johnson's Audio EQ Cookbook).
+    public static func lowpass(cutoff: Double, sampleRate: Double, q: Double = 0.5.squareRoot()) -> Biquad {
+        let w0 = 2 * .pi * cutoff / sampleRate, alpha = sin(w0) / (2 * q), c = cos(w0), a0 = 1 + alpha
+        return Biquad(b0: (1 - c) / 2 / a0, b1: (1 - c) / a0, b2: (1 - c) / 2 / a0, a1: -2 * c / a0, a2: (1 - alpha) / a0)
+    }
+
     /// Filters `x` in place (causal; the state starts at rest).
     public func process(_ x: inout [Float]) {
         var chain = BiquadChain([self])

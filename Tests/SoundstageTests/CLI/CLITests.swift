@@ -355,6 +355,19 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(hesuvi.channels[7], right.channels[1]) // FR→R
         XCTAssertEqual(hesuvi.channels[8], right.channels[0]) // FR→L
         XCTAssertTrue(hesuvi.channels[6].allSatisfy { $0 == 0 }) // no centre speaker in this room: silent
+        XCTAssertTrue(r.stdout.contains("--phantom-centre"), r.stdout)
+        // HeSuVi's 44.1 kHz file goes where HeSuVi keeps that rate (hrir/44/), with a phantom centre.
+        let r44 = try soundstage(["export", "rooms/attic-studio.json", "--format", "hesuvi", "--sample-rate", "44100", "--phantom-centre",
+                                  "--duration", "0.3", "--no-wave", "-o", out.path])
+        XCTAssertEqual(r44.status, 0, r44.stderr)
+        let h44 = try AudioFile.read(out.appendingPathComponent("attic-studio/44/hesuvi.wav").path)
+        XCTAssertEqual(h44.sampleRate, 44100)
+        XCTAssertEqual(h44.channelCount, 14)
+        let peak = { (x: [Float]) in x.map { abs($0) }.max() ?? 0 }
+        XCTAssertGreaterThan(peak(h44.channels[6]), 0.3 * peak(h44.channels[0]), "the phantom centre is not silent")
+        let bad = try soundstage(["export", "rooms/attic-studio.json", "--format", "hesuvi", "--bass-crossover", "5", "-o", out.path])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("--bass-crossover"), bad.stderr)
     }
 }
 

@@ -268,4 +268,46 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(markers(Exporter.channels(.hesuvi, brirs: fiveOne, length: 1)),
                        [1, 2, 41, 42, 0, 0, 21, 12, 11, 52, 51, 0, 0, 22])
     }
+
+    func testPhantomCentreIsTheFrontPairAtMinusThreeDecibels() {
+        // ITU-R BS.775 fold-down: FC = (FL + FR)/√2, ear by ear, sample by sample; a room with a
+        // centre keeps its own.
+        let l = AudioBuffer(sampleRate: 48000, channels: [[1, 0.5, -0.25], [0.2, 0.1, 0]])
+        let r = AudioBuffer(sampleRate: 48000, channels: [[0.3, 0, 0.1], [0.9, -0.4, 0.2]])
+        let out = Exporter.channels(.hesuvi, brirs: [0: l, 1: r], length: 3, options: ExportOptions(phantomCentre: true))
+        for i in 0..<3 {
+            XCTAssertEqual(out[6][i], (l.channels[0][i] + r.channels[0][i]) / Float(2).squareRoot(), accuracy: 1e-6)  // FC→L
+            XCTAssertEqual(out[13][i], (l.channels[1][i] + r.channels[1][i]) / Float(2).squareRoot(), accuracy: 1e-6) // FC→R
+        }
+        XCTAssertTrue(Exporter.channels(.hesuvi, brirs: [0: l, 1: r], length: 3)[6].allSatisfy { $0 == 0 }, "silent without the option")
+        let withCentre = Exporter.channels(.hesuvi, brirs: [0: l, 1: r, 2: marker(2)], length: 1, options: ExportOptions(phantomCentre: true))
+        XCTAssertEqual(withCentre[6][0], 21)
+    }
+
+    func testSubwooferPlaysEveryChannelsBassBelowTheCrossover() {
+        // A subwoofer arriving at 10 ms and a front speaker at 5 ms (impulses of 0.5 and 1), joined by
+        // a 4th-order Linkwitz–Riley crossover at 80 Hz: |LP|² = 1/(1 + (f/fc)⁴)², |HP|² = (f/fc)⁸/(1 + (f/fc)⁴)².
+        // At 20 Hz the slot is the subwoofer's (0.5 × 0.996, the speaker's share 1 × 0.004), at 1 kHz
+        // the speaker's (its share 1 − 4·10⁻⁵); and with both the same impulse the sum is an
+        // all-pass: |H| = 1 at every frequency (Linkwitz 1976).
+        let fs = 48000, n = 24000
+        func impulse(at t: Double, _ a: Float) -> [Float] { var x = [Float](repeating: 0, count: n); x[Int(t * Double(fs))] = a; return x }
+        let sub = AudioBuffer(sampleRate: fs, channels: [impulse(at: 0.010, 0.5), impulse(at: 0.0102, 0.5)])
+        let front = AudioBuffer(sampleRate: fs, channels: [impulse(at: 0.005, 1), impulse(at: 0.0053, 1)])
+        let out = Exporter.channels(.trueStereo, brirs: [0: front, 1: front, 3: sub], length: n, options: ExportOptions(bassCrossover: 80))
+        func magnitude(_ x: [Float], _ f: Double) -> Double {
+            var re = 0.0, im = 0.0
+            for (i, v) in x.enumerated() where v != 0 { let p = -2 * Double.pi * f * Double(i) / Double(fs); re += Double(v) * cos(p); im += Double(v) * sin(p) }
+            return (re * re + im * im).squareRoot()
+        }
+        for slot in [0, 1] { // L→L, L→R
+            XCTAssertEqual(magnitude(out[slot], 20), 0.5, accuracy: 0.5 * 0.004 + 0.004 + 1e-3, "slot \(slot) at 20 Hz")
+            XCTAssertEqual(magnitude(out[slot], 1000), 1, accuracy: 1e-3, "slot \(slot) at 1 kHz")
+        }
+        let same = Exporter.channels(.stereo, brirs: [0: front, 1: front, 3: front], length: n, options: ExportOptions(bassCrossover: 80))
+        for f in [20.0, 56.6, 80, 113, 500, 4000] { XCTAssertEqual(magnitude(same[0], f), 1, accuracy: 2e-3, "all-pass at \(f) Hz") }
+        // Without bass management each slot is its speaker's BRIR as it was.
+        let plain = Exporter.channels(.trueStereo, brirs: [0: front, 1: front, 3: sub], length: n, options: ExportOptions(bassCrossover: nil))
+        XCTAssertEqual(plain[0], front.channels[0])
+    }
 }
