@@ -30,7 +30,7 @@ public struct OutputFolder: Sendable {
     public static func names(speakers: [String], binaural: Bool, plots: Bool, wave: Bool = false) -> [String] {
         var names = speakers.map { "rir-\($0).wav" } + ["reflections.json"]
         if binaural { names += speakers.map { "brir-\($0).wav" } + ["metrics.json"] }
-        if plots { names += Plots.fileNames + (wave ? [Plots.waveBoundariesFile] : []) }
+        if plots { names += Plots.fileNames + Plots.speakerFileNames(speakers) + (wave ? [Plots.waveBoundariesFile] : []) }
         return names + ["outputs.json"]
     }
 

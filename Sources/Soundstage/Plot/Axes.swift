@@ -45,6 +45,9 @@ public struct PlotPanel {
     public var logX = false
     /// Larger x values to the left (e.g. azimuth, + = the listener's left).
     public var flipX = false
+    /// Tick spacing on x and y (nil: chosen by `NiceTicks`), e.g. 30° for angles.
+    public var xStep: Double?
+    public var yStep: Double?
 
     public init(x: Double, y: Double, width: Double, height: Double, xRange: ClosedRange<Double>, yRange: ClosedRange<Double>,
                 logX: Bool = false, flipX: Bool = false) {
@@ -63,9 +66,12 @@ public struct PlotPanel {
     /// Frame, grid, ticks and axis labels.
     public func drawAxes(on c: Canvas, title: String, xLabel: String, yLabel: String, grid: Bool = true) {
         let grey = Color(0.85, 0.85, 0.85), dark = Color(0.15, 0.15, 0.15)
+        func stepped(_ r: ClosedRange<Double>, _ step: Double) -> [Double] {
+            stride(from: (r.lowerBound / step).rounded(.up) * step, through: r.upperBound + step * 1e-9, by: step).map { $0 }
+        }
         let xs = logX ? NiceTicks.logTicks(xRange.lowerBound, xRange.upperBound)
-                      : NiceTicks.ticks(xRange.lowerBound, xRange.upperBound).filter { xRange.contains($0) }
-        let ys = NiceTicks.ticks(yRange.lowerBound, yRange.upperBound).filter { yRange.contains($0) }
+                      : xStep.map { stepped(xRange, $0) } ?? NiceTicks.ticks(xRange.lowerBound, xRange.upperBound).filter { xRange.contains($0) }
+        let ys = yStep.map { stepped(yRange, $0) } ?? NiceTicks.ticks(yRange.lowerBound, yRange.upperBound).filter { yRange.contains($0) }
         for v in xs {
             if grid { c.line(from: (px(v), y), to: (px(v), y + height), color: grey) }
             c.line(from: (px(v), y + height), to: (px(v), y + height + 6), color: dark)

@@ -53,6 +53,15 @@ public final class Canvas {
         cairo_fill(cr)
     }
 
+    public func fillPolygon(_ points: [(Double, Double)], color: Color) {
+        guard let first = points.first else { return }
+        cairo_move_to(cr, first.0, first.1)
+        for p in points.dropFirst() { cairo_line_to(cr, p.0, p.1) }
+        cairo_close_path(cr)
+        setColor(color)
+        cairo_fill(cr)
+    }
+
     public func fillCircle(x: Double, y: Double, radius: Double, color: Color) {
         cairo_new_sub_path(cr)
         cairo_arc(cr, x, y, radius, 0, 2 * .pi)

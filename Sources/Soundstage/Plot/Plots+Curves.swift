@@ -1,11 +1,11 @@
 import Foundation
 
 extension Plots {
-    /// Energy–time curve per ear of the first speaker's BRIR (dB re the direct sound's peak), the
+    /// Energy–time curve per ear of speaker `index`'s BRIR (dB re the direct sound's peak), the
     /// direct sound and ITDG marked, the first reflections labelled with the surfaces they hit.
-    public static func echogram(_ input: PlotInput) -> PNGImage {
+    public static func echogram(_ input: PlotInput, speaker index: Int = 0) -> PNGImage {
         let c = Canvas(width: width, height: height, background: background)
-        let sp = input.mainSpeaker
+        let sp = input.reflections.speakers[index]
         let fs = Double(input.sampleRate)
         let ears = input.brirs[sp.name]?.channels ?? [input.rirs[sp.name] ?? []]
         let direct = sp.reflections.first?.delaySeconds ?? 0
@@ -40,7 +40,7 @@ extension Plots {
             c.fillRect(x: 1380, y: 110 + Double(i) * 26, width: 24, height: 4, color: col)
             c.text(name, x: 1412, y: 117 + Double(i) * 26, size: 15)
         }
-        return c.image(text: text(input, title: "Echogram — \(input.scene.name)"))
+        return c.image(text: text(input, title: "Echogram — \(sp.name), \(input.scene.name)"))
     }
 
     /// Schroeder decay of the first speaker's omni RIR per octave band, with the T30 regression lines.
@@ -94,13 +94,18 @@ extension Plots {
         return c.image(text: text(input, title: "Decay — \(input.scene.name)"))
     }
 
-    /// Magnitude response per ear of the first speaker's BRIR, raw and ⅓-octave smoothed.
-    public static func response(_ input: PlotInput) -> PNGImage {
+    /// Magnitude response per ear of speaker `index`'s BRIR, raw and ⅓-octave smoothed, in dB re
+    /// the direct sound of an omni source at 1 m (1/(4π·1 m); an ear's HRTF adds its own gain).
+    public static func response(_ input: PlotInput, speaker index: Int = 0) -> PNGImage {
         let c = Canvas(width: width, height: height, background: background)
-        let sp = input.mainSpeaker
+        let sp = input.reflections.speakers[index]
+        let reference = 1 / (16 * Double.pi * Double.pi) // (1/(4π))²
         let fs = Double(input.sampleRate)
         let ears = input.brirs[sp.name]?.channels ?? [input.rirs[sp.name] ?? []]
-        let transforms = ears.map { ResponseCurve.powerSpectrum($0, sampleRate: fs) }
+        let transforms = ears.map { e -> (power: [Double], binHertz: Double) in
+            let t = ResponseCurve.powerSpectrum(e, sampleRate: fs)
+            return (t.power.map { $0 / reference }, t.binHertz)
+        }
         let spectra = transforms.map(\.power)
         let binHertz = transforms[0].binHertz
         let hz = { (k: Int) in Double(k) * binHertz }
@@ -112,7 +117,7 @@ extension Plots {
         let top = smoothed.flatMap { (curve: [(Double, Double)]) -> [Double] in curve.map { $0.1 } }.max() ?? 0
         let yr = (floor((top - 50) / 10) * 10)...(ceil((top + 5) / 10) * 10)
         let panel = PlotPanel(x: 110, y: 90, width: 1240, height: 780, xRange: 20...20000, yRange: yr, logX: true)
-        panel.drawAxes(on: c, title: "Magnitude response — speaker \(sp.name) (\(input.scene.name))", xLabel: "frequency (Hz)", yLabel: "level (dB)")
+        panel.drawAxes(on: c, title: "Magnitude response — speaker \(sp.name) (\(input.scene.name))", xLabel: "frequency (Hz)", yLabel: "level (dB re the direct sound at 1 m)")
         for (i, p) in spectra.enumerated() {
             let col = spectra.count == 2 ? (i == 0 ? leftEar : rightEar) : leftEar
             var pts: [(Double, Double)] = []
@@ -138,31 +143,64 @@ extension Plots {
         }
         c.text("bold: ⅓-octave smoothed", x: 1380, y: 180, size: 14, color: Color(0.35, 0.35, 0.35))
         c.text("pale: raw", x: 1380, y: 204, size: 14, color: Color(0.35, 0.35, 0.35))
-        return c.image(text: text(input, title: "Response — \(input.scene.name)"))
+        return c.image(text: text(input, title: "Response — \(sp.name), \(input.scene.name)"))
     }
 
     /// Directions of arrival of the early reflections (first 80 ms) of every speaker:
-    /// azimuth × elevation in the head frame, size = level, colour = delay after the direct sound.
+    /// azimuth × elevation in the head frame, size = level, colour = delay after the direct sound,
+    /// one marker shape per speaker (`markerShapes`).
     public static func arrivals(_ input: PlotInput) -> PNGImage {
         let c = Canvas(width: width, height: height, background: background)
-        let panel = PlotPanel(x: 110, y: 90, width: 1180, height: 780, xRange: -180...180, yRange: -90...90, flipX: true)
+        var panel = PlotPanel(x: 110, y: 90, width: 1180, height: 780, xRange: -180...180, yRange: -90...90, flipX: true)
+        panel.xStep = 30
+        panel.yStep = 30
         panel.drawAxes(on: c, title: "Early reflections by direction of arrival (\(input.scene.name))", xLabel: "azimuth (°, + = left; the listener looks at 0)", yLabel: "elevation (°)")
-        var dots: [(az: Double, el: Double, level: Double, delay: Double, order: Int)] = []
-        for sp in input.reflections.speakers {
+        var dots: [(az: Double, el: Double, level: Double, delay: Double, order: Int, speaker: Int)] = []
+        for (k, sp) in input.reflections.speakers.enumerated() {
             let direct = sp.reflections.first?.delaySeconds ?? 0
             for r in sp.reflections where r.delaySeconds - direct <= 0.08 {
-                dots.append((r.azimuthDegrees, r.elevationDegrees, r.levelDB[FrequencyBands.octaves.index(ofHertz: 1000)], (r.delaySeconds - direct) * 1000, r.order))
+                dots.append((r.azimuthDegrees, r.elevationDegrees, r.levelDB[FrequencyBands.octaves.index(ofHertz: 1000)], (r.delaySeconds - direct) * 1000, r.order, k))
             }
         }
         for d in dots.sorted(by: { $0.delay > $1.delay }) {
             let radius = 4 + 14 * max(0, min(1, (d.level + 40) / 40))
-            c.fillCircle(x: panel.px(d.az), y: panel.py(d.el), radius: radius, color: Viridis.color(d.delay / 80, alpha: 0.8))
+            drawMarker(d.speaker, on: c, x: panel.px(d.az), y: panel.py(d.el), radius: radius, color: Viridis.color(d.delay / 80, alpha: 0.8))
             if d.order == 0 { c.polyline([(panel.px(d.az) - radius - 3, panel.py(d.el)), (panel.px(d.az) + radius + 3, panel.py(d.el))], color: .black, width: 2) }
         }
-        Viridis.drawBar(on: c, x: 1400, y: 140, height: 500, range: 0...80, label: "delay (ms)")
-        c.text("after the direct sound", x: 1340, y: 670, size: 14)
-        c.text("size = level at 1 kHz", x: 1340, y: 700, size: 14)
-        c.text("crossed: direct sound", x: 1340, y: 724, size: 14)
+        Viridis.drawBar(on: c, x: 1400, y: 120, height: 400, range: 0...80, label: "delay (ms)")
+        c.text("after the direct sound", x: 1340, y: 550, size: 14)
+        c.text("size = level at 1 kHz", x: 1340, y: 576, size: 14)
+        c.text("crossed: direct sound", x: 1340, y: 600, size: 14)
+        for (k, sp) in input.reflections.speakers.enumerated() {
+            let y = 640 + Double(k) * 28
+            drawMarker(k, on: c, x: 1352, y: y - 5, radius: 8, color: Color(0.3, 0.3, 0.3))
+            c.text("speaker " + sp.name, x: 1370, y: y, size: 15)
+        }
         return c.image(text: text(input, title: "Arrivals — \(input.scene.name)"))
+    }
+
+    /// Marker shapes told apart without colour, for up to eight speakers (then repeating): circle,
+    /// square, triangle, diamond, inverted triangle, pentagon, hexagon, star.
+    static let markerShapes = ["circle", "square", "triangle", "diamond", "inverted triangle", "pentagon", "hexagon", "star"]
+
+    /// Marker `index` (`markerShapes`) of about `radius` centred at (x, y).
+    static func drawMarker(_ index: Int, on c: Canvas, x: Double, y: Double, radius r: Double, color: Color) {
+        func regular(_ n: Int, _ rotation: Double, _ radii: [Double] = [1]) -> [(Double, Double)] {
+            let m = n * radii.count
+            return (0..<m).map { i in
+                let a = rotation + 2 * Double.pi * Double(i) / Double(m), q = r * radii[i % radii.count]
+                return (x + q * sin(a), y - q * cos(a))
+            }
+        }
+        switch index % markerShapes.count {
+        case 0: c.fillCircle(x: x, y: y, radius: r, color: color)
+        case 1: c.fillRect(x: x - 0.85 * r, y: y - 0.85 * r, width: 1.7 * r, height: 1.7 * r, color: color)
+        case 2: c.fillPolygon(regular(3, 0).map { ($0.0, $0.1 + 0.2 * r) }, color: color)
+        case 3: c.fillPolygon(regular(4, 0), color: color)
+        case 4: c.fillPolygon(regular(3, .pi).map { ($0.0, $0.1 - 0.2 * r) }, color: color)
+        case 5: c.fillPolygon(regular(5, 0), color: color)
+        case 6: c.fillPolygon(regular(6, .pi / 6), color: color)
+        default: c.fillPolygon(regular(5, 0, [1.1, 0.45]), color: color)
+        }
     }
 }

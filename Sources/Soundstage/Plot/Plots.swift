@@ -37,10 +37,17 @@ public enum Plots {
     static let background = Color(0.98, 0.98, 0.97)
     static let leftEar = Color(0.12, 0.35, 0.75), rightEar = Color(0.85, 0.25, 0.15)
 
-    /// The plots' file names (SPEC §5).
+    /// The plots' file names (SPEC §5): the five of every room. `echogram.png` and `response.png`
+    /// show the first speaker; each further speaker has its own (`speakerFileNames`).
     public static let fileNames = ["arrivals.png", "decay.png", "echogram.png", "reflection-map.png", "response.png"]
 
-    /// Every plot by file name: the five, and `waveBoundariesFile` when the wave part ran.
+    /// `echogram-<name>.png` and `response-<name>.png` of every speaker after the first.
+    public static func speakerFileNames(_ speakers: [String]) -> [String] {
+        speakers.dropFirst().flatMap { ["echogram-\($0).png", "response-\($0).png"] }
+    }
+
+    /// Every plot by file name: the five, each further speaker's echogram and response, and
+    /// `waveBoundariesFile` when the wave part ran.
     public static func all(_ input: PlotInput) -> [String: PNGImage] {
         var plots = [
             "reflection-map.png": reflectionMap(input).image,
@@ -49,6 +56,10 @@ public enum Plots {
             "response.png": response(input),
             "arrivals.png": arrivals(input),
         ]
+        for (k, sp) in input.reflections.speakers.enumerated().dropFirst() {
+            plots["echogram-\(sp.name).png"] = echogram(input, speaker: k)
+            plots["response-\(sp.name).png"] = response(input, speaker: k)
+        }
         if let crossover = input.waveCrossover {
             plots[waveBoundariesFile] = waveBoundaries(scene: input.scene, crossover: crossover, command: input.command)
         }
@@ -87,7 +98,10 @@ public enum Plots {
             for r in sp.reflections {
                 let p = input.imagePosition(r, speaker: sp)
                 images.append((p, r.levelDB[FrequencyBands.octaves.index(ofHertz: 1000)], (r.delaySeconds - direct) * 1000))
-                if r.order <= 2, (p - (lo + hi) / 2).length < 1.5 * span {
+                // The frame: the room and the nearest images (a quarter room-size around it), so the
+                // plan fills its panel; farther image sources are left out of the frame.
+                if r.order == 1, p.x > lo.x - 0.25 * span, p.x < hi.x + 0.25 * span, p.y > lo.y - 0.25 * span, p.y < hi.y + 0.25 * span,
+                   p.z > lo.z - 0.25 * span, p.z < hi.z + 0.25 * span {
                     xs.append(p.x); ys.append(p.y); zs.append(p.z)
                 }
             }
@@ -106,6 +120,19 @@ public enum Plots {
             let color = s.objectName == nil ? wall : Color(0.55, 0.4, 0.25)
             c.polyline(v.map { (top.px($0.x), top.py($0.y)) }, color: color, width: s.objectName == nil ? 2.5 : 1.5)
             c.polyline(v.map { (side.px($0.y), side.py($0.z)) }, color: color, width: s.objectName == nil ? 2.5 : 1.5)
+        }
+        // Each boundary wall's material and its absorption at 1 kHz, inside the plan along the wall.
+        let k1 = FrequencyBands.octaves.index(ofHertz: 1000)
+        for s in scene.surfaces where s.objectName == nil && abs(s.polygon.normal.z) < 0.5 {
+            let v = s.polygon.vertices
+            let mid = v.reduce(Vec3(0, 0, 0), +) / Double(v.count), n = s.polygon.normal
+            let a = v.map { top.px($0.x) }, b = v.map { top.py($0.y) }
+            let length = hypot(a.max()! - a.min()!, b.max()! - b.min()!)
+            guard length > 60 else { continue }
+            var angle = atan2(-n.x, -n.y) // along the wall, on screen (y down)
+            if angle > .pi / 2 { angle -= .pi } else if angle < -.pi / 2 { angle += .pi }
+            let label = String(format: "%@ α %.2f", s.material.name, s.material.absorption.values[k1])
+            c.text(label, x: top.px(mid.x) + 16 * n.x, y: top.py(mid.y) - 16 * n.y, size: 12, color: Color(0.35, 0.25, 0.15), centred: true, angle: angle)
         }
         // Image sources: size by level (1 kHz, dB re direct at 1 m), colour by delay.
         let maxDelay = max(1, images.map(\.2).max() ?? 1)
@@ -146,11 +173,16 @@ public enum Plots {
         if scene.speakers.count >= 2 {
             notes.append(String(format: "speaker spacing %.2f m, stereo angle %.1f°", scene.speakers[0].position.distance(to: scene.speakers[1].position), abs(d[0].azimuth - d[1].azimuth)))
         }
-        for (sp, dir) in zip(scene.speakers, d).prefix(3) {
+        for (sp, dir) in zip(scene.speakers, d) {
             let near = scene.nearestSurfaces(to: sp.position, count: 2).map { String(format: "%@ %.2f m", $0.name, $0.distance) }.joined(separator: ", ")
             notes.append(String(format: "%@: %.2f m to the listener, toe-in %.0f°; %@", sp.name, dir.distance, scene.toeInDegrees(of: sp), near))
         }
-        for (i, line) in notes.enumerated() { c.text(line, x: 990, y: 600 + Double(i) * 26, size: 15) }
+        let flat = scene.surfaces.filter { $0.objectName == nil && abs($0.polygon.normal.z) >= 0.5 }
+        let horizontal = Dictionary(flat.map { ($0.name, $0.material) }, uniquingKeysWith: { a, _ in a })
+        notes.append(horizontal.keys.sorted().map { String(format: "%@: %@ α %.2f", $0, horizontal[$0]!.name, horizontal[$0]!.absorption.values[k1]) }
+            .joined(separator: ";  ") + " (α at 1 kHz)")
+        let spacing = min(26, 380 / Double(max(1, notes.count)))
+        for (i, line) in notes.enumerated() { c.text(line, x: 990, y: 590 + Double(i) * spacing, size: spacing < 22 ? 13 : 15) }
         c.text("Reflection map — \(scene.name)", x: 800, y: 40, size: 24, bold: true, centred: true)
         return (c.image(text: text(input, title: "Reflection map — \(scene.name)")), MapLayout(top: top, side: side))
     }

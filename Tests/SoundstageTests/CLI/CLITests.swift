@@ -281,8 +281,11 @@ final class CLITests: XCTestCase {
         let sim = try soundstage(["simulate", "rooms/attic-studio.json", "--max-order", "3", "--duration", "0.2", "-o", out.path])
         XCTAssertEqual(sim.status, 0, sim.stderr)
         let folder = out.appendingPathComponent("attic-studio")
-        let plots = ["reflection-map.png", "echogram.png", "decay.png", "response.png", "arrivals.png"]
+        let plots = ["reflection-map.png", "echogram.png", "decay.png", "response.png", "arrivals.png", "echogram-R.png", "response-R.png"]
         for p in plots { XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent(p).path), p) }
+        // Every speaker has its echogram and response: the second speaker's name their title.
+        XCTAssertEqual(try PNGImage.readHeader(folder.appendingPathComponent("response-R.png").path).text["Title"], "Response — R, attic-studio")
+        XCTAssertEqual(try PNGImage.readHeader(folder.appendingPathComponent("echogram.png").path).text["Title"], "Echogram — L, attic-studio")
         for p in plots { try FileManager.default.removeItem(at: folder.appendingPathComponent(p)) }
         let redraw = try soundstage(["plot", "rooms/attic-studio.json", "-o", out.path])
         XCTAssertEqual(redraw.status, 0, redraw.stderr)

@@ -49,7 +49,9 @@ final class PlotsTests: XCTestCase {
     func testEveryPlotDecodesWithSizeContentAndText() throws {
         let folder = TestPaths.temporaryFolder()
         let images = Plots.all(try input())
-        XCTAssertEqual(Set(images.keys), ["reflection-map.png", "echogram.png", "decay.png", "response.png", "arrivals.png"])
+        let speakers = try input().reflections.speakers.map(\.name)
+        XCTAssertEqual(Set(images.keys), Set(Plots.fileNames + Plots.speakerFileNames(speakers)))
+        XCTAssertEqual(Plots.speakerFileNames(["L", "R", "C"]), ["echogram-R.png", "response-R.png", "echogram-C.png", "response-C.png"])
         for (name, image) in images {
             let path = folder.appendingPathComponent(name).path
             try image.write(to: path)
@@ -95,19 +97,21 @@ final class PlotsTests: XCTestCase {
         } }
     }
 
-    func testResponseOfADiracIsFlatAtZeroDecibels() throws {
-        // A unit impulse in both ears has |H| = 1: 0 dB at every frequency. Panel: x 110…1350 for
-        // 20 Hz – 20 kHz (log), y 90…870 for −50…10 dB (top 0 dB rounded as the plot does).
+    func testResponseOfADiracIsFlatAtItsLevelReTheDirectSoundAtOneMetre() throws {
+        // A unit impulse in both ears has |H| = 1, which is 20·log10(4π) = +22.0 dB re the direct
+        // sound of an omni source at 1 m (amplitude 1/(4π)) at every frequency. Panel: x 110…1350 for
+        // 20 Hz – 20 kHz (log), y 90…870 for −30…30 dB (the top, 22 dB, rounded as the plot does).
         var input = try input()
         var dirac = [Float](repeating: 0, count: 4800)
         dirac[0] = 1
         input.brirs[input.mainSpeaker.name] = AudioBuffer(sampleRate: 48000, channels: [dirac, dirac])
         let image = Plots.response(input)
-        let zero = Int((90 + 780 * 10 / 60.0).rounded()), minus20 = Int((90 + 780 * 30 / 60.0).rounded())
+        let level = 20 * log10(4 * Double.pi)
+        let y = { (db: Double) in Int((90 + 780 * (30 - db) / 60).rounded()) }
         for f in [50.0, 200, 1000, 5000, 15000] {
             let x = Int((110 + 1240 * log(f / 20) / log(1000.0)).rounded())
-            XCTAssertTrue(has(image, Plots.rightEar, x: x, y: zero), "no curve at 0 dB, \(f) Hz")
-            XCTAssertFalse(has(image, Plots.rightEar, x: x, y: minus20), "a curve at −20 dB, \(f) Hz")
+            XCTAssertTrue(has(image, Plots.rightEar, x: x, y: y(level)), "no curve at +22 dB, \(f) Hz")
+            XCTAssertFalse(has(image, Plots.rightEar, x: x, y: y(level - 20)), "a curve 20 dB lower, \(f) Hz")
         }
     }
 
