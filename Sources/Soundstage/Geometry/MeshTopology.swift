@@ -2,8 +2,10 @@ import Foundation
 
 /// Closedness and orientation of a polygon mesh.
 ///
-/// Vertices closer than 10 µm are welded (AC3D files repeat shared vertices per object). The mesh
-/// is closed when every edge is shared by an even number (≥ 2) of faces. Faces of each connected
+/// Vertices closer than 10 µm are welded (AC3D files repeat shared vertices per object). A vertex
+/// lying on another face's edge (a T-junction: a wall split into a window and the rest, met by an
+/// unsplit floor edge) is inserted into that edge, so faces that meet along split edges share
+/// them. The mesh is closed when every edge is shared by an even number (≥ 2) of faces. Faces of each connected
 /// shell are flipped to a consistent winding (across manifold edges neighbours traverse the edge in
 /// opposite directions); then the largest shell (the room) gets inward normals and every other
 /// shell (a pillar, a box modelled in the file) outward normals, so all point into the air.
@@ -13,6 +15,8 @@ enum MeshTopology {
         var flip: [Bool]
         /// Enclosed air volume in m³.
         var volume: Double
+        /// Each face's vertices in its original order, with the T-junction vertices on its edges inserted.
+        var faces: [[Vec3]]
     }
 
     static func orient(_ mesh: MeshData, path: String) throws -> Result {
@@ -24,12 +28,14 @@ enum MeshTopology {
             ids[key] = ids.count
             return ids.count - 1
         }
-        let faces: [[Int]] = mesh.faces.map { f in
+        var position = [Vec3](repeating: Vec3(0, 0, 0), count: ids.count)
+        for (i, id) in welded.enumerated() { position[id] = mesh.vertices[i] }
+        let faces: [[Int]] = splitTJunctions(mesh.faces.map { f in
             var out: [Int] = []
             for i in f.indices.map({ welded[$0] }) where out.last != i { out.append(i) }
             while out.count > 1 && out.first == out.last { out.removeLast() }
             return out
-        }
+        }, position)
         // Edge → faces using it, with direction (+1 if the face goes lo→hi).
         struct EdgeKey: Hashable { let a: Int, b: Int }
         var edges: [EdgeKey: [(face: Int, forward: Bool)]] = [:]
@@ -75,7 +81,7 @@ enum MeshTopology {
         // Signed volume per shell (positive when normals point outward), by the divergence theorem.
         var volumes = [Double](repeating: 0, count: shellCount)
         for (fi, f) in faces.enumerated() where f.count >= 3 {
-            var v = f.map { mesh.vertices[firstIndex(of: $0, in: welded, face: mesh.faces[fi].indices)] }
+            var v = f.map { position[$0] }
             if flip[fi] { v.reverse() }
             for i in 1..<(v.count - 1) { volumes[shell[fi]] += v[0].dot(v[i].cross(v[i + 1])) / 6 }
         }
@@ -90,11 +96,34 @@ enum MeshTopology {
         }
         for s in volumes.indices { air += s == outer ? abs(volumes[s]) : -abs(volumes[s]) }
         // `flip` refers to the original vertex order of each face.
-        return Result(flip: flip, volume: air)
+        return Result(flip: flip, volume: air, faces: faces.map { $0.map { position[$0] } })
     }
 
-    /// The original index (in the face's own list) whose welded id is `id`.
-    private static func firstIndex(of id: Int, in welded: [Int], face: [Int]) -> Int {
-        face.first { welded[$0] == id }!
+    /// `faces` (welded vertex ids) with every vertex that lies inside one of a face's edges — within
+    /// 10 µm of the segment, strictly between its ends — inserted there, in order along the edge.
+    static func splitTJunctions(_ faces: [[Int]], _ position: [Vec3]) -> [[Int]] {
+        let used = Array(Set(faces.flatMap { $0 })).sorted()
+        return faces.map { f in
+            guard f.count >= 3 else { return f }
+            var out: [Int] = []
+            for i in f.indices {
+                let a = f[i], b = f[(i + 1) % f.count]
+                out.append(a)
+                let pa = position[a], d = position[b] - pa, length2 = d.dot(d)
+                guard length2 > 0 else { continue }
+                let lo = Vec3(min(pa.x, position[b].x), min(pa.y, position[b].y), min(pa.z, position[b].z)) - Vec3(1e-5, 1e-5, 1e-5)
+                let hi = Vec3(max(pa.x, position[b].x), max(pa.y, position[b].y), max(pa.z, position[b].z)) + Vec3(1e-5, 1e-5, 1e-5)
+                var between: [(t: Double, id: Int)] = []
+                for v in used where v != a && v != b {
+                    let p = position[v]
+                    guard p.x >= lo.x, p.y >= lo.y, p.z >= lo.z, p.x <= hi.x, p.y <= hi.y, p.z <= hi.z else { continue }
+                    let t = (p - pa).dot(d) / length2
+                    guard t > 0, t < 1, (pa + t * d - p).length < 1e-5 else { continue }
+                    between.append((t, v))
+                }
+                out += between.sorted { $0.t < $1.t }.map(\.id)
+            }
+            return out
+        }
     }
 }

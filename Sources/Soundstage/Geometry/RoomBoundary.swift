@@ -132,9 +132,9 @@ public struct RoomBoundary: Sendable {
     public static func mesh(_ mesh: MeshData, file: String, path: String) throws -> RoomBoundary {
         let oriented = try MeshTopology.orient(mesh, path: path)
         var faces: [BoundaryFace] = []
-        for (face, flip) in zip(mesh.faces, oriented.flip) {
-            var v = face.indices.map { mesh.vertices[$0] }
-            if flip { v.reverse() }
+        for (index, face) in mesh.faces.enumerated() {
+            var v = oriented.faces[index] // with T-junction vertices, so split edges are shared
+            if oriented.flip[index] { v.reverse() }
             guard let polygon = Polygon(v) else { continue } // zero-area sliver: no acoustic effect
             let tolerance = 1e-3 * max(1, polygon.area.squareRoot())
             let pieces: [Polygon] = polygon.planarityError <= tolerance

@@ -158,6 +158,47 @@ final class GeometryTests: XCTestCase {
         assertNormalsPointInward(b)
     }
 
+    func testMeshWithAWallSplitAlongItsEdgesLoadsAsTheWholeBox() throws {
+        // A 4 × 5 × 3 m box whose front wall (y = 5) is two faces — a 1 × 1 m window standing on the
+        // floor line and the rest around it — while the floor keeps its long front edge: the window's
+        // lower corners (1, 5, 0) and (2, 5, 0) are T-junctions on it, which left 'open' edges. It
+        // loads, with the box's volume and area and the window's own square metre.
+        let obj = """
+        v 0 0 0
+        v 4 0 0
+        v 4 5 0
+        v 0 5 0
+        v 0 0 3
+        v 4 0 3
+        v 4 5 3
+        v 0 5 3
+        v 1 5 0
+        v 2 5 0
+        v 1 5 1
+        v 2 5 1
+        usemtl floor
+        f 1 2 3 4
+        usemtl ceiling
+        f 5 8 7 6
+        usemtl wall
+        f 1 5 6 2
+        f 2 6 7 3
+        f 1 4 8 5
+        usemtl glass
+        f 9 10 12 11
+        usemtl wall
+        f 4 9 11 12 10 3 7 8
+        """
+        let b = try RoomBoundary.mesh(OBJParser.parse(obj), file: "split.obj", path: "room.mesh.file")
+        XCTAssertEqual(b.volume, 60, accuracy: 1e-9)
+        XCTAssertEqual(b.area, 2 * (20 + 12 + 15), accuracy: 1e-9)
+        XCTAssertEqual(b.faces.filter { $0.name == "glass" }.map(\.polygon.area).reduce(0, +), 1, accuracy: 1e-12)
+        assertNormalsPointInward(b)
+        // The floor's front edge now runs through the window's lower corners.
+        let floor = try XCTUnwrap(b.faces.first { $0.name == "floor" })
+        XCTAssertEqual(floor.polygon.vertices.count, 6)
+    }
+
     func testOpenMeshIsRejected() throws {
         let obj = "v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 0 1\nf 1 2 3\nf 1 2 4\nf 2 3 4\n"
         XCTAssertThrowsError(try RoomBoundary.mesh(OBJParser.parse(obj), file: "t.obj", path: "room.mesh.file")) {
