@@ -39,7 +39,7 @@ demo: build
 	@echo "Listen on IEMs or headphones: $(OUT)/demo-signal.wav (dry) against $(OUT)/home-studio/render-demo-signal.wav (in the room)."
 	@echo "Outputs: $(OUT)/validate-summary.txt (every example room) and $(OUT)/home-studio/"
 	@echo "  (brir-L.wav and brir-R.wav for your IEMs' convolver, rir-L.wav, rir-R.wav, reflections.json,"
-	@echo "  metrics.json, reflection-map.png, echogram.png, decay.png, response.png, arrivals.png, wave-boundaries.png, outputs.json)."
+	@echo "  metrics.json, reflection-map.png, echogram.png and echogram-R.png, decay.png, response.png and response-R.png, arrivals.png, wave-boundaries.png, outputs.json)."
 	@echo "  Analyze any response with: $(BIN) analyze Renders/home-studio/brir-L.wav"
 
 # Tests run optimized (the physics tests simulate rooms; a debug build takes five times as long),
