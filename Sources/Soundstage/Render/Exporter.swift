@@ -25,8 +25,9 @@ public struct ExportOptions: Sendable {
     /// set "small" (80 Hz is THX's and Dolby's recommendation): each slot is the subwoofer's BRIR
     /// low-passed plus its speaker's high-passed by a 4th-order Linkwitz–Riley crossover (two
     /// Butterworth sections each side, whose sum is an all-pass: flat magnitude through the
-    /// crossover; Linkwitz 1976, JAES 24). The LFE channel, which HeSuVi and most convolvers mix
-    /// into the front pair, then plays from the subwoofer too.
+    /// crossover; Linkwitz 1976, JAES 24). HeSuVi's 14 channels have no LFE slot: where the
+    /// player or the convolver's configuration mixes the LFE into the front pair, it then plays
+    /// from the subwoofer too.
     public var bassCrossover: Double? = 80
 
     public init(phantomCentre: Bool = false, bassCrossover: Double? = 80) {
