@@ -7,6 +7,8 @@ public struct BoundaryFace: Sendable {
     public var polygon: Polygon
     /// Part of the `walls` group (a side wall rather than floor or ceiling).
     public var isWall: Bool
+    /// The (u, v) coordinates patches on it are given in (`SurfacePatch`); nil for mesh faces.
+    public var frame: SurfaceFrame? = nil
 }
 
 /// The closed boundary of a room: polygons with normals pointing inward, and its volume.
@@ -73,7 +75,12 @@ public struct RoomBoundary: Sendable {
     /// A rectangular room with a corner at the origin (SPEC §2).
     public static func shoebox(width w: Double, length l: Double, height h: Double) -> RoomBoundary {
         func quad(_ name: String, _ v: [Vec3], wall: Bool) -> BoundaryFace {
-            BoundaryFace(name: name, polygon: Polygon(v)!, isWall: wall)
+            let n = Polygon(v)!.normal
+            // u along the wall in room coordinates (x or y), v up; floor and ceiling in (x, y).
+            let frame = abs(n.z) > 0.5 ? SurfaceFrame(origin: Vec3(0, 0, v[0].z), along: Vec3(1, 0, 0), up: Vec3(0, 1, 0))
+                : abs(n.y) > 0.5 ? SurfaceFrame(origin: Vec3(0, v[0].y, 0), along: Vec3(1, 0, 0), up: Vec3(0, 0, 1))
+                : SurfaceFrame(origin: Vec3(v[0].x, 0, 0), along: Vec3(0, 1, 0), up: Vec3(0, 0, 1))
+            return BoundaryFace(name: name, polygon: Polygon(v)!, isWall: wall, frame: frame)
         }
         // Vertex orders are chosen so every normal points into the room.
         let faces = [
@@ -118,11 +125,15 @@ public struct RoomBoundary: Sendable {
             // Counter-clockwise plan: the room is on the left of a→b; this order makes the normal point there.
             var v = [Vec3(a.x, a.y, 0), Vec3(a.x, a.y, h), Vec3(b.x, b.y, h), Vec3(b.x, b.y, 0)]
             if !ccw { v.reverse() }
-            faces.append(BoundaryFace(name: "wall-\(i + 1)", polygon: Polygon(v)!, isWall: true))
+            let along = Vec3(b.x - a.x, b.y - a.y, 0).normalized
+            faces.append(BoundaryFace(name: "wall-\(i + 1)", polygon: Polygon(v)!, isWall: true,
+                                      frame: SurfaceFrame(origin: Vec3(a.x, a.y, 0), along: along, up: Vec3(0, 0, 1))))
         }
         let plan = ccw ? points : points.reversed()
-        faces.insert(BoundaryFace(name: "floor", polygon: Polygon(plan.map { Vec3($0.x, $0.y, 0) })!, isWall: false), at: 0)
-        faces.insert(BoundaryFace(name: "ceiling", polygon: Polygon(plan.reversed().map { Vec3($0.x, $0.y, h) })!, isWall: false), at: 1)
+        faces.insert(BoundaryFace(name: "floor", polygon: Polygon(plan.map { Vec3($0.x, $0.y, 0) })!, isWall: false,
+                                  frame: SurfaceFrame(origin: .zero, along: Vec3(1, 0, 0), up: Vec3(0, 1, 0))), at: 0)
+        faces.insert(BoundaryFace(name: "ceiling", polygon: Polygon(plan.reversed().map { Vec3($0.x, $0.y, h) })!, isWall: false,
+                                  frame: SurfaceFrame(origin: Vec3(0, 0, h), along: Vec3(1, 0, 0), up: Vec3(0, 1, 0))), at: 1)
         return RoomBoundary(shape: .floorPlan(points: points, height: h), faces: faces,
                             volume: abs(doubleArea) / 2 * h, plan: plan, height: h)
     }

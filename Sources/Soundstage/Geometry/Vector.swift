@@ -36,6 +36,7 @@ extension SIMD2 where Scalar == Double {
     /// z-component of the 2-D cross product.
     @inlinable public func cross(_ o: Vec2) -> Double { x * o.y - y * o.x }
     @inlinable public var length: Double { (x * x + y * y).squareRoot() }
+    @inlinable public func dot(_ o: Vec2) -> Double { x * o.x + y * o.y }
 }
 
 /// Degrees ↔ radians.

@@ -114,25 +114,39 @@ public enum Plots {
         top.drawAxes(on: c, title: "Floor plan (top view)", xLabel: "x (m)", yLabel: "y (m)", grid: false)
         side.drawAxes(on: c, title: "Elevation (seen from the right)", xLabel: "y (m)", yLabel: "z (m)", grid: false)
         let wall = Color(0.2, 0.2, 0.2)
-        // Room boundary: every polygon edge projected (walls project to lines, floor/ceiling to outlines).
-        for s in scene.surfaces {
-            let v = s.polygon.vertices + [s.polygon.vertices[0]]
-            let color = s.objectName == nil ? wall : Color(0.55, 0.4, 0.25)
-            c.polyline(v.map { (top.px($0.x), top.py($0.y)) }, color: color, width: s.objectName == nil ? 2.5 : 1.5)
-            c.polyline(v.map { (side.px($0.y), side.py($0.z)) }, color: color, width: s.objectName == nil ? 2.5 : 1.5)
+        // Room boundary: every face's edges projected (walls project to lines, floor/ceiling to
+        // outlines), then the objects' faces, then the patches over their surfaces.
+        let patchColor = Color(0.15, 0.45, 0.85)
+        let outlines = scene.boundary.faces.map { (polygon: $0.polygon, color: wall, width: 2.5) }
+            + scene.surfaces.filter { $0.objectName != nil }.map { (polygon: $0.polygon, color: Color(0.55, 0.4, 0.25), width: 1.5) }
+            + scene.surfaces.filter { $0.patchOf != nil }.map { (polygon: $0.polygon, color: patchColor, width: abs($0.polygon.normal.z) < 0.5 ? 6.0 : 2.0) }
+        for o in outlines {
+            let v = o.polygon.vertices + [o.polygon.vertices[0]]
+            c.polyline(v.map { (top.px($0.x), top.py($0.y)) }, color: o.color, width: o.width)
+            c.polyline(v.map { (side.px($0.y), side.py($0.z)) }, color: o.color, width: o.width)
         }
-        // Each boundary wall's material and its absorption at 1 kHz, inside the plan along the wall.
+        // Each wall's material and its absorption at 1 kHz inside the plan along the wall; a patch
+        // on a wall (a window, a door) labelled further in, in its colour.
         let k1 = FrequencyBands.octaves.index(ofHertz: 1000)
-        for s in scene.surfaces where s.objectName == nil && abs(s.polygon.normal.z) < 0.5 {
-            let v = s.polygon.vertices
-            let mid = v.reduce(Vec3(0, 0, 0), +) / Double(v.count), n = s.polygon.normal
+        let walls = scene.boundary.faces.compactMap { face in
+            scene.surfaces.first { $0.objectName == nil && $0.patchOf == nil && $0.name == face.name }.map { (polygon: face.polygon, name: $0.material.name, material: $0.material, inset: 16.0, color: Color(0.35, 0.25, 0.15)) }
+        } + scene.surfaces.filter { $0.patchOf != nil }.map { (polygon: $0.polygon, name: "\($0.name): \($0.material.name)", material: $0.material, inset: 34.0, color: patchColor) }
+        for p in scene.surfaces where p.patchOf != nil && abs(p.polygon.normal.z) >= 0.5 {
+            // A floor or ceiling patch: its name and material inside its outline, near the low edge.
+            let v = p.polygon.vertices, xs = v.map(\.x), ys = v.map(\.y)
+            let label = String(format: "%@: %@ α %.2f", p.name, p.material.name, p.material.absorption.values[k1])
+            c.text(label, x: top.px((xs.min()! + xs.max()!) / 2), y: top.py(ys.min()! + 0.12 * (ys.max()! - ys.min()!)), size: 12, color: patchColor, centred: true)
+        }
+        for w in walls where abs(w.polygon.normal.z) < 0.5 {
+            let v = w.polygon.vertices
+            let mid = v.reduce(Vec3(0, 0, 0), +) / Double(v.count), n = w.polygon.normal
             let a = v.map { top.px($0.x) }, b = v.map { top.py($0.y) }
             let length = hypot(a.max()! - a.min()!, b.max()! - b.min()!)
             guard length > 60 else { continue }
             var angle = atan2(-n.x, -n.y) // along the wall, on screen (y down)
             if angle > .pi / 2 { angle -= .pi } else if angle < -.pi / 2 { angle += .pi }
-            let label = String(format: "%@ α %.2f", s.material.name, s.material.absorption.values[k1])
-            c.text(label, x: top.px(mid.x) + 16 * n.x, y: top.py(mid.y) - 16 * n.y, size: 12, color: Color(0.35, 0.25, 0.15), centred: true, angle: angle)
+            let label = String(format: "%@ α %.2f", w.name, w.material.absorption.values[k1])
+            c.text(label, x: top.px(mid.x) + w.inset * n.x, y: top.py(mid.y) - w.inset * n.y, size: 12, color: w.color, centred: true, angle: angle)
         }
         // Image sources: size by level (1 kHz, dB re direct at 1 m), colour by delay.
         let maxDelay = max(1, images.map(\.2).max() ?? 1)
@@ -177,10 +191,12 @@ public enum Plots {
             let near = scene.nearestSurfaces(to: sp.position, count: 2).map { String(format: "%@ %.2f m", $0.name, $0.distance) }.joined(separator: ", ")
             notes.append(String(format: "%@: %.2f m to the listener, toe-in %.0f°; %@", sp.name, dir.distance, scene.toeInDegrees(of: sp), near))
         }
-        let flat = scene.surfaces.filter { $0.objectName == nil && abs($0.polygon.normal.z) >= 0.5 }
+        let flat = scene.surfaces.filter { $0.objectName == nil && abs($0.polygon.normal.z) >= 0.5 } // with floor and ceiling patches
         let horizontal = Dictionary(flat.map { ($0.name, $0.material) }, uniquingKeysWith: { a, _ in a })
-        notes.append(horizontal.keys.sorted().map { String(format: "%@: %@ α %.2f", $0, horizontal[$0]!.name, horizontal[$0]!.absorption.values[k1]) }
-            .joined(separator: ";  ") + " (α at 1 kHz)")
+        let entries = horizontal.keys.sorted().map { String(format: "%@: %@ α %.2f", $0, horizontal[$0]!.name, horizontal[$0]!.absorption.values[k1]) }
+        for start in stride(from: 0, to: entries.count, by: 2) { // two to a line, so a line fits the panel
+            notes.append(entries[start..<min(entries.count, start + 2)].joined(separator: ";  ") + (start + 2 >= entries.count ? " (α at 1 kHz)" : ""))
+        }
         let spacing = min(26, 380 / Double(max(1, notes.count)))
         for (i, line) in notes.enumerated() { c.text(line, x: 990, y: 590 + Double(i) * spacing, size: spacing < 22 ? 13 : 15) }
         c.text("Reflection map — \(scene.name)", x: 800, y: 40, size: 24, bold: true, centred: true)

@@ -12,6 +12,12 @@ import Foundation
 /// Objects in the room (axis-aligned boxes) occlude (`ShoeboxLattice.isBlocked`). Paths
 /// that reflect off the boxes themselves are not images of the shell; `PolyhedralImageSources`
 /// finds those (Borish 1984) up to the transition order.
+///
+/// A wall with patches (`SurfacePatch`: a window, a door) has no single reflection factor. Paths of
+/// order ≤ `exactPatchOrder` are unfolded and get each reflection point's own material (the
+/// lattice's factor times β_surface/β̄); later ones, whose reflection points spread over the wall,
+/// take the wall's energy average β̄ = √(1 − Σ S_i α_i / Σ S_i) — the late field's diffuse
+/// approximation (Kuttruff, Room Acoustics, 5th ed., §4.1, mean absorption of a surface).
 /// What `ShoeboxImageSources.enumerate(shell:of:visitor:)` hands each image to.
 /// `distanceSquared`: the squared distance from the image to the receiver (its square root is left
 /// to the visitor, which may take many at once).
@@ -33,6 +39,12 @@ struct ShoeboxImageSources {
     let bandCount: Int
     /// The mirrored rooms and the boxes that occlude paths (the scene's objects).
     let lattice: ShoeboxLattice
+    /// Per wall (order of `wallSurfaces`), its patches: surface index and polygon; empty when none.
+    let patches: [[(surface: Int, polygon: Polygon)]]
+    /// Per surface, β_surface/β̄ of its wall (1 on walls without patches); nil when no wall has any.
+    let patchRatios: [SIMD8<Float>]?
+    /// Paths up to this order see each patch exactly (see the type's description).
+    static let exactPatchOrder = 20
 
     /// nil unless the scene is a shoebox; `withObjects` false also gives nil when it holds objects.
     init?(scene: Scene, speaker: Speaker, maxDistance: Double, maxOrder: Int, detailOrder: Int, bandCount: Int, withObjects: Bool = false) {
@@ -46,12 +58,38 @@ struct ShoeboxImageSources {
         self.detailOrder = detailOrder
         self.bandCount = bandCount
         let names = ["left", "right", "back", "front", "floor", "ceiling"]
-        wallSurfaces = names.map { n in scene.surfaces.firstIndex { $0.name == n && $0.objectName == nil }! }
+        // A wall's first surface (a patch when one covers the whole wall).
+        wallSurfaces = names.map { n in scene.surfaces.firstIndex { $0.objectName == nil && ($0.name == n || $0.patchOf == n) }! }
+        // Every surface of each wall: its own pieces and its patches.
+        let members = names.map { n in scene.surfaces.indices.filter { scene.surfaces[$0].objectName == nil && (scene.surfaces[$0].name == n || scene.surfaces[$0].patchOf == n) } }
+        patches = members.map { m in m.filter { scene.surfaces[$0].patchOf != nil }.map { ($0, scene.surfaces[$0].polygon) } }
+        let averages: [BandValues] = members.map { m in
+            let area = m.reduce(0.0) { $0 + scene.surfaces[$1].polygon.area }
+            let alpha = BandValues((0..<FrequencyBands.octaves.count).map { b in
+                m.reduce(0.0) { $0 + scene.surfaces[$1].polygon.area * scene.surfaces[$1].material.absorption.values[b] } / area
+            })
+            return Material(name: "average", absorption: alpha, scattering: BandValues(uniform: 0)).reflectionFactor
+        }
+        if patches.contains(where: { !$0.isEmpty }) {
+            var ratios = [SIMD8<Float>](repeating: SIMD8(repeating: 1), count: scene.surfaces.count)
+            for (w, m) in members.enumerated() where !patches[w].isEmpty {
+                for s in m {
+                    let beta = scene.surfaces[s].material.reflectionFactor
+                    ratios[s] = SIMD8((0..<8).map { b in
+                        let band = min(b, bandCount - 1)
+                        return Float(averages[w][band] > 0 ? beta[band] / averages[w][band] : 1)
+                    })
+                }
+            }
+            patchRatios = ratios
+        } else {
+            patchRatios = nil
+        }
         var powers: [[Double]] = []
-        for (i, s) in wallSurfaces.enumerated() {
+        for (i, _) in wallSurfaces.enumerated() {
             let axisSize = [w, w, l, l, h, h][i]
             let maxCount = min(Int(maxDistance / axisSize) + 3, maxOrder == Int.max ? Int.max : maxOrder + 1)
-            let beta = scene.surfaces[s].material.reflectionFactor
+            let beta = averages[i]
             var p = [Double](repeating: 1, count: (maxCount + 1) * bandCount)
             for c in 1...max(1, maxCount) where c <= maxCount {
                 for b in 0..<bandCount { p[c * bandCount + b] = p[(c - 1) * bandCount + b] * beta[b] }
@@ -164,7 +202,11 @@ struct ShoeboxImageSources {
                                     let z = dz + receiver.z
                                     if occludes && lattice.isBlocked(from: Vec3(x, y, z), to: receiver) { continue }
                                     let emission = Vec3(qx == 0 ? -dx : dx, qy == 0 ? -dy : dy, qz == 0 ? -dz : dz)
-                                    visitor.visit(image: Vec3(x, y, z), emission: emission, order: order, distanceSquared: d2, reflection: gxy * fz.gains[iz])
+                                    var reflection = gxy * fz.gains[iz]
+                                    if let patchRatios, order >= 1, order <= Self.exactPatchOrder {
+                                        for s in unfold(image: Vec3(x, y, z)).surfaces { reflection *= patchRatios[s] }
+                                    }
+                                    visitor.visit(image: Vec3(x, y, z), emission: emission, order: order, distanceSquared: d2, reflection: reflection)
                                 }
                             }
                         }
@@ -199,6 +241,10 @@ struct ShoeboxImageSources {
             let p = image + c.t * (receiver - image)
             return Vec3(fold(p.x, size.x), fold(p.y, size.y), fold(p.z, size.z))
         }
-        return (crossings.map { wallSurfaces[$0.wall] }, points)
+        let surfaces = zip(crossings, points).map { c, p -> Int in
+            // On a patched wall, the patch the point lies in (else the wall itself).
+            patches[c.wall].first { $0.polygon.containsProjection(of: p) }?.surface ?? wallSurfaces[c.wall]
+        }
+        return (surfaces, points)
     }
 }

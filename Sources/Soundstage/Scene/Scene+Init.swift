@@ -9,9 +9,11 @@ extension Scene {
     ///   - boundary: `RoomBoundary.shoebox(width:length:height:)`, `.floorPlan(points:height:path:)` or `.mesh`.
     ///   - materials: by surface name (`floor`, `front`, `wall-2`, an object's name) or group (`walls`,
     ///     `objects`, `all`); the most specific name wins.
+    ///   - patches: parts of surfaces with their own material (`SurfacePatch`); errors name `patches[i]`.
     /// Errors are `SceneError.invalid` with the path a room file would have (`speakers[1].position`).
     public init(name: String = "room", boundary: RoomBoundary, materials: [String: Material], objects: [SceneObject] = [],
-                speakers: [Speaker], listener: Listener, air: Air = Air(), simulation: SimulationSettings = SimulationSettings()) throws {
+                speakers: [Speaker], listener: Listener, air: Air = Air(), simulation: SimulationSettings = SimulationSettings(),
+                patches: [SurfacePatch] = []) throws {
         guard SceneBuilder.isSafeFileName(name) else {
             throw SceneError.invalid(path: "name", reason: "\"\(name)\" cannot name an output folder: use letters, digits, spaces, '.', '-' and '_'")
         }
@@ -36,6 +38,7 @@ extension Scene {
                 surfaces.append(Surface(name: o.name, polygon: p, material: placed[i].material, objectName: o.name))
             }
         }
+        surfaces = try SurfacePatch.apply(patches, paths: patches.indices.map { "patches[\($0)]" }, to: surfaces, boundary: boundary)
         self.init(name: name, boundary: boundary, surfaces: surfaces, objects: placed, speakers: speakers, listener: listener,
                   air: air, simulation: simulation, volume: boundary.volume - placed.reduce(0) { $0 + $1.volume }, sourcePath: nil)
         try PlacementCheck(scene: self, boundary: boundary, listenerPath: "listener.position", speakersAreList: true).run()

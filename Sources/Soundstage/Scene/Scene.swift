@@ -44,6 +44,8 @@ public struct Surface: Sendable {
     public var material: Material
     /// Name of the object this face belongs to, nil for the room's own boundary.
     public var objectName: String?
+    /// For a patch (`SurfacePatch`): the name of the room surface it lies on.
+    public var patchOf: String? = nil
 }
 
 /// A box inside the room (desk, sofa, console): it reflects and occludes.

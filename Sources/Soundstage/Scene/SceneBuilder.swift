@@ -22,12 +22,14 @@ struct SceneBuilder {
     }
 
     public func build() throws -> Scene {
-        try root.checkKeys(["name", "room", "surfaces", "materials", "objects", "speakers", "listener", "air", "simulation", "optimize"])
+        try root.checkKeys(["name", "room", "surfaces", "patches", "materials", "objects", "speakers", "listener", "air", "simulation", "optimize"])
         let name = try parseName()
         let library = try parseMaterialLibrary()
         let boundary = try parseRoom()
         let (objects, objectMaterialNodes) = try parseObjects(boundary)
-        let surfaces = try assignMaterials(boundary: boundary, objects: objects, objectMaterials: objectMaterialNodes, library: library)
+        let (patches, patchPaths) = try parsePatches(library: library)
+        let surfaces = try SurfacePatch.apply(patches, paths: patchPaths, to: try assignMaterials(boundary: boundary, objects: objects, objectMaterials: objectMaterialNodes, library: library),
+                                              boundary: boundary)
         let air = try parseAir()
         let simulation = try parseSimulation()
         var listener = try parseListener()

@@ -3,9 +3,9 @@ import XCTest
 
 final class PlotsTests: XCTestCase {
     /// A plain shoebox, simulated in memory, as `simulate` feeds the plots.
-    func input() throws -> PlotInput {
+    func input(patches: String = "[]") throws -> PlotInput {
         let s = try RoomFile.parse("""
-        {"name": "plots", "room": {"shoebox": {"width": 5, "length": 6, "height": 2.8}}, "surfaces": {"all": "plaster", "floor": "carpet-on-pad"},
+        {"name": "plots", "room": {"shoebox": {"width": 5, "length": 6, "height": 2.8}}, "surfaces": {"all": "plaster", "floor": "carpet-on-pad"}, "patches": \(patches),
          "speakers": {"layout": "stereo", "spacing": 2.0, "frontWallDistance": 0.8, "height": 1.2},
          "simulation": {"duration": 0.3}}
         """)
@@ -44,6 +44,28 @@ final class PlotsTests: XCTestCase {
             if c.r > 200 && c.g > 100 && c.g < 170 && c.b < 60 { found = true }
         } }
         XCTAssertTrue(found, "no reflection-point dot at (\(px), \(py))")
+    }
+
+    func testReflectionMapDrawsAWindowWhereItIs() throws {
+        // A window on the right wall (x = 5) from y = 1 to 3: in the floor plan its stretch of the
+        // wall is drawn in the patch blue, the wall beyond it (y = 4.5) in the wall's dark grey.
+        let input = try input(patches: #"[{"name": "window", "surface": "right", "rect": [[1, 0.8], [3, 2.0]], "material": "window-glass"}]"#)
+        let (image, layout) = Plots.reflectionMap(input)
+        let top = layout.top
+        let scale = top.width / (top.xRange.upperBound - top.xRange.lowerBound)
+        func pixel(_ x: Double, _ y: Double) -> (Int, Int) {
+            (Int((top.x + (x - top.xRange.lowerBound) * scale).rounded()), Int((top.y + top.height - (y - top.yRange.lowerBound) * scale).rounded()))
+        }
+        func isBlue(_ p: (Int, Int)) -> Bool {
+            let c = image.pixel(x: p.0, y: p.1)
+            return c.b > 180 && c.r < 90 && c.g > 80 && c.g < 150
+        }
+        for y in [1.2, 2.0, 2.8] { XCTAssertTrue(isBlue(pixel(5, y)), "window at y = \(y)") }
+        for y in [0.5, 4.5, 5.5] {
+            let p = pixel(5, y), c = image.pixel(x: p.0, y: p.1)
+            XCTAssertFalse(isBlue(p), "plaster at y = \(y)")
+            XCTAssertLessThan(Int(c.r) + Int(c.g) + Int(c.b), 300, "the wall line at y = \(y)")
+        }
     }
 
     func testEveryPlotDecodesWithSizeContentAndText() throws {

@@ -145,7 +145,7 @@ public struct BoundaryModel: Sendable, Equatable {
 
     private static func fit(absorption alphas: [Double], centres: [Double]) -> BoundaryModel {
         let goal = alphas.map { BoundaryAdmittance.admittance(absorption: $0) }
-        var model = BoundaryModel(conductance: goal[0], branches: [], bandCentres: centres, bandAbsorption: alphas)
+        let model = BoundaryModel(conductance: goal[0], branches: [], bandCentres: centres, bandAbsorption: alphas)
         guard let lo = goal.min(), let hi = goal.max(), lo > 0, hi - lo > 1e-6 * hi else { return model }
         // Fit points: 12 per octave from 20 Hz to half an octave beyond the last centre.
         let top = centres.last! * 2.0.squareRoot()
