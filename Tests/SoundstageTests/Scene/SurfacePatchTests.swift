@@ -110,6 +110,19 @@ final class SurfacePatchTests: XCTestCase {
         XCTAssertEqual(t30, kuttruff, accuracy: 0.08 * kuttruff)
     }
 
+    func testSkylightOnASlopedMeshFaceByItsCorners() throws {
+        // The attic's roof rises from (0, y, 1.2) to (2, y, 3.0); the skylight spans t = 0.3…0.6 of
+        // that slope (0.3 × 2.69 m) and 1 m along y: 0.807 m², cut out of the roof it lies in.
+        let s = try RoomFile.load(path: TestPaths.rooms.appendingPathComponent("attic-studio.json").path)
+        let skylight = try XCTUnwrap(s.surfaces.first { $0.name == "skylight" })
+        XCTAssertEqual(skylight.patchOf, "roof")
+        XCTAssertEqual(skylight.polygon.area, 0.3 * (4.0 + 3.24).squareRoot(), accuracy: 1e-9)
+        XCTAssertEqual(s.surfaceArea, s.boundary.area, accuracy: 1e-9, "the roof keeps the rest of its area")
+        let roof = s.surfaces.filter { $0.name == "roof" }.reduce(0.0) { $0 + $1.polygon.area }
+        XCTAssertEqual(roof + skylight.polygon.area, 2 * 6 * (4.0 + 3.24).squareRoot(), accuracy: 1e-9)
+        XCTAssertGreaterThan(skylight.polygon.normal.dot(Vec3(0, 0, -1)), 0.5, "facing into the room, like the roof")
+    }
+
     func testWaveGridGivesThePatchItsArea() throws {
         // Boundary faces of the voxelized room take the nearest surface's material: the window's
         // faces cover its 2.3 × 1.3 m within the staircase error of a 10 cm grid.
