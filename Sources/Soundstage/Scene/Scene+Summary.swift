@@ -31,6 +31,13 @@ extension Scene {
         }
         out.append(String(format: "%@: %@, volume %.1f m³, surface area %.1f m² (%d surfaces, %d objects).",
                           name, shapeText, volume, surfaceArea, Set(surfaces.map(\.name)).count, objects.count))
+        let patches = surfaces.filter { $0.patchOf != nil }
+        if !patches.isEmpty {
+            let k1 = FrequencyBands.octaves.index(ofHertz: 1000)
+            out.append("Patches: " + patches.map { p in
+                String(format: "%@ on %@ %.2f m² %@ (α %.2f at 1 kHz)", p.name, p.patchOf!, p.polygon.area, p.material.name, p.material.absorption.values[k1])
+            }.joined(separator: "; ") + ".")
+        }
         out.append(String(format: "Air %.1f °C, %.0f %% RH, speed of sound %.1f m/s. Simulation at %d Hz.",
                           air.temperatureCelsius, air.relativeHumidity, air.speedOfSound, simulation.sampleRate))
         let rt = statisticalRT60()

@@ -133,6 +133,9 @@ final class SurfacePatchTests: XCTestCase {
         for e in grid.entryMaterial.indices where grid.entryMaterial[e] == Int32(glass) { faces += grid.entryFaces[e] }
         let area = Double(faces) * grid.spacing * grid.spacing
         XCTAssertEqual(area, 2.3 * 1.3, accuracy: 0.12 * 2.3 * 1.3)
+        // `validate` lists each patch with its surface and area (2.3 × 1.3 m, 0.9 × 2.1 m).
+        XCTAssertTrue(s.summary().contains("window on right 2.99 m² window-glass"), s.summary())
+        XCTAssertTrue(s.summary().contains("door on back 1.89 m²"), s.summary())
     }
 
     func testPatchesThatDoNotFitNameTheirKey() throws {
