@@ -1,5 +1,12 @@
 import Foundation
 
+/// What `ShoeboxImageSources.enumerate(shell:of:visitor:)` hands each image to.
+/// `distanceSquared`: the squared distance from the image to the receiver (its square root is left
+/// to the visitor, which may take many at once).
+protocol ShoeboxImageVisitor {
+    mutating func visit(image: Vec3, emission: Vec3, order: Int, distanceSquared: Double, reflection: SIMD8<Float>)
+}
+
 /// Image sources of a rectangular room, enumerated analytically after Allen & Berkley (1979).
 ///
 /// Along x an image lies at X = 2·n·W + (1 − 2q)·x_s (n ∈ ℤ, q ∈ {0, 1}); its path meets the wall
@@ -16,15 +23,9 @@ import Foundation
 /// A wall with patches (`SurfacePatch`: a window, a door) has no single reflection factor. Paths of
 /// order ≤ `exactPatchOrder` are unfolded and get each reflection point's own material (the
 /// lattice's factor times β_surface/β̄); later ones, whose reflection points spread over the wall,
-/// take the wall's energy average β̄ = √(1 − Σ S_i α_i / Σ S_i) — the late field's diffuse
-/// approximation (Kuttruff, Room Acoustics, 5th ed., §4.1, mean absorption of a surface).
-/// What `ShoeboxImageSources.enumerate(shell:of:visitor:)` hands each image to.
-/// `distanceSquared`: the squared distance from the image to the receiver (its square root is left
-/// to the visitor, which may take many at once).
-protocol ShoeboxImageVisitor {
-    mutating func visit(image: Vec3, emission: Vec3, order: Int, distanceSquared: Double, reflection: SIMD8<Float>)
-}
-
+/// take the wall's energy average β̄ = √(1 − ᾱ), ᾱ = Σ S_i α_i / Σ S_i — the late field's diffuse
+/// approximation, with the mean absorption coefficient of Eyring's formula (Kuttruff, Room
+/// Acoustics, ch. 5).
 struct ShoeboxImageSources {
     let size: Vec3
     let source: Vec3
@@ -68,7 +69,7 @@ struct ShoeboxImageSources {
             let alpha = BandValues((0..<FrequencyBands.octaves.count).map { b in
                 m.reduce(0.0) { $0 + scene.surfaces[$1].polygon.area * scene.surfaces[$1].material.absorption.values[b] } / area
             })
-            return Material(name: "average", absorption: alpha, scattering: BandValues(uniform: 0)).reflectionFactor
+            return alpha.map { (1 - $0).squareRoot() }
         }
         if patches.contains(where: { !$0.isEmpty }) {
             var ratios = [SIMD8<Float>](repeating: SIMD8(repeating: 1), count: scene.surfaces.count)
