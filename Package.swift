@@ -49,11 +49,12 @@ let package = Package(
         systemLibrary("CCrypto", pkgConfig: "libcrypto", apt: "libssl-dev"),
         systemLibrary("CEBUR128", pkgConfig: "libebur128", apt: "libebur128-dev"),
         systemLibrary("CHDF5", pkgConfig: "hdf5", apt: "libhdf5-dev"),
+        systemLibrary("CNetCDF", pkgConfig: "netcdf", apt: "libnetcdf-dev"),
         // libpng reports errors by longjmp, which Swift cannot catch: the setjmp lives here.
         .target(name: "PNGShim", dependencies: ["CPNG"]),
         .target(
             name: "Soundstage",
-            dependencies: ["CFFTW", "CSndFile", "PNGShim", "CMySofa", "CCairo", "CCrypto", "CEBUR128", "CHDF5"],
+            dependencies: ["CFFTW", "CSndFile", "PNGShim", "CMySofa", "CCairo", "CCrypto", "CEBUR128", "CHDF5", "CNetCDF"],
             swiftSettings: cpuSettings
         ),
         // `soundstage studio`: the HTTP API over the library and the page (Assets/) it serves.

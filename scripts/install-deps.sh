@@ -13,6 +13,7 @@ declare -A PKGS=(
   [libcrypto]=libssl-dev
   [libebur128]=libebur128-dev
   [hdf5]=libhdf5-dev
+  [netcdf]=libnetcdf-dev
 )
 missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)

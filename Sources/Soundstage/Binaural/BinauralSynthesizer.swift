@@ -27,19 +27,58 @@ public enum BinauralSynthesizer {
     }
 
     public static func render(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation, paths: [Path], omni: [Float],
-                              hrtf: HRTFSet, field: DiffuseFieldStatistics, tail: [Arrival] = []) -> AudioBuffer {
+                              hrtf: HRTFSet, field: DiffuseFieldStatistics, tail: [Arrival] = [],
+                              orientation: HeadOrientation = .straight) -> AudioBuffer {
+        var (left, right) = earlyPart(scene: scene, speakerIndex: speakerIndex, plan: plan, paths: paths, hrtf: hrtf, field: field,
+                                      tail: tail, orientation: orientation)
+        addLateTail(omni: omni, mix: mixTime(scene: scene, speakerIndex: speakerIndex), fs: Double(plan.sampleRate), field: field,
+                    equalizer: equalizer(scene: scene, field: field), seed: scene.simulation.seed, speakerIndex: speakerIndex,
+                    left: &left, right: &right)
+        return AudioBuffer(sampleRate: plan.sampleRate, channels: [left, right])
+    }
+
+    /// The BRIRs of one speaker for every head orientation (`orientations`, one buffer each): the
+    /// late part is diffuse — the same for any orientation — and is made once; only the early part's
+    /// directions turn. Each buffer equals `render` with that orientation.
+    public static func render(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation, paths: [Path], omni: [Float],
+                              hrtf: HRTFSet, field: DiffuseFieldStatistics, tail: [Arrival] = [],
+                              orientations: [HeadOrientation]) -> [AudioBuffer] {
+        var lateL = [Float](repeating: 0, count: plan.frames), lateR = lateL
+        addLateTail(omni: omni, mix: mixTime(scene: scene, speakerIndex: speakerIndex), fs: Double(plan.sampleRate), field: field,
+                    equalizer: equalizer(scene: scene, field: field), seed: scene.simulation.seed, speakerIndex: speakerIndex,
+                    left: &lateL, right: &lateR)
+        return orientations.map { orientation in
+            var (left, right) = earlyPart(scene: scene, speakerIndex: speakerIndex, plan: plan, paths: paths, hrtf: hrtf, field: field,
+                                          tail: tail, orientation: orientation)
+            for i in 0..<plan.frames { left[i] += lateL[i]; right[i] += lateR[i] }
+            return AudioBuffer(sampleRate: plan.sampleRate, channels: [left, right])
+        }
+    }
+
+    /// When the early part hands over to the late part for speaker `speakerIndex`: `earlySeconds` after its direct sound.
+    static func mixTime(scene: Scene, speakerIndex: Int) -> Double {
+        let speaker = scene.speakers[speakerIndex]
+        return speaker.position.distance(to: scene.listener.position) / scene.air.speedOfSound + speaker.delaySeconds + earlySeconds
+    }
+
+    static func equalizer(scene: Scene, field: DiffuseFieldStatistics) -> DiffuseFieldEqualizer? {
+        scene.listener.hrtfEqualization == .diffuseField ? DiffuseFieldEqualizer(field: field) : nil
+    }
+
+    /// The early part of both ears (`plan.frames` samples each), with the head turned by `orientation`.
+    static func earlyPart(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation, paths: [Path], hrtf: HRTFSet,
+                          field: DiffuseFieldStatistics, tail: [Arrival], orientation: HeadOrientation) -> ([Float], [Float]) {
         let speaker = scene.speakers[speakerIndex]
         let fs = Double(plan.sampleRate)
         let table = FractionalDelayTable.shared
         let pad = max(table.halfWidth + 1, Int(0.1 * fs)) + hrtf.filterLength
         let frames = plan.frames, length = frames + 2 * pad
         let bands = scene.synthesisBandCount(for: speaker)
-        let mix = speaker.position.distance(to: scene.listener.position) / scene.air.speedOfSound + speaker.delaySeconds + earlySeconds
+        let mix = mixTime(scene: scene, speakerIndex: speakerIndex)
         // Specular paths and the synthesized tail's arrivals of the early window, each through the
         // HRIR pair of its direction.
         let early = paths.filter { $0.delaySeconds < mix + fadeSeconds }.map(\.arrival) + tail.filter { $0.delaySeconds < mix + fadeSeconds }
-        let equalizer = scene.listener.hrtfEqualization == .diffuseField ? DiffuseFieldEqualizer(field: field) : nil
-        let fir = equalizer?.minimumPhaseFilter(sampleRate: fs)
+        let fir = equalizer(scene: scene, field: field)?.minimumPhaseFilter(sampleRate: fs)
         // The set's own frontal arrival (the raw frontal pair's peak), removed so a frontal source
         // arrives at r/c. The equalizer is minimum phase — causal, with the least delay a filter of its
         // magnitude can have — so it moves no arrival (its +20 dB bass lift only adds a slow tail).
@@ -53,7 +92,8 @@ public enum BinauralSynthesizer {
             var gains = [Float](repeating: 0, count: bands)
             for (i, p) in early.enumerated() where i % slotCount == slot {
                 let w = earlyWeight(p.delaySeconds, mix: mix)
-                let pair = hrtf.hrir(azimuthDegrees: p.azimuth, elevationDegrees: p.elevation)
+                let direction = orientation.turned(azimuth: p.azimuth, elevation: p.elevation, listener: scene.listener)
+                let pair = hrtf.hrir(azimuthDegrees: direction.azimuth, elevationDegrees: direction.elevation)
                 for b in 0..<bands { gains[b] = Float(Double(p.amplitudes[b]) * w * field.normalization) }
                 for (ear, h, extra) in [(0, pair.left, pair.leftDelaySeconds), (1, pair.right, pair.rightDelaySeconds)] {
                     let position = (p.delaySeconds + extra) * fs - onset + Double(pad)
@@ -83,10 +123,7 @@ public enum BinauralSynthesizer {
             hp.process(&earlyL)
             hp.process(&earlyR)
         }
-        var left = Array(earlyL[pad..<(pad + frames)]), right = Array(earlyR[pad..<(pad + frames)])
-        addLateTail(omni: omni, mix: mix, fs: fs, field: field, equalizer: equalizer, seed: scene.simulation.seed,
-                    speakerIndex: speakerIndex, left: &left, right: &right)
-        return AudioBuffer(sampleRate: plan.sampleRate, channels: [left, right])
+        return (Array(earlyL[pad..<(pad + frames)]), Array(earlyR[pad..<(pad + frames)]))
     }
 
     /// Full linear convolution of a table row with `h` (eight outputs at a time).

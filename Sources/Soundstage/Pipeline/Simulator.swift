@@ -145,12 +145,15 @@ public struct Simulator: Sendable {
     /// Stage 1, propagation: specular paths and the energy field of speaker `index`, and below the
     /// crossover the wave solver's responses (its ears `headRadius` apart × 1.5 each side; the
     /// average human head's 8.75 cm when no HRTF gives one).
-    public func propagate(speaker index: Int, headRadius: Double = 0.0875, progress: (@Sendable (Int) -> Void)? = nil) -> SpeakerResponse {
+    /// With `earRing` the wave part also records the ring of ear points that turned heads need
+    /// (`WaveResponse.ring`).
+    public func propagate(speaker index: Int, headRadius: Double = 0.0875, earRing: Bool = false,
+                          progress: (@Sendable (Int) -> Void)? = nil) -> SpeakerResponse {
         var response = HybridSimulator.run(scene: scene, speakerIndex: index, plan: plan, progress: progress)
         if let wavePlan, wavePlan.enabled {
             let grid = gridCache.grid { WaveGrid(scene: scene, spacing: wavePlan.spacing, crossover: wavePlan.crossover) }
             response.wave = WaveSolver.respond(scene: scene, speaker: index, plan: wavePlan, grid: grid, sampleRate: plan.sampleRate,
-                                               frames: plan.frames, headRadius: headRadius, threads: plan.threads)
+                                               frames: plan.frames, headRadius: headRadius, threads: plan.threads, ring: earRing)
         }
         return response
     }
@@ -224,6 +227,42 @@ public struct Simulator: Sendable {
         }
         let images = propagation.imageSources
         return (finished(images.energy), images.energyReplicates.map(finished))
+    }
+
+    /// The BRIRs of every speaker for every head orientation (`[speaker][orientation]`), for
+    /// head-tracked renderers (`SOFAFile.writeMultiSpeakerBRIR`). Propagation — paths, the energy
+    /// field and the wave part (with its ring of ear points) — runs once per speaker; per orientation
+    /// only the early part's directions and the wave part's ears turn (`BinauralSynthesizer.render`
+    /// with `orientations`, `WaveResponse.ears(yawDegrees:)`). Orientation `.straight` gives exactly
+    /// the BRIR `run` makes.
+    public func headOrientationBRIRs(_ orientations: [HeadOrientation], binaural: Binaural,
+                                     events: (@Sendable (SimulationEvent) -> Void)? = nil) -> [[AudioBuffer]] {
+        precondition(binaural.hrtf.sampleRate == Double(plan.sampleRate), "HRTF loaded at another sample rate")
+        let total = plan.rays * scene.speakers.count
+        var shared = self
+        shared.plan.threads = max(1, plan.threads / speakerConcurrency)
+        shared.plan.tallyEnergy = true // as in a binaural `run`, so orientation 0 is its BRIR to the bit
+        let worker = shared
+        let raysDone = Mutex([Int](repeating: 0, count: scene.speakers.count))
+        let results = Slots<[AudioBuffer]>(count: scene.speakers.count)
+        parallelFor(scene.speakers.count, threads: speakerConcurrency) { i in
+            let propagation = worker.propagate(speaker: i, headRadius: binaural.headRadius, earRing: orientations.contains { $0.yawDegrees != 0 }) { n in
+                let sum = raysDone.withLock { done in done[i] = n; return done.reduce(0, +) }
+                events?(.rays(done: sum, total: total))
+            }
+            let parts = ImpulseSynthesis.omniParts(propagation.imageSources, tail: propagation.tail, scene: worker.scene, plan: worker.plan)
+            let omni = worker.joined(parts.full, wave: propagation.wave?.omni)
+            let ears = BinauralSynthesizer.render(scene: worker.scene, speakerIndex: i, plan: worker.plan, paths: propagation.imageSources.paths,
+                                                  omni: omni, hrtf: binaural.hrtf, field: binaural.field, tail: propagation.tail.arrivals,
+                                                  orientations: orientations)
+            results[i] = zip(orientations, ears).map { orientation, buffer in
+                guard let wave = propagation.wave else { return buffer }
+                let turned = wave.ears(yawDegrees: orientation.yawDegrees)
+                return AudioBuffer(sampleRate: buffer.sampleRate, channels: [worker.joined(buffer.channels[0], wave: turned.left),
+                                                                             worker.joined(buffer.channels[1], wave: turned.right)])
+            }
+        }
+        return results.all
     }
 
     /// Every stage for every speaker.

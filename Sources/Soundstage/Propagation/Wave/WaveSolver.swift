@@ -98,10 +98,47 @@ public struct WaveResponse: Sendable {
     /// low frequencies.
     public var left: [Float]
     public var right: [Float]
+    /// For turned heads (`ears(yawDegrees:)`): the pressure at `WaveResponse.ringNodes` points on the
+    /// horizontal circle of radius 1.5 a round the ear-axis centre, node j at 360°·j/N from the left
+    /// ear turning left (node 0 is `left`, node N/2 `right`); empty when not asked for.
+    public var ring: [[Float]] = []
     public var plan: WavePlan
     /// The grid's actual spacing and air cells.
     public var spacing: Double
     public var airCells: Int
+}
+
+extension WaveResponse {
+    /// Points on the ear circle: enough for the angular harmonics of the field on a circle of radius
+    /// r below the crossover. The m-th harmonic goes as Jₘ(kr) (Williams, *Fourier Acoustics*, ch. 6);
+    /// at 1.5 × 8.75 cm and 500 Hz, kr = 1.2 and J₈(1.2) ≈ 4e-7: 16 nodes resolve it.
+    public static let ringNodes = 16
+
+    /// The ears of a head turned by `yawDegrees` (+ = left) from the room file's listener: trigonometric
+    /// interpolation of the ring's nodes with the periodic sinc of an even node count,
+    /// S_N(φ) = sin(Nφ/2)/(N tan(φ/2)) (Trefethen, *Spectral Methods in MATLAB*, ch. 3); at a node,
+    /// that node's own signal.
+    public func ears(yawDegrees: Double) -> (left: [Float], right: [Float]) {
+        guard yawDegrees != 0 else { return (left, right) }
+        precondition(!ring.isEmpty, "the wave part was run without its ring of ear points")
+        let psi = radians(yawDegrees)
+        return (WaveResponse.ringValue(ring, angle: psi), WaveResponse.ringValue(ring, angle: psi + .pi))
+    }
+
+    /// The signal at angle `phi` (radians) on a ring of equally spaced nodes (node j at 2πj/N).
+    static func ringValue(_ ring: [[Float]], angle phi: Double) -> [Float] {
+        let n = ring.count, frames = ring[0].count
+        let position = phi / (2 * .pi) * Double(n)
+        let nearest = position.rounded()
+        if abs(position - nearest) < 1e-9 { return ring[((Int(nearest) % n) + n) % n] }
+        var out = [Float](repeating: 0, count: frames)
+        for j in 0..<n {
+            let d = phi - 2 * .pi * Double(j) / Double(n)
+            let w = Float(sin(Double(n) * d / 2) / (Double(n) * tan(d / 2)))
+            for i in 0..<frames { out[i] += w * ring[j][i] }
+        }
+        return out
+    }
 }
 
 /// The wave solver stage: one FDTD run per source, recording at any number of points.
@@ -207,16 +244,23 @@ public enum WaveSolver {
 
     /// The wave part of speaker `index` of `scene`: omni at the listener and the two ear points.
     public static func respond(scene: Scene, speaker index: Int, plan: WavePlan, grid: WaveGrid, sampleRate: Int, frames: Int,
-                               headRadius: Double, threads: Int) -> WaveResponse {
+                               headRadius: Double, threads: Int, ring: Bool = false) -> WaveResponse {
         let speaker = scene.speakers[index]
         let listener = scene.listener
         let o = listener.orientation
         let left = o.up.cross(o.forward) // toward the listener's left ear
         let ears = [listener.position + left * (1.5 * headRadius), listener.position - left * (1.5 * headRadius)]
+        // The ring's other nodes: at angle φ from the left ear, turning left (toward the back).
+        let back = left.cross(Vec3(0, 0, 1)) * -1
+        let n = WaveResponse.ringNodes
+        let others: [Vec3] = ring ? (1..<n).filter { $0 != n / 2 }.map { j in
+            let phi = 2 * Double.pi * Double(j) / Double(n)
+            return listener.position + left * (1.5 * headRadius * cos(phi)) + back * (1.5 * headRadius * sin(phi))
+        } : []
         let c = scene.air.speedOfSound
         let steps = Int((Double(frames) / Double(sampleRate) / WaveField.timeStep(spacing: grid.spacing, speedOfSound: c)).rounded(.up)) + 2
         let run = run(grid: grid, speedOfSound: c, steps: steps,
-                      cutoff: plan.bandEdge, source: speaker.position, receivers: [listener.position] + ears,
+                      cutoff: plan.bandEdge, source: speaker.position, receivers: [listener.position] + ears + others,
                       highpass: scene.simulation.highpassHertz, threads: threads)
         // The solver's responses are continuous-time (a δ of unit area in, pressure out); a discrete
         // impulse response carries a δ as one sample of value 1, i.e. area 1/fs: scale by 1/fs.
@@ -224,6 +268,11 @@ public enum WaveSolver {
         let resampled = run.responses.map { r in
             resample(r, timeStep: run.timeStep, sampleRate: Double(sampleRate), frames: frames, delay: speaker.delaySeconds).map { $0 * gain }
         }
-        return WaveResponse(omni: resampled[0], left: resampled[1], right: resampled[2], plan: plan, spacing: grid.spacing, airCells: grid.airCellCount)
+        var nodes: [[Float]] = []
+        if ring {
+            nodes = [resampled[1]] + Array(resampled[3..<(3 + n / 2 - 1)]) + [resampled[2]] + Array(resampled[(3 + n / 2 - 1)...])
+        }
+        return WaveResponse(omni: resampled[0], left: resampled[1], right: resampled[2], ring: nodes, plan: plan, spacing: grid.spacing,
+                            airCells: grid.airCellCount)
     }
 }
