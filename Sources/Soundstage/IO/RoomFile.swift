@@ -27,6 +27,8 @@ public enum RoomFile {
                 throw SceneError.unreadable(file: file, reason: "not a text file")
             }
             return text
+        } resolvePath: { file in
+            file.hasPrefix("/") ? file : folder.appendingPathComponent(file).path
         }
         var scene = try builder.build()
         scene.sourcePath = label

@@ -168,18 +168,21 @@ public struct Simulator: Sendable {
     /// Stages 2 and 3, synthesis and analysis, of speaker `index`.
     public func synthesize(_ propagation: SpeakerResponse, speaker index: Int, binaural: Binaural?) -> SpeakerSimulation {
         let speaker = scene.speakers[index]
+        let onAxis = onAxisFilter(speaker: index)
         let parts = ImpulseSynthesis.omniParts(propagation.imageSources, tail: propagation.tail, scene: scene, plan: plan)
-        let omni = joined(parts.full, wave: propagation.wave?.omni)
+        let omni = shaped(joined(parts.full, wave: propagation.wave?.omni), onAxis)
         let rir = ImpulseResponse(receiver: .omni, speaker: speaker.name, audio: AudioBuffer(sampleRate: plan.sampleRate, channels: [omni]), keySource: keySource)
-        let deterministic = joined(parts.specular, wave: propagation.wave?.omni)
+        let deterministic = shaped(joined(parts.specular, wave: propagation.wave?.omni), onAxis)
         guard let binaural else {
             return SpeakerSimulation(speaker: speaker, propagation: propagation, rir: rir, brir: nil, metrics: nil, deterministic: deterministic)
         }
-        var ears = BinauralSynthesizer.render(scene: scene, speakerIndex: index, plan: plan, paths: propagation.imageSources.paths, omni: omni,
+        var ears = BinauralSynthesizer.render(scene: scene, speakerIndex: index, plan: plan, paths: propagation.imageSources.paths,
+                                              omni: joined(parts.full, wave: propagation.wave?.omni),
                                               hrtf: binaural.hrtf, field: binaural.field, tail: propagation.tail.arrivals)
         if let wave = propagation.wave {
             ears = AudioBuffer(sampleRate: ears.sampleRate, channels: [joined(ears.channels[0], wave: wave.left), joined(ears.channels[1], wave: wave.right)])
         }
+        ears = shaped(ears, onAxis)
         let brir = ImpulseResponse(receiver: .binaural, speaker: speaker.name, audio: ears, keySource: keySource)
         let images = propagation.imageSources
         // The ears without the tail (and without the late part, which starts after IACC_E's window).
@@ -189,17 +192,36 @@ public struct Simulator: Sendable {
             specularEars = AudioBuffer(sampleRate: ears.sampleRate, channels: [joined(specularEars.channels[0], wave: wave.left),
                                                                               joined(specularEars.channels[1], wave: wave.right)])
         }
+        specularEars = shaped(specularEars, onAxis)
         let mix = speaker.position.distance(to: scene.listener.position) / scene.air.speedOfSound + speaker.delaySeconds
             + BinauralSynthesizer.earlySeconds
         let iacc = ExpectedEarlyCoherence.iaccEarly(specular: specularEars, tail: propagation.rays?.field, mix: mix,
                                                     onset: ImpulseResponseAnalyzer.onset(energy: ImpulseResponseAnalyzer.sumOfSquares(ears.channels)),
                                                     hrtf: binaural.hrtf, field: binaural.field,
                                                     equalizer: scene.listener.hrtfEqualization == .diffuseField ? DiffuseFieldEqualizer(field: binaural.field) : nil)
-        let metrics = SpeakerMetrics.compute(speaker: speaker.name, rir: omni, sampleRate: plan.sampleRate, brir: ears, specular: parts.specular,
+        let metrics = SpeakerMetrics.compute(speaker: speaker.name, rir: omni, sampleRate: plan.sampleRate, brir: ears, specular: shaped(parts.specular, onAxis),
                                              deterministic: deterministic,
                                              expected: expectedEnergy(propagation), expectedIACCEarly: iacc,
                                              envelopment: SpeakerMetrics.envelopment(lateEnergy: images.lateEnergy, lateLateralEnergy: images.lateLateralEnergy))
         return SpeakerSimulation(speaker: speaker, propagation: propagation, rir: rir, brir: brir, metrics: metrics, deterministic: deterministic)
+    }
+
+    /// A measured speaker's on-axis response as a minimum-phase FIR (`MeasuredDirectivity.onAxisFilter`;
+    /// nil for the presets). It is common to every path leaving the speaker — image sources, rays and
+    /// the wave part alike — so, the system being linear, it is applied once to each of the speaker's
+    /// responses rather than path by path.
+    func onAxisFilter(speaker index: Int) -> [Float]? {
+        scene.speakers[index].directivity.measurement?.onAxisFilter(sampleRate: Double(plan.sampleRate))
+    }
+
+    func shaped(_ x: [Float], _ filter: [Float]?) -> [Float] {
+        guard let filter else { return x }
+        return convolveTruncated(x, filter)
+    }
+
+    func shaped(_ x: AudioBuffer, _ filter: [Float]?) -> AudioBuffer {
+        guard let filter else { return x }
+        return AudioBuffer(sampleRate: x.sampleRate, channels: x.channels.map { convolveTruncated($0, filter) })
     }
 
     /// The expected energy response of a speaker (`EnergyResponse`) in the units of the RIR's
@@ -252,14 +274,15 @@ public struct Simulator: Sendable {
             }
             let parts = ImpulseSynthesis.omniParts(propagation.imageSources, tail: propagation.tail, scene: worker.scene, plan: worker.plan)
             let omni = worker.joined(parts.full, wave: propagation.wave?.omni)
+            let onAxis = worker.onAxisFilter(speaker: i)
             let ears = BinauralSynthesizer.render(scene: worker.scene, speakerIndex: i, plan: worker.plan, paths: propagation.imageSources.paths,
                                                   omni: omni, hrtf: binaural.hrtf, field: binaural.field, tail: propagation.tail.arrivals,
                                                   orientations: orientations)
             results[i] = zip(orientations, ears).map { orientation, buffer in
-                guard let wave = propagation.wave else { return buffer }
+                guard let wave = propagation.wave else { return worker.shaped(buffer, onAxis) }
                 let turned = wave.ears(yawDegrees: orientation.yawDegrees)
-                return AudioBuffer(sampleRate: buffer.sampleRate, channels: [worker.joined(buffer.channels[0], wave: turned.left),
-                                                                             worker.joined(buffer.channels[1], wave: turned.right)])
+                return worker.shaped(AudioBuffer(sampleRate: buffer.sampleRate, channels: [worker.joined(buffer.channels[0], wave: turned.left),
+                                                                                           worker.joined(buffer.channels[1], wave: turned.right)]), onAxis)
             }
         }
         return results.all

@@ -18,6 +18,8 @@ extension Directivity {
     ///   baffle step, not a measurement).
     /// - monitor: the piston model with `monitorRadii`.
     /// - table: the user's dB values interpolated linearly in angle.
+    /// - measured: the rms over the roll angle about the axis (the engines use the direction itself,
+    ///   `PathShader`).
     public func gain(band: Int, angle θ: Double, speedOfSound c: Double) -> Double {
         switch self {
         case .omni: return 1
@@ -30,6 +32,7 @@ extension Directivity {
             if upper == 0 { return pow(10, rows[0][band] / 20) }
             let t = (a - angles[upper - 1]) / (angles[upper] - angles[upper - 1])
             return pow(10, (rows[upper - 1][band] * (1 - t) + rows[upper][band] * t) / 20)
+        case .measured(let m): return m.meanGain(band: band, offAxis: θ)
         }
     }
 

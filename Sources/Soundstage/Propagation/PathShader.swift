@@ -17,6 +17,8 @@ struct PathShader: Sendable {
     let table = FractionalDelayTable.shared
     /// Air absorption is on (some band's coefficient is not zero).
     let hasAir: Bool
+    /// A measured speaker's directivity, read per direction (its roll about the axis matters).
+    let measured: MeasuredDirectivity?
 
     init(scene: Scene, speaker: Speaker, bandCount: Int) {
         self.bandCount = bandCount
@@ -26,6 +28,7 @@ struct PathShader: Sendable {
         airCoefficients = scene.simulation.airAbsorption ? AirAbsorption.energyCoefficients(air: scene.air).values
             : Array(repeating: 0, count: FrequencyBands.octaves.count)
         omni = speaker.directivity.isOmni
+        measured = speaker.directivity.measurement
         let steps = PathShader.directivitySteps
         var d = [Float](repeating: 1, count: bandCount * (steps + 1))
         for b in 0..<bandCount {
@@ -56,12 +59,26 @@ struct PathShader: Sendable {
     @inline(__always)
     func gainsWithoutAir(reflection: SIMD8<Float>, emission: Vec3) -> SIMD8<Float> {
         var g = reflection * Float(linearGain)
-        if !omni {
+        if let measured {
+            let at = rollPosition(emission)
+            for b in 0..<bandCount { g[b] *= Float(pow(10, measured.levelDB(band: b, offAxis: at.theta, cos2: at.cos2, up: at.up) / 20)) }
+            for b in bandCount..<8 { g[b] = g[bandCount - 1] }
+        } else if !omni {
             let at = directivityPosition(emission)
             for b in 0..<bandCount { g[b] *= directivityGain(band: b, at: at) }
             for b in bandCount..<8 { g[b] = g[bandCount - 1] }
         }
         return g
+    }
+
+    /// Where `emission` leaves a measured speaker: angle to the axis, cos² of the roll angle from
+    /// the speaker's horizontal plane, and whether it points above the axis.
+    @inline(__always)
+    func rollPosition(_ emission: Vec3) -> (theta: Double, cos2: Double, up: Bool) {
+        let o = speaker.orientation, length = max(emission.length, 1e-300)
+        let x = emission.dot(o.forward) / length, y = emission.dot(o.up.cross(o.forward)) / length, z = emission.dot(o.up) / length
+        let side = y * y + z * z
+        return (acos(max(-1, min(1, x))), side > 1e-24 ? y * y / side : 1, z > 0)
     }
 
     /// Where `emission` falls in the directivity table: row index and fraction (angle to the axis).
@@ -84,11 +101,13 @@ struct PathShader: Sendable {
     /// unit length) after walls whose combined pressure reflection factors are `reflection`.
     @inline(__always)
     func gains(reflection: UnsafePointer<Double>, emission: Vec3, distance: Double, into out: UnsafeMutablePointer<Float>) {
-        let at = omni ? (0, 0) : directivityPosition(emission)
+        let at = omni || measured != nil ? (0, 0) : directivityPosition(emission)
+        let roll = measured == nil ? (theta: 0, cos2: 1, up: true) : rollPosition(emission)
         for b in 0..<bandCount {
             let air = airCoefficients[b] == 0 ? 1 : exp(-0.5 * airCoefficients[b] * distance)
             var g = Float(reflection[b] * air * linearGain)
-            if !omni { g *= directivityGain(band: b, at: at) }
+            if let measured { g *= Float(pow(10, measured.levelDB(band: b, offAxis: roll.theta, cos2: roll.cos2, up: roll.up) / 20)) }
+            else if !omni { g *= directivityGain(band: b, at: at) }
             out[b] = g
         }
     }

@@ -20,6 +20,10 @@ extension RayTracer {
         static let steps = 1024
         /// The largest energy a ray starts with (the roulette's reference).
         let referenceEnergy: Float
+        /// For a measured speaker (its pattern depends on the roll about the axis) the tables hold
+        /// the mean over the roll angle and each ray's energy comes from its own direction.
+        let shader: PathShader?
+        let bands: Int
 
         init(scene: Scene, speaker: Speaker, bands: Int, rays: Int, turn: Double) {
             let f = speaker.orientation.forward
@@ -32,14 +36,19 @@ extension RayTracer {
             let ones = [Double](repeating: 1, count: bands)
             var gains = [Float](repeating: 0, count: bands)
             var power: [BandEnergy] = [], weight: [Double] = []
+            let rolls = shader.measured == nil ? 1 : 8
             for k in 0...Emitter.steps {
                 let c = -1 + 2 * Double(k) / Double(Emitter.steps)
-                let dir = c * f + max(0, 1 - c * c).squareRoot() * e1
-                ones.withUnsafeBufferPointer { r in gains.withUnsafeMutableBufferPointer { g in
-                    shader.gains(reflection: r.baseAddress!, emission: dir, distance: 0, into: g.baseAddress!)
-                } }
                 var e = BandEnergy(repeating: 0)
-                for b in 0..<bands { e[b] = gains[b] * gains[b] }
+                for j in 0..<rolls {
+                    let phi = (Double(j) + 0.5) / Double(rolls) * 2 * .pi
+                    let side = rolls == 1 ? e1 : cos(phi) * e1 + sin(phi) * (f.cross(e1))
+                    let dir = c * f + max(0, 1 - c * c).squareRoot() * side
+                    ones.withUnsafeBufferPointer { r in gains.withUnsafeMutableBufferPointer { g in
+                        shader.gains(reflection: r.baseAddress!, emission: dir, distance: 0, into: g.baseAddress!)
+                    } }
+                    for b in 0..<bands { e[b] += gains[b] * gains[b] / Float(rolls) }
+                }
                 power.append(e)
                 weight.append(max(1e-12, (0..<bands).reduce(0.0) { $0 + Double(e[$1]) } / Double(bands)))
             }
@@ -50,6 +59,8 @@ extension RayTracer {
             self.cumulative = cumulative
             let total = cumulative.last!
             referenceEnergy = (0...Emitter.steps).map { k in largest(power[k]) * Float(total / (2 * weight[k])) }.max()! / Float(count)
+            self.shader = shader.measured == nil ? nil : shader
+            self.bands = bands
         }
 
         /// Direction and band energies of ray `i`.
@@ -71,7 +82,17 @@ extension RayTracer {
             let phi = Double(i) * Double.pi * (3 - 5.0.squareRoot()) + turn
             let s = max(0, 1 - c * c).squareRoot()
             let direction = c * axis + s * cos(phi) * e1 + s * sin(phi) * e2
-            let p = power[lo] * Float(1 - u) + power[hi] * Float(u)
+            var p = power[lo] * Float(1 - u) + power[hi] * Float(u)
+            if let shader {
+                p = BandEnergy(repeating: 0)
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: 8) { r in
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: 8) { g in
+                        r.initialize(repeating: 1)
+                        shader.gains(reflection: UnsafePointer(r.baseAddress!), emission: direction, distance: 0, into: g.baseAddress!)
+                        for b in 0..<bands { p[b] = g[b] * g[b] }
+                    }
+                }
+            }
             let w = w0 * (1 - u) + w1 * u
             return (direction, p * Float(total / (2 * w) / Double(count)))
         }

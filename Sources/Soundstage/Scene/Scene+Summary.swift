@@ -66,6 +66,16 @@ extension Scene {
                               s.name, s.position.formatted, d.distance, d.azimuth, d.elevation, toeInDegrees(of: s),
                               s.directivity.name, nearestText(s.position)))
         }
+        // Each measured speaker's −6 dB beamwidths, once per file.
+        var described = Set<String>()
+        for s in speakers {
+            guard let m = s.directivity.measurement, described.insert(m.source).inserted else { continue }
+            let widths = m.beamwidths
+            func row(_ w: [Double]) -> String { w.map { $0 >= 360 ? "omni" : String(format: "%.0f°", $0) }.joined(separator: " ") }
+            out.append(String(format: "Measured %@ (%@): sensitivity %.1f dB; −6 dB beamwidth per octave %@: horizontal %@; vertical %@.",
+                              m.name, speakers.filter { $0.directivity.measurement?.source == m.source }.map(\.name).joined(separator: ", "),
+                              m.sensitivityDB, FrequencyBands.octaves.labels.joined(separator: " "), row(widths.horizontal), row(widths.vertical)))
+        }
         if speakers.count == 2 {
             let a = l.direction(of: speakers[0].position).azimuth, b = l.direction(of: speakers[1].position).azimuth
             out.append(String(format: "Stereo angle %.1f°, speaker spacing %.2f m.", abs(a - b), speakers[0].position.distance(to: speakers[1].position)))
@@ -86,6 +96,7 @@ extension Directivity {
         case .monitor: return "monitor"
         case .piston(let r): return String(format: "piston r = %.3f m", r)
         case .table: return "table"
+        case .measured(let m): return "measured (\(m.name))"
         }
     }
 }

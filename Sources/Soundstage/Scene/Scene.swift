@@ -122,6 +122,12 @@ public enum Directivity: Sendable, Equatable {
     /// Measured table: attenuation in dB (≤ 0 is quieter) at off-axis `angles` (degrees, 0…180,
     /// increasing) per band, interpolated linearly in angle; axisymmetric.
     case table(angles: [Double], attenuationDB: [BandValues])
+    /// From a loudspeaker's measured polar data: per band, horizontal and vertical planes, and its
+    /// on-axis response (`MeasuredDirectivity`).
+    case measured(MeasuredDirectivity)
+
+    /// The measurement, for a measured speaker.
+    public var measurement: MeasuredDirectivity? { if case .measured(let m) = self { return m }; return nil }
 }
 
 /// A loudspeaker in the room.

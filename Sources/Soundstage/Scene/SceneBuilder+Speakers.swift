@@ -132,10 +132,11 @@ extension SceneBuilder {
             case "omni": return .omni
             case "cardioid": return .cardioid
             case "monitor": return .monitor
-            default: throw node.error("unknown directivity \"\(s)\"; use \"omni\", \"cardioid\", \"monitor\", {\"piston\": {\"radius\": m}} or {\"table\": …}")
+            default: throw node.error("unknown directivity \"\(s)\"; use \"omni\", \"cardioid\", \"monitor\", {\"piston\": {\"radius\": m}}, {\"table\": …} or {\"measured\": \"file\"}")
             }
         case .object:
-            try node.checkKeys(["piston", "table"])
+            try node.checkKeys(["piston", "table", "measured"])
+            if let m = try node.optional("measured") { return .measured(try parseMeasured(m)) }
             if let p = try node.optional("piston") {
                 try p.checkKeys(["radius"])
                 return .piston(radius: try p.required("radius", "metres").positive(max: 2, unit: "m"))
@@ -162,7 +163,7 @@ extension SceneBuilder {
                 let rows = angles.indices.map { a in BandReduction.toOctaves(perBand.map { (hertz: $0.hertz, value: $0.values[a]) }) }
                 return .table(angles: angles, attenuationDB: rows)
             }
-            throw node.error("expected {\"piston\": …} or {\"table\": …}")
+            throw node.error("expected {\"piston\": …}, {\"table\": …} or {\"measured\": …}")
         default:
             throw node.error("expected a directivity name or object, found \(node.value.typeName)")
         }
@@ -268,5 +269,47 @@ extension SceneBuilder {
                                     channel: 3, gainDB: 0, delaySeconds: 0))
         }
         return speakers
+    }
+
+    /// `{"measured": "file"}` — a FreeFieldDirectivityTF SOFA file (`.sofa`) or a horizontal polar
+    /// text export (an axisymmetric speaker) — or `{"measured": {"horizontal": "file", "vertical":
+    /// "file"}}` (`PolarFile`, `MeasuredDirectivity`).
+    func parseMeasured(_ node: JSONNode) throws -> MeasuredDirectivity {
+        func text(_ fileNode: JSONNode, plane: PolarFile.Plane) throws -> (String, [MeasuredDirectivity.Curve]) {
+            let file = try fileNode.string()
+            let content: String
+            do { content = try readText(file) } catch let SceneError.unreadable(_, reason) {
+                throw fileNode.error("cannot read \"\(file)\": \(reason)")
+            }
+            do { return (file, try PolarFile.curves(text: content, plane: plane)) } catch {
+                throw fileNode.error("\(file): \(error)")
+            }
+        }
+        var curves: [MeasuredDirectivity.Curve] = [], sources: [String] = []
+        switch node.value {
+        case .string(let file) where file.lowercased().hasSuffix(".sofa"):
+            do { curves = try PolarFile.curves(sofa: resolvePath(file)) } catch let e as FileError {
+                throw node.error("\(file): \(e.reason)")
+            } catch { throw node.error("\(file): \(error)") }
+            sources = [file]
+        case .string:
+            let (file, c) = try text(node, plane: .horizontal)
+            (curves, sources) = (c, [file])
+        case .object:
+            try node.checkKeys(["horizontal", "vertical"])
+            let h = try text(try node.required("horizontal", "the horizontal polar file"), plane: .horizontal)
+            curves = h.1
+            sources = [h.0]
+            if let v = try node.optional("vertical") {
+                let vertical = try text(v, plane: .vertical)
+                curves += vertical.1.filter { $0.offAxisDegrees >= 0.5 } // the on-axis curve is the horizontal file's
+                sources.append(vertical.0)
+            }
+        default:
+            throw node.error("expected a file name or {\"horizontal\": file, \"vertical\": file}, found \(node.value.typeName)")
+        }
+        do { return try MeasuredDirectivity(curves: curves, source: sources.joined(separator: " + ")) } catch {
+            throw node.error("\(sources.joined(separator: " + ")): \(error)")
+        }
     }
 }

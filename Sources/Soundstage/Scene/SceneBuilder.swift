@@ -11,14 +11,19 @@ struct SceneBuilder {
     let root: JSONNode
     let defaultName: String
     let readText: (String) throws -> String
+    /// The path of a file named in the room (a measured speaker's SOFA file), for readers that open it themselves.
+    let resolvePath: (String) -> String
 
     /// - Parameters:
     ///   - defaultName: room name when the file has no `name` (usually the file's base name).
     ///   - readText: reads a file named in the room (a mesh), relative paths already resolved by the caller.
-    public init(json: JSONValue, defaultName: String, readText: @escaping (String) throws -> String) {
+    ///   - resolvePath: the path of a file named in the room, for binary files read by a library.
+    public init(json: JSONValue, defaultName: String, readText: @escaping (String) throws -> String,
+                resolvePath: @escaping (String) -> String = { $0 }) {
         self.root = JSONNode(json)
         self.defaultName = defaultName
         self.readText = readText
+        self.resolvePath = resolvePath
     }
 
     public func build() throws -> Scene {

@@ -169,6 +169,32 @@ final class HeadOrientationTests: XCTestCase {
         XCTAssertEqual(values.map(Double.init), read.ir.map { Double(Float($0)) })
     }
 
+    /// `export --format sofa` end to end: the file, its summary line, and refused angle ranges.
+    func testExportSOFACommand() throws {
+        let folder = TestPaths.temporaryFolder()
+        let roomPath = folder.appendingPathComponent("small.json").path
+        try """
+        {"name": "small", "room": {"shoebox": {"width": 4, "length": 5, "height": 2.6}}, "surfaces": {"all": "plaster"},
+         "speakers": [{"name": "L", "position": [1.4, 4, 1.2]}, {"name": "R", "position": [2.6, 4, 1.2]}],
+         "listener": {"position": [2, 2, 1.2]}, "simulation": {"rays": 300, "duration": 0.1, "wave": false}}
+        """.write(toFile: roomPath, atomically: true, encoding: .utf8)
+        let run = try runSoundstage(["export", roomPath, "--format", "sofa", "--yaw", "-20:20:20", "--out-dir", folder.path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("3 head orientations × 2 speakers"), run.stdout)
+        let read = try SOFAFile.readMultiSpeakerBRIR(path: folder.appendingPathComponent("small/brirs.sofa").path)
+        XCTAssertEqual(read.dimensions["M"], 3)
+        XCTAssertEqual(read.dimensions["N"], 4800)
+        for (arguments, message) in [(["--yaw", "20:-20:5"], "--yaw: TO (-20.0) is below FROM (20.0)"), (["--pitch", "0:100:10"], "--pitch"),
+                                     (["--yaw", "a:b"], "--yaw: 'a:b' is not FROM:TO:STEP")] {
+            let bad = try runSoundstage(["export", roomPath, "--format", "sofa", "--out-dir", folder.path] + arguments)
+            XCTAssertEqual(bad.status, 2, arguments.joined(separator: " "))
+            XCTAssertTrue(bad.stderr.contains(message), bad.stderr)
+        }
+        let wav = try runSoundstage(["export", roomPath, "--format", "hesuvi", "--yaw", "10", "--out-dir", folder.path])
+        XCTAssertEqual(wav.status, 2)
+        XCTAssertTrue(wav.stderr.contains("--yaw and --pitch are for --format sofa"), wav.stderr)
+    }
+
     func testAngleRanges() throws {
         let yaw = try AngleRange(parsing: "-90:90:2")
         XCTAssertEqual(yaw.values.count, 91)
