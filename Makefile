@@ -4,7 +4,7 @@ BIN := .build/release/soundstage
 ROOMS := $(wildcard rooms/*.json)
 OUT ?= Renders
 
-.PHONY: deps build demo test fuzz bench readme-figures validate validate-ism validate-rays validate-diffuse validate-seeds validate-optimize crosscheck-analysis peers-env clean help
+.PHONY: deps build demo test fuzz bench readme-figures validate validate-ism validate-rays validate-diffuse validate-seeds validate-optimize crosscheck-analysis check-sofa peers-env clean help
 
 help:
 	@echo "make demo   install what is missing, build (release), validate every example room"
@@ -18,6 +18,7 @@ help:
 	@echo "make validate-seeds  every example room with seeds 1-5: the metrics' range against each run's own error bar"
 	@echo "make validate-optimize  each stereo example room: optimize's best against the user's placement, the 38 % rule and Cardas (same objective)"
 	@echo "make crosscheck-analysis  analyze vs pyrato (T30, EDT, C80) on simulated and measured-style IRs"
+	@echo "make check-sofa  the home studio exported for head tracking (SOFA), opened and convention-checked by sofar (PyPI), ITDs per orientation"
 	@echo "make readme-figures  the README's figures: the home studio's bass with and without the wave part, the living room's optimize maps"
 
 deps:
@@ -100,6 +101,13 @@ readme-figures: deps
 
 validate-optimize: build
 	python3 scripts/optimize_rules.py
+
+# The head-tracked SOFA export read by an independent reader (sofar, PyPI) and its convention check.
+check-sofa: build
+	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	@$(VENV)/bin/python -c "import sofar" 2>/dev/null || $(VENV)/bin/pip install -q sofar
+	$(BIN) export rooms/home-studio.json --format sofa -o $(OUT)/check-sofa
+	$(VENV)/bin/python scripts/check_sofa.py $(OUT)/check-sofa/home-studio/brirs.sofa
 
 crosscheck-analysis: deps peers-env
 	$(SWIFT) build -c release

@@ -97,6 +97,41 @@ if CommandLine.arguments.count == 2 && CommandLine.arguments[1] == "optimize" {
     exit(0)
 }
 
+/// Head-tracked SOFA sets: one orientation against the default 91 (yaw −90…90° in 2°), the whole
+/// library path of `export --format sofa` (simulation and synthesis; the file write timed apart).
+func orientationBenchmark(rooms: [String]) throws {
+    for room in rooms {
+        let simulator = try Simulator(scene: try RoomFile.load(path: "rooms/\(room).json"))
+        let binaural = try simulator.loadHRTF()!
+        func time(_ orientations: [HeadOrientation]) -> (Double, [[AudioBuffer]]) {
+            var best = Double.infinity, result: [[AudioBuffer]] = []
+            for _ in 0..<2 {
+                let start = Date()
+                result = simulator.headOrientationBRIRs(orientations, binaural: binaural)
+                best = min(best, Date().timeIntervalSince(start))
+            }
+            return (best, result)
+        }
+        let one = time([.straight]).0
+        let grid = HeadOrientation.grid(yaw: try AngleRange(parsing: "-90:90:2"), pitch: try AngleRange(parsing: "0"))
+        let (many, responses) = time(grid)
+        let path = NSTemporaryDirectory() + "soundstage-bench-\(room).sofa"
+        let start = Date()
+        try SOFAFile.writeMultiSpeakerBRIR(MultiSpeakerBRIRSet(scene: simulator.scene, sampleRate: simulator.plan.sampleRate, orientations: grid,
+                                                              headRadius: binaural.headRadius, responses: responses, comment: "bench"), to: path)
+        let write = Date().timeIntervalSince(start)
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        try? FileManager.default.removeItem(atPath: path)
+        print(String(format: "%@: 1 orientation %.2f s, %d orientations %.2f s (%.1f× one; target ≤ 10×), file %.0f MB written in %.2f s",
+                     room as NSString, one, grid.count, many, many / one, Double(size) / 1e6, write))
+    }
+}
+
+if CommandLine.arguments.count >= 2 && CommandLine.arguments[1] == "orientations" {
+    try orientationBenchmark(rooms: CommandLine.arguments.count > 2 ? Array(CommandLine.arguments[2...]) : ["home-studio", "living-room"])
+    exit(0)
+}
+
 if CommandLine.arguments.count >= 2 && CommandLine.arguments[1] == "studio" {
     for room in CommandLine.arguments.count > 2 ? Array(CommandLine.arguments[2...]) : ["home-studio", "living-room"] {
         try await StudioLatency.run(room: room)
@@ -288,6 +323,10 @@ print("\nWave solver (FDTD, single precision, leapfrog at the Courant limit)")
 try waveBenchmark()
 try bassMapBenchmark()
 try optimizeBenchmark()
+print(String(format: "peak memory (RSS) %.0f MiB", peakMemoryMiB()))
+
+print("\nHead-tracked SOFA export (every speaker's BRIRs per head orientation, best of 2)")
+try orientationBenchmark(rooms: ["home-studio", "living-room"])
 print(String(format: "peak memory (RSS) %.0f MiB", peakMemoryMiB()))
 
 print("\nStudio (the page's edit loop through the HTTP API on loopback)")

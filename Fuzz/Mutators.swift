@@ -291,6 +291,46 @@ enum EQMutator {
     }
 }
 
+enum PolarMutator {
+    /// One mutation of a loudspeaker polar export (the Klippel column-pair text of rooms/speakers/).
+    static func mutate(_ original: String, _ r: inout CaseRandom) -> Mutation {
+        var lines = original.components(separatedBy: "\n")
+        let rows = lines.indices.filter { $0 >= 3 && !lines[$0].isEmpty }
+        func edit(_ row: Int, _ change: (inout [String]) -> Void) {
+            var cells = lines[row].components(separatedBy: "\t")
+            change(&cells)
+            lines[row] = cells.joined(separator: "\t")
+        }
+        switch r.int(7) {
+        case 0:
+            edit(r.pick(rows)) { $0[1 + 2 * r.int($0.count / 2)] = r.pick(["nan", "inf", "-inf", "1e400", "x", ""]) }
+            return Mutation(data: Data(lines.joined(separator: "\n").utf8), invalid: true, label: "a level not a number")
+        case 1:
+            edit(r.pick(rows)) { $0[r.int($0.count)] = r.pick(extremeNumbers) }
+            return Mutation(data: Data(lines.joined(separator: "\n").utf8), invalid: false, label: "a value extreme")
+        case 2:
+            edit(r.pick(rows)) { $0.remove(at: r.int($0.count)) }
+            return Mutation(data: Data(lines.joined(separator: "\n").utf8), invalid: true, label: "a value missing")
+        case 3:
+            let text = lines.joined(separator: "\n")
+            return Mutation(data: Data(text.utf8.prefix(r.int(text.utf8.count))), invalid: false, label: "truncated")
+        case 4:
+            edit(1) { cells in
+                let named = cells.indices.filter { !cells[$0].isEmpty }
+                cells[r.pick(named)] = r.pick(["\"400°\"", "\"-181°\"", "\"nan°\"", "\"On Axis\"", "\"x\"", "\"1e300°\""])
+            }
+            return Mutation(data: Data(lines.joined(separator: "\n").utf8), invalid: false, label: "an angle changed")
+        case 5:
+            var shuffled = rows.map { lines[$0] }
+            for i in stride(from: shuffled.count - 1, to: 0, by: -1) { shuffled.swapAt(i, r.int(i + 1)) }
+            for (i, row) in rows.enumerated() { lines[row] = shuffled[i] }
+            return Mutation(data: Data(lines.joined(separator: "\n").utf8), invalid: false, label: "rows shuffled")
+        default:
+            return Mutation(data: Data(r.pick(["", "\n\n", "Hz 0 10\n"]).utf8), invalid: true, label: "empty")
+        }
+    }
+}
+
 enum SOFAMutator {
     /// One mutation of a SOFA (HDF5) file's bytes.
     static func mutate(_ original: Data, _ r: inout CaseRandom) -> Mutation {

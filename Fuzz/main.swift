@@ -83,6 +83,7 @@ struct Case {
 struct Corpus {
     let rooms: [(String, Data)]
     let mesh: String, meshRoom: Data
+    let polar: String, polarRoom: Data
     let sofa: Data
     let pcmWAV: Data, floatWAV: Data, floatDataOffset: Int
     let renderRoom: Data
@@ -91,11 +92,16 @@ struct Corpus {
         let names = try FileManager.default.contentsOfDirectory(atPath: roomsFolder).filter { $0.hasSuffix(".json") }.sorted()
         // Rooms that stand alone (a mesh room is fuzzed through its mesh).
         rooms = try names.map { ($0, try Data(contentsOf: URL(fileURLWithPath: roomsFolder).appendingPathComponent($0))) }
-            .filter { !String(decoding: $0.1, as: UTF8.self).contains("\"mesh\"") }
+            .filter { !String(decoding: $0.1, as: UTF8.self).contains("\"mesh\"") && !String(decoding: $0.1, as: UTF8.self).contains("\"measured\"") }
         guard !rooms.isEmpty else { fail("no room files in \(roomsFolder)") }
         mesh = try String(contentsOfFile: (roomsFolder as NSString).appendingPathComponent("attic-studio.obj"), encoding: .utf8)
         meshRoom = Data(try String(contentsOfFile: (roomsFolder as NSString).appendingPathComponent("attic-studio.json"), encoding: .utf8)
             .replacingOccurrences(of: "attic-studio.obj", with: "mesh.obj").utf8)
+        // A measured speaker's polar export, fuzzed through the room that names it.
+        polar = try String(contentsOfFile: (roomsFolder as NSString).appendingPathComponent("speakers/two-way-horizontal.txt"), encoding: .utf8)
+        let measuredRoom = try String(contentsOfFile: (roomsFolder as NSString).appendingPathComponent("desk-studio-measured.json"), encoding: .utf8)
+        guard let directivity = measuredRoom.range(of: #"\{ "measured": \{[^}]*\} \}"#, options: .regularExpression) else { fail("no measured directivity in desk-studio-measured.json") }
+        polarRoom = Data(measuredRoom.replacingCharacters(in: directivity, with: #"{ "measured": "polar.txt" }"#).utf8)
         sofa = try Data(contentsOf: URL(fileURLWithPath: HRTFSet.defaultPath))
         // Short audio files written by libsndfile, one PCM and one float WAV: 0.25 s of a decaying chirp.
         let n = 4000
@@ -124,7 +130,12 @@ func makeCase(_ index: Int, seed: UInt64, corpus: Corpus) -> Case {
     var r = CaseRandom(seed: seed, index: index)
     let quick = ["--rays", "300", "--duration", "0.15", "--sample-rate", "16000", "--no-wave", "--threads", "1", "--no-plots"]
     switch r.int(100) {
-    case 0..<40:
+    case 36..<40:
+        let m = PolarMutator.mutate(corpus.polar, &r)
+        return Case(kind: "polar", label: m.label, files: [("polar.txt", m.data), ("room.json", corpus.polarRoom)],
+                    arguments: ["validate", "room.json"], invalid: m.invalid, names: ["polar.txt", "room.json"], needsLocation: false,
+                    outputs: [], timeout: 30)
+    case 0..<36:
         let (name, data) = r.pick(corpus.rooms)
         let m = RoomMutator.mutate(data, &r)
         let simulate = r.chance(0.1)

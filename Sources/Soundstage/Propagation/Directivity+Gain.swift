@@ -47,6 +47,30 @@ extension Directivity {
         return front(.pi / 2) * ((1 - w) + w * 0.5 * (1 + cos(θ)))
     }
 
+    /// The −6 dB beamwidth (full angle, degrees) per octave band in the horizontal and vertical
+    /// planes: twice the first off-axis angle where the level falls 6 dB below on-axis (360 when it
+    /// never does). The presets are axisymmetric: both planes alike.
+    public func beamwidths(speedOfSound c: Double) -> (horizontal: [Double], vertical: [Double]) {
+        if let measurement { return measurement.beamwidths }
+        let widths = (0..<FrequencyBands.octaves.count).map { b in
+            Directivity.beamwidth { 20 * log10(max(gain(band: b, angle: radians($0), speedOfSound: c), 1e-12)) }
+        }
+        return (widths, widths)
+    }
+
+    /// Twice the first angle (half-degree search, linear between) at which `levelDB(θ°)` ≤ −6 dB.
+    static func beamwidth(_ levelDB: (Double) -> Double) -> Double {
+        for k in 1...360 {
+            let θ = Double(k) / 2
+            let l = levelDB(θ)
+            if l <= -6 {
+                let p = levelDB(θ - 0.5)
+                return 2 * (θ - 0.5 + 0.5 * (p + 6) / max(p - l, 1e-12))
+            }
+        }
+        return 360
+    }
+
     /// True when the gain is the same in every band at every angle (omni).
     public var isOmni: Bool { if case .omni = self { return true }; return false }
 }

@@ -146,30 +146,17 @@ public struct MeasuredDirectivity: Sendable, Equatable {
         return (power / Double(n)).squareRoot()
     }
 
-    /// The −6 dB beamwidth (degrees, full angle) per band in the horizontal and vertical planes: twice
-    /// the first off-axis angle at which the level falls 6 dB below on-axis (360 when it never does;
-    /// the vertical one from the mean of up and down).
+    /// The −6 dB beamwidths per band, horizontal and vertical (`Directivity.beamwidths`); the vertical
+    /// one from the mean power of up and down.
     public var beamwidths: (horizontal: [Double], vertical: [Double]) {
-        func width(_ level: (Int, Double) -> Double, band: Int) -> Double {
-            for k in 1...360 {
-                let θ = Double(k) / 2
-                let l = level(band, θ)
-                if l <= -6 {
-                    let p = level(band, θ - 0.5)
-                    return 2 * (θ - 0.5 + 0.5 * (p + 6) / max(p - l, 1e-12))
-                }
-            }
-            return 360
-        }
         let bands = FrequencyBands.octaves.count
-        let h = (0..<bands).map { b in width({ levelDB(band: $0, offAxis: radians($1), cos2: 1, up: true) }, band: b) }
-        let v = (0..<bands).map { b in
-            width({ band, θ in
-                10 * log10((pow(10, levelDB(band: band, offAxis: radians(θ), cos2: 0, up: true) / 10)
-                    + pow(10, levelDB(band: band, offAxis: radians(θ), cos2: 0, up: false) / 10)) / 2)
-            }, band: b)
-        }
-        return (h, v)
+        return ((0..<bands).map { b in Directivity.beamwidth { levelDB(band: b, offAxis: radians($0), cos2: 1, up: true) } },
+                (0..<bands).map { b in
+                    Directivity.beamwidth {
+                        10 * log10((pow(10, levelDB(band: b, offAxis: radians($0), cos2: 0, up: true) / 10)
+                            + pow(10, levelDB(band: b, offAxis: radians($0), cos2: 0, up: false) / 10)) / 2)
+                    }
+                })
     }
 
     /// The on-axis response as a minimum-phase FIR at `sampleRate` (0 dB = the 500 Hz – 2 kHz mean;

@@ -66,15 +66,18 @@ extension Scene {
                               s.name, s.position.formatted, d.distance, d.azimuth, d.elevation, toeInDegrees(of: s),
                               s.directivity.name, nearestText(s.position)))
         }
-        // Each measured speaker's −6 dB beamwidths, once per file.
-        var described = Set<String>()
-        for s in speakers {
-            guard let m = s.directivity.measurement, described.insert(m.source).inserted else { continue }
-            let widths = m.beamwidths
+        // Each directivity's −6 dB beamwidths (once per distinct one), and a measured speaker's sensitivity.
+        var described: [String] = []
+        for s in speakers where !described.contains(s.directivity.name) {
+            described.append(s.directivity.name)
+            guard !s.directivity.isOmni else { continue }
+            let widths = s.directivity.beamwidths(speedOfSound: air.speedOfSound)
             func row(_ w: [Double]) -> String { w.map { $0 >= 360 ? "omni" : String(format: "%.0f°", $0) }.joined(separator: " ") }
-            out.append(String(format: "Measured %@ (%@): sensitivity %.1f dB; −6 dB beamwidth per octave %@: horizontal %@; vertical %@.",
-                              m.name, speakers.filter { $0.directivity.measurement?.source == m.source }.map(\.name).joined(separator: ", "),
-                              m.sensitivityDB, FrequencyBands.octaves.labels.joined(separator: " "), row(widths.horizontal), row(widths.vertical)))
+            let owners = speakers.filter { $0.directivity.name == s.directivity.name }.map(\.name).joined(separator: ", ")
+            let sensitivity = s.directivity.measurement.map { String(format: "; sensitivity %.1f dB", $0.sensitivityDB) } ?? ""
+            out.append("Directivity \(s.directivity.name) (\(owners))\(sensitivity); −6 dB beamwidth per octave \(FrequencyBands.octaves.labels.joined(separator: " ")): "
+                       + (widths.horizontal == widths.vertical ? row(widths.horizontal) + " (every plane)."
+                                                               : "horizontal \(row(widths.horizontal)); vertical \(row(widths.vertical))."))
         }
         if speakers.count == 2 {
             let a = l.direction(of: speakers[0].position).azimuth, b = l.direction(of: speakers[1].position).azimuth

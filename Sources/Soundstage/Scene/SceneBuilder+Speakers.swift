@@ -280,6 +280,8 @@ extension SceneBuilder {
             let content: String
             do { content = try readText(file) } catch let SceneError.unreadable(_, reason) {
                 throw fileNode.error("cannot read \"\(file)\": \(reason)")
+            } catch {
+                throw fileNode.error("cannot read \"\(file)\": \(FileError.reason(of: error))")
             }
             do { return (file, try PolarFile.curves(text: content, plane: plane)) } catch {
                 throw fileNode.error("\(file): \(error)")

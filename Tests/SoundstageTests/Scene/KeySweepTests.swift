@@ -33,9 +33,9 @@ final class KeySweepTests: XCTestCase {
             let url = TestPaths.rooms.appendingPathComponent(file)
             let text = try String(contentsOf: url, encoding: .utf8)
             let root = try JSONSerialization.jsonObject(with: Data(text.utf8))
-            // Meshes the room names, by their relative paths.
+            // Meshes and measured speakers' polar files the room names, by their relative paths.
             var meshes: [String: String] = [:]
-            for (path, _, value) in leaves(root) where path.hasSuffix("mesh.file") {
+            for (path, _, value) in leaves(root) where path.hasSuffix("mesh.file") || path.contains("directivity.measured") {
                 let name = value as! String
                 meshes[name] = try String(contentsOf: TestPaths.rooms.appendingPathComponent(name), encoding: .utf8)
             }

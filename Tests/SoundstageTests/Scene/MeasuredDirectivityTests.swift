@@ -59,6 +59,7 @@ final class MeasuredDirectivityTests: XCTestCase {
             let ka = 2 * Double.pi * FrequencyBands.octaves.centres[band] / 343 * a
             if ka > 2.215 {
                 XCTAssertEqual(measured.beamwidths.horizontal[band], 2 * degrees(asin(2.215 / ka)), accuracy: 3, "band \(band)")
+                XCTAssertEqual(model.beamwidths(speedOfSound: 343).horizontal[band], 2 * degrees(asin(2.2151 / ka)), accuracy: 0.5, "model, band \(band)")
             }
         }
         XCTAssertGreaterThan(compared, 60)
@@ -216,7 +217,7 @@ final class MeasuredDirectivityTests: XCTestCase {
         let run = try runSoundstage(["validate", "rooms/desk-studio-measured.json"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let line = try XCTUnwrap(run.stdout.components(separatedBy: "\n").first { $0.contains("−6 dB beamwidth") })
-        XCTAssertTrue(line.contains("two-way-horizontal.txt + two-way-vertical.txt (L, R)"), line)
+        XCTAssertTrue(line.contains("measured (two-way-horizontal.txt + two-way-vertical.txt) (L, R); sensitivity 85.9 dB"), line)
         let horizontal = line.components(separatedBy: "horizontal ")[1].components(separatedBy: ";")[0].split(separator: " ")
         XCTAssertEqual(try XCTUnwrap(Double(horizontal[7].dropLast())), 74, accuracy: 4, line)
     }
