@@ -8,7 +8,9 @@ extension RayTracer {
     /// happen to leave near its axis), stratified like a spherical Fibonacci lattice (González 2010):
     /// ray i has cos θ = F⁻¹((i + ½)/N), F the cumulative of w over cos θ, and azimuth i·golden
     /// angle plus a random turn from the seed. Each ray carries D_b(θ)²·g² / (N·4π·p(θ)) with
-    /// 4π·p(θ) = 2·w(θ)/W, W = ∫w d(cos θ): unbiased per band for any directivity.
+    /// 4π·p(θ) = 2·w(θ)/W, W = ∫w d(cos θ): unbiased per band for any directivity. For a measured
+    /// speaker, whose pattern also depends on the roll φ about the axis, w(θ) is the mean of D² over φ
+    /// and each ray carries D_b(θ, φ)² of its own direction: still unbiased, as φ is uniform.
     struct Emitter: Sendable {
         let axis: Vec3, e1: Vec3, e2: Vec3
         let turn: Double
