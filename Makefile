@@ -108,6 +108,8 @@ check-sofa: build
 	@$(VENV)/bin/python -c "import sofar" 2>/dev/null || $(VENV)/bin/pip install -q sofar
 	$(BIN) export rooms/home-studio.json --format sofa -o $(OUT)/check-sofa
 	$(VENV)/bin/python scripts/check_sofa.py $(OUT)/check-sofa/home-studio/brirs.sofa
+	$(BIN) export rooms/home-studio.json --format sofa --convention SingleRoomMIMOSRIR --output $(OUT)/check-sofa/home-studio/brirs-mimo.sofa
+	$(VENV)/bin/python scripts/check_sofa.py $(OUT)/check-sofa/home-studio/brirs-mimo.sofa
 
 crosscheck-analysis: deps peers-env
 	$(SWIFT) build -c release

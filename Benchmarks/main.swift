@@ -117,7 +117,7 @@ func orientationBenchmark(rooms: [String]) throws {
         let (many, responses) = time(grid)
         let path = NSTemporaryDirectory() + "soundstage-bench-\(room).sofa"
         let start = Date()
-        try SOFAFile.writeMultiSpeakerBRIR(MultiSpeakerBRIRSet(scene: simulator.scene, sampleRate: simulator.plan.sampleRate, orientations: grid,
+        try SOFAFile.write(MultiSpeakerBRIRSet(scene: simulator.scene, sampleRate: simulator.plan.sampleRate, orientations: grid,
                                                               headRadius: binaural.headRadius, responses: responses, comment: "bench"), to: path)
         let write = Date().timeIntervalSince(start)
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0

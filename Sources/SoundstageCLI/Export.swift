@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Soundstage
 
+extension SOFAConvention: ExpressibleByArgument {}
+
 /// The formats of `export`: the WAV layouts of `ExportFormat` and AES69 SOFA.
 enum ExportChoice: String, CaseIterable, ExpressibleByArgument {
     case hesuvi, stereo, trueStereo = "true-stereo", sofa
@@ -26,6 +28,7 @@ struct Export: ParsableCommand {
     var bassCrossover: String = "80"
     @Option(parsing: .unconditional, help: "sofa: head yaw angles FROM:TO:STEP in degrees, + = turned left (default -90:90:2).") var yaw: String?
     @Option(parsing: .unconditional, help: "sofa: head pitch angles FROM:TO:STEP in degrees, + = up (default 0).") var pitch: String?
+    @Option(help: "sofa: MultiSpeakerBRIR (AES69-2020, default) or SingleRoomMIMOSRIR (AES69-2022).") var convention: SOFAConvention?
 
     /// The head orientations of a SOFA export.
     func orientations() throws -> [HeadOrientation] {
@@ -47,7 +50,7 @@ struct Export: ParsableCommand {
 
     func run() throws {
         guard let format = format.wav else { return try exportSOFA() }
-        if yaw != nil || pitch != nil { throw ValidationError("--yaw and --pitch are for --format sofa") }
+        if yaw != nil || pitch != nil || convention != nil { throw ValidationError("--yaw, --pitch and --convention are for --format sofa") }
         let options = try simulation.options(sampleRate: sampleRate)
         let export = try exportOptions()
         let scene = try loadRoom(room)
@@ -96,10 +99,10 @@ struct Export: ParsableCommand {
         let set = MultiSpeakerBRIRSet(scene: simulator.scene, sampleRate: simulator.plan.sampleRate, orientations: orientations,
                                       headRadius: binaural.headRadius, responses: responses,
                                       comment: "\(commandLine); HRTF \(binaural.hrtf.path)")
-        try SOFAFile.writeMultiSpeakerBRIR(set, to: target)
+        try SOFAFile.write(set, convention: convention ?? .multiSpeakerBRIR, to: target)
         let size = (try? FileManager.default.attributesOfItem(atPath: target)[.size] as? Int) ?? 0
-        print(String(format: "%@: SOFA MultiSpeakerBRIR, %d head orientations × %d speakers, %d samples at %d Hz (%.1f MB, %.1f s) → %@",
-                     scene.name, orientations.count, scene.speakers.count, set.frames, set.sampleRate, Double(size) / 1e6,
+        print(String(format: "%@: SOFA %@, %d head orientations × %d speakers, %d samples at %d Hz (%.1f MB, %.1f s) → %@",
+                     scene.name, (convention ?? .multiSpeakerBRIR).rawValue, orientations.count, scene.speakers.count, set.frames, set.sampleRate, Double(size) / 1e6,
                      Date().timeIntervalSince(start), target))
     }
 }

@@ -252,7 +252,7 @@ public struct Simulator: Sendable {
     }
 
     /// The BRIRs of every speaker for every head orientation (`[speaker][orientation]`), for
-    /// head-tracked renderers (`SOFAFile.writeMultiSpeakerBRIR`). Propagation — paths, the energy
+    /// head-tracked renderers (`SOFAFile.write`). Propagation — paths, the energy
     /// field and the wave part (with its ring of ear points) — runs once per speaker; per orientation
     /// only the early part's directions and the wave part's ears turn (`BinauralSynthesizer.render`
     /// with `orientations`, `WaveResponse.ears(yawDegrees:)`). Orientation `.straight` gives exactly

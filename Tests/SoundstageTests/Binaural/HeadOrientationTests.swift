@@ -134,7 +134,7 @@ final class HeadOrientationTests: XCTestCase {
         let set = MultiSpeakerBRIRSet(scene: simulator.scene, sampleRate: 48000, orientations: orientations, headRadius: binaural.headRadius,
                                       responses: responses, comment: "test")
         let path = TestPaths.temporaryFolder().appendingPathComponent("brirs.sofa").path
-        try SOFAFile.writeMultiSpeakerBRIR(set, to: path)
+        try SOFAFile.write(set, to: path)
 
         let read = try SOFAFile.readMultiSpeakerBRIR(path: path)
         // AES69-2020 Annex, MultiSpeakerBRIR 0.3: the mandatory global attributes.
@@ -185,14 +185,23 @@ final class HeadOrientationTests: XCTestCase {
         XCTAssertEqual(read.dimensions["M"], 3)
         XCTAssertEqual(read.dimensions["N"], 4800)
         for (arguments, message) in [(["--yaw", "20:-20:5"], "--yaw: TO (-20.0) is below FROM (20.0)"), (["--pitch", "0:100:10"], "--pitch"),
-                                     (["--yaw", "a:b"], "--yaw: 'a:b' is not FROM:TO:STEP")] {
+                                     (["--yaw", "a:b"], "--yaw: 'a:b' is not FROM:TO:STEP"),
+                                     (["--convention", "SimpleBRIR"], "--convention")] {
             let bad = try runSoundstage(["export", roomPath, "--format", "sofa", "--out-dir", folder.path] + arguments)
             XCTAssertEqual(bad.status, 2, arguments.joined(separator: " "))
             XCTAssertTrue(bad.stderr.contains(message), bad.stderr)
         }
         let wav = try runSoundstage(["export", roomPath, "--format", "hesuvi", "--yaw", "10", "--out-dir", folder.path])
         XCTAssertEqual(wav.status, 2)
-        XCTAssertTrue(wav.stderr.contains("--yaw and --pitch are for --format sofa"), wav.stderr)
+        XCTAssertTrue(wav.stderr.contains("--yaw, --pitch and --convention are for --format sofa"), wav.stderr)
+        // AES69-2022's successor convention: the same samples, Data.IR as [M R N E].
+        let mimo = try runSoundstage(["export", roomPath, "--format", "sofa", "--yaw", "-20:20:20", "--convention", "SingleRoomMIMOSRIR",
+                                      "--output", folder.appendingPathComponent("mimo.sofa").path, "--out-dir", folder.path])
+        XCTAssertEqual(mimo.status, 0, mimo.stderr)
+        let other = try SOFAFile.readMultiSpeakerBRIR(path: folder.appendingPathComponent("mimo.sofa").path)
+        XCTAssertEqual(other.globals["SOFAConventions"], "SingleRoomMIMOSRIR")
+        XCTAssertEqual(other.globals["RoomType"], "shoebox")
+        XCTAssertEqual(other.ir, read.ir)
     }
 
     func testAngleRanges() throws {
