@@ -12,8 +12,8 @@ import Foundation
 ///   0.5 dB of its centre value down to −20 dB.
 /// - Between the planes the level in dB follows the roll angle φ about the axis,
 ///   L(θ, φ) = L_h(θ) cos²φ + L_v(θ) sin²φ (L_v the up or down plane by the sign of sin φ): the
-///   elliptical interpolation of two orthogonal polars (as in CTA-2034-A's use of two planes to stand
-///   for the sphere; exact on both planes).
+///   elliptical interpolation of two orthogonal polars: exact on both planes, a model between them
+///   (CTA-2034-A likewise describes a loudspeaker by its horizontal and vertical orbits alone).
 /// - The on-axis response (bass roll-off, the treble's tilt) is kept as a curve: one filter common to
 ///   every path leaving the speaker, applied once to its responses (`onAxisFilter`), normalized to
 ///   0 dB as the mean of 500 Hz – 2 kHz; that mean is `sensitivityDB` (what the file's levels are,
@@ -52,18 +52,21 @@ public struct MeasuredDirectivity: Sendable, Equatable {
             throw MeasuredDirectivityError("no on-axis (0°) curve")
         }
         guard curves.contains(where: { $0.offAxisDegrees >= 0.5 }) else { throw MeasuredDirectivityError("no off-axis angle: nothing to say about directivity") }
+        if let empty = curves.first(where: { $0.hertz.isEmpty }) { throw MeasuredDirectivityError("the \(empty.offAxisDegrees)° curve has no levels") }
+        try self.init(reducing: curves, axis: axis, source: source)
+    }
+
+    /// The reduction itself; every curve has levels. A band outside a curve's measured range takes the
+    /// level at the nearest end (flat beyond the ends).
+    private init(reducing curves: [Curve], axis: Curve, source: String) throws {
         let centres = FrequencyBands.octaves.centres
-        func band(_ c: Curve, _ fc: Double) -> Double? {
+        func band(_ c: Curve, _ fc: Double) -> Double {
             let lo = fc / pow(2, 1 / 12.0), hi = fc * pow(2, 1 / 12.0)
             let inside = zip(c.hertz, c.levelDB).filter { $0.0 >= lo && $0.0 <= hi }.map(\.1)
             if !inside.isEmpty { return 10 * log10(inside.reduce(0) { $0 + pow(10, $1 / 10) } / Double(inside.count)) }
-            return MeasuredDirectivity.interpolate(c.hertz, c.levelDB, at: fc)
+            return MeasuredDirectivity.interpolate(c.hertz, c.levelDB, at: fc)!
         }
-        var onAxisBands: [Double] = []
-        for fc in centres {
-            guard let v = band(axis, fc) else { throw MeasuredDirectivityError("the on-axis curve does not reach \(Int(fc)) Hz") }
-            onAxisBands.append(v)
-        }
+        let onAxisBands = centres.map { band(axis, $0) }
         // Per plane (horizontal, up, down): the curves within ±22.5° of roll of it (the on-axis curve
         // in all three), each as (θ, level re on-axis per band); equal angles averaged (a horizontal
         // export's ±θ).
@@ -78,11 +81,7 @@ public struct MeasuredDirectivity: Sendable, Equatable {
                 if abs(wrapped + 90) <= 22.5 { planes.append(2) }
             }
             guard !planes.isEmpty, c.offAxisDegrees <= 180 else { continue }
-            var levels: [Double] = []
-            for (b, fc) in centres.enumerated() {
-                guard let v = band(c, fc) else { throw MeasuredDirectivityError("the \(c.offAxisDegrees)° curve does not reach \(Int(fc)) Hz") }
-                levels.append(v - onAxisBands[b])
-            }
+            let levels = centres.enumerated().map { band(c, $0.element) - onAxisBands[$0.offset] }
             for p in planes { points[p].append((c.offAxisDegrees, levels)) }
         }
         // On the 5° grid: linear in angle between the measured ones, flat beyond the last.
