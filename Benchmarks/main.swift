@@ -164,7 +164,7 @@ func imageBenchmark() throws {
      "listener": {"position": [4.9, 1.3, 1.5]}, "simulation": {"duration": 0.5, "maxOrder": 6, "airAbsorption": false, "rays": 0, "wave": false}}
     """)
     try measure("L-shaped floor plan (8 surfaces), order 6", lshape, threads: threads, repeats: 1)
-    print("arrivals placed by the sample-rate kernel, on the 8× grid, or as chosen by cost (RIR only):")
+    print("arrivals placed by the sample-rate kernel, on the 2× grid, or as chosen by cost (RIR only):")
     measurePlacement("shoebox 6×4×3 m, α 0.2, 1 s, broadband", small, threads: threads)
     measurePlacement("shoebox 6×4×3 m, α 0.2, 1 s, 8 bands (air)", smallAir, threads: threads)
     measurePlacement("shoebox 12×9×5 m, α 0.1, 2 s, broadband", big, threads: threads)

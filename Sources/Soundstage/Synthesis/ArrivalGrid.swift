@@ -1,44 +1,71 @@
 import Foundation
 
-/// Arrivals per octave band on a grid `oversampling` (8) times finer than the sample rate, each
-/// placed with a 4-tap Lagrange interpolator; the band filter bank (`BandFilterBank.combine`)
-/// takes the grid's spectrum below the output's Nyquist frequency, which is band-limited
-/// resampling to the sample rate.
+/// Arrivals per octave band on a grid `oversampling` (2) times finer than the sample rate, each
+/// placed with a 10-tap least-squares fractional-delay interpolator; the band filter bank
+/// (`BandFilterBank.combine`) takes the grid's spectrum below the output's Nyquist frequency, which
+/// is band-limited resampling to the sample rate.
 ///
-/// Why: one arrival costs 4 taps × the 8 bands in one SIMD lane each — 4 vector multiply-adds —
-/// instead of 81 taps × 8 bands on the sample-rate grid (`FractionalDelayTable`). On an 8× grid
-/// only the lowest eighth of the grid's band has to be right, where an order-3 Lagrange
-/// interpolator (maximally flat at DC; Laakso, Välimäki, Karjalainen & Laine 1996, "Splitting the
-/// unit delay", §3.3) departs from the ideal delay e^{−jωτ} by at most 1.3·10⁻⁴ up to 0.7 × the
-/// output's Nyquist frequency, 3.6·10⁻⁴ up to 0.9 × and 5.5·10⁻⁴ at Nyquist (the 81-tap
-/// Hann-windowed sinc: 5·10⁻⁵, 1.5·10⁻³, and it halves the amplitude at Nyquist). Whatever the
-/// interpolator puts above the output's Nyquist frequency is discarded with the bins it falls in.
+/// Why: one arrival costs 10 taps × the 8 bands in one SIMD lane each — 10 vector multiply-adds —
+/// instead of 81 taps × 8 bands on the sample-rate grid (`FractionalDelayTable`). On a 2× grid only
+/// the lower half of the grid's band has to be right (whatever the interpolator puts above the
+/// output's Nyquist frequency is discarded with the bins it falls in), so the interpolator is the
+/// one that minimizes the integral squared error ∫₀^{ωc} |H(e^{jω}) − e^{−jωd}|² dω over exactly
+/// that band, ωc = π/2 (Laakso, Välimäki, Karjalainen & Laine 1996, "Splitting the unit delay",
+/// §3.2: the normal equations R h = p with R_km = sin(ωc(k−m))/(k−m), p_k = sin(ωc(k−d))/(k−d)).
+/// It departs from the ideal delay by at most 5.0·10⁻⁵ up to 0.7 × the output's Nyquist frequency,
+/// 7.2·10⁻⁵ up to 0.9 × and 2.1·10⁻⁴ at Nyquist (the 81-tap Hann-windowed sinc: 5·10⁻⁵, 1.5·10⁻³,
+/// and it halves the amplitude at Nyquist); rounding the delay to the table's phases adds at most
+/// ω·δ ≤ π/16384 (1.7·10⁻⁴ at 0.9 × Nyquist). The transform of a 2× grid is a quarter of an 8× one's,
+/// and the grid a quarter of the memory.
 ///
 /// Lane b of `data[m]` is band b at grid time m / (oversampling · fs) − `offset` / fs: the same
 /// padded time axis as `BandAccumulator`. A grid holds `range` of that axis (a work slot's part) or
 /// all of it.
 public struct ArrivalGrid: Sendable {
-    public static let oversampling = 8
-    public static let taps = 4
-    /// Sub-grid phases of the tabulated interpolator: an arrival is placed within 1/2048 of a grid
-    /// step (1/16384 of a sample) of its time.
-    static let phases = 1024
-    /// Row p (p = 0 … phases): the interpolator for a delay of 1 + p/phases grid steps over taps
-    /// 0…3, h[k] = Π_{m≠k} (d − m)/(k − m) (Lagrange, order 3, d = 1 + p/phases).
-    static let coefficients: [SIMD4<Float>] = (0...phases).map { p in
-        let d = 1 + Double(p) / Double(phases)
-        var h = SIMD4<Float>()
-        for k in 0..<taps {
-            var c = 1.0
-            for m in 0..<taps where m != k { c *= (d - Double(m)) / Double(k - m) }
-            h[k] = Float(c)
+    public static let oversampling = 2
+    public static let taps = 10
+    /// Taps before the grid point at or just before an arrival.
+    static let leadingTaps = taps / 2 - 1
+    /// Sub-grid phases of the tabulated interpolator (a power of two): an arrival is placed within
+    /// 1/8192 of a grid step (1/16384 of a sample) of its time.
+    static let phases = 4096
+    static let phaseBits = 12
+    /// Row p (p = 0 … phases − 1), `taps` floats: the least-squares interpolator (see the type) for
+    /// a delay of `leadingTaps` + p/phases grid steps after its first tap. One factorization of R
+    /// (Cholesky; R depends on ωc only) serves every row.
+    static let coefficients: [Float] = {
+        let n = taps, band = Double.pi / Double(oversampling)
+        func sinc(_ x: Double) -> Double { abs(x) < 1e-12 ? band : sin(band * x) / x }
+        var l = [Double](repeating: 0, count: n * n) // R = L Lᵀ
+        for i in 0..<n {
+            for j in 0...i {
+                var v = sinc(Double(i - j))
+                for k in 0..<j { v -= l[i * n + k] * l[j * n + k] }
+                l[i * n + j] = i == j ? v.squareRoot() : v / l[j * n + j]
+            }
         }
-        return h
-    }
+        var table = [Float](repeating: 0, count: phases * n)
+        var y = [Double](repeating: 0, count: n), h = [Double](repeating: 0, count: n)
+        for p in 0..<phases {
+            let d = Double(leadingTaps) + Double(p) / Double(phases)
+            for i in 0..<n {
+                var v = sinc(Double(i) - d)
+                for k in 0..<i { v -= l[i * n + k] * y[k] }
+                y[i] = v / l[i * n + i]
+            }
+            for i in stride(from: n - 1, through: 0, by: -1) {
+                var v = y[i]
+                for k in (i + 1)..<n { v -= l[k * n + i] * h[k] }
+                h[i] = v / l[i * n + i]
+            }
+            for k in 0..<n { table[p * n + k] = Float(h[k]) }
+        }
+        return table
+    }()
     /// `coefficients` in memory that lives as long as the process, for the writers' hot loop (one
     /// look-up of the static per writer, not per arrival).
-    nonisolated(unsafe) static let coefficientTable: UnsafePointer<SIMD4<Float>> = {
-        let table = UnsafeMutablePointer<SIMD4<Float>>.allocate(capacity: coefficients.count)
+    nonisolated(unsafe) static let coefficientTable: UnsafePointer<Float> = {
+        let table = UnsafeMutablePointer<Float>.allocate(capacity: coefficients.count)
         table.initialize(from: coefficients, count: coefficients.count)
         return UnsafePointer(table)
     }()
@@ -47,10 +74,10 @@ public struct ArrivalGrid: Sendable {
     /// the grid than with the sample-rate kernel (`BandAccumulator.add`, 81 taps per band and
     /// arrival). The grid's cost is mostly fixed — per band, a transform of `oversampling` × S points
     /// (S = the transform size at the sample rate), whose point·log₂ costs about 0.4 kernel tap with
-    /// FFTW — plus about 30 taps' worth per arrival (the interpolator, the lanes, the bounds).
+    /// FFTW — plus about 40 taps' worth per arrival (the interpolator, the lanes, the bounds).
     public static func pays(images: Double, bands: Int, length: Int) -> Bool {
         let points = Double(oversampling * FFTSize.good(atLeast: length))
-        return images * (81 * Double(bands) - 30) > 0.4 * Double(bands) * points * log2(points)
+        return images * (81 * Double(bands) - 40) > 0.4 * Double(bands) * points * log2(points)
     }
 
     /// Samples of padding before time zero (at the sample rate).
@@ -74,7 +101,7 @@ public struct ArrivalGrid: Sendable {
 
     /// The grid points arrivals between `delays` (in samples) touch, to size a slot's grid.
     public static func points(delaySamples delays: ClosedRange<Double>, offset: Int) -> Range<Int> {
-        let lo = Int(((delays.lowerBound + Double(offset)) * Double(oversampling)).rounded(.down)) - 4
+        let lo = Int(((delays.lowerBound + Double(offset)) * Double(oversampling)).rounded(.down)) - leadingTaps - 1
         let hi = Int(((delays.upperBound + Double(offset)) * Double(oversampling)).rounded(.up)) + taps + 1
         return lo..<max(lo, hi)
     }
@@ -96,23 +123,26 @@ public struct ArrivalGrid: Sendable {
         }
 
         /// Where an impulse at `delaySamples` goes: the first of its taps (an index into this
-        /// writer's points, maybe outside them) and the interpolator's row.
+        /// writer's points, maybe outside them) and the interpolator's row. The delay in
+        /// 1/`phases` grid steps, rounded to nearest, splits into the grid point (high bits) and the
+        /// row (low bits).
         @inline(__always)
         public func place(delaySamples: Double) -> (start: Int, phase: Int) {
-            let position = (delaySamples + Double(offset)) * Double(ArrivalGrid.oversampling)
-            var m0 = Int(position)
-            if Double(m0) > position { m0 -= 1 }
-            let phase = Int((position - Double(m0)) * Double(ArrivalGrid.phases) + 0.5) // ≤ phases: row `phases` is the next point's phase 0
-            return (m0 - 1 - lowerBound, phase)
+            let steps = (delaySamples + Double(offset)) * Double(ArrivalGrid.oversampling * ArrivalGrid.phases) + 0.5
+            var q = Int(steps)
+            if Double(q) > steps { q -= 1 } // floor, also below zero
+            return ((q >> ArrivalGrid.phaseBits) - ArrivalGrid.leadingTaps - lowerBound, q & (ArrivalGrid.phases - 1))
         }
 
         /// Adds an impulse placed by `place(delaySamples:)`.
         @inline(__always)
         public func add(start: Int, phase: Int, gains: SIMD8<Float>) {
-            let h = table[phase]
+            let h = table + phase * ArrivalGrid.taps
             if start >= 0 && start + ArrivalGrid.taps <= count {
                 let out = base + start
                 out[0] += gains * h[0]; out[1] += gains * h[1]; out[2] += gains * h[2]; out[3] += gains * h[3]
+                out[4] += gains * h[4]; out[5] += gains * h[5]; out[6] += gains * h[6]; out[7] += gains * h[7]
+                out[8] += gains * h[8]; out[9] += gains * h[9]
             } else {
                 for k in 0..<ArrivalGrid.taps where start + k >= 0 && start + k < count { base[start + k] += gains * h[k] }
             }
@@ -146,8 +176,9 @@ public struct ArrivalGrid: Sendable {
     /// Multiplies band b at every grid point by exp(−k_b · d), d the path length of an arrival at
     /// that point: `metresAtZero` + m · `metresPerPoint` at grid point m (0 for negative lengths).
     /// Air absorption depends on the path length only, so it can be applied to the grid instead of
-    /// to each arrival: an arrival's taps lie within two grid points (a quarter sample) of it, where
-    /// the factor differs from its own by k_b · c/(4 fs) relative — below 10⁻⁵ at 16 kHz.
+    /// to each arrival: an arrival's taps lie within five grid points (2.5 samples) of it, where the
+    /// factor differs from its own by at most k_b · 2.5 c/fs relative — 6.5·10⁻⁴ in the 8 kHz band at
+    /// 16 kHz (ISO 9613-1 at 20 °C, 50 %: k = 0.012 /m), on the outer taps, which carry the least weight.
     public mutating func attenuate(perMetre k: SIMD8<Double>, metresAtZero: Double, metresPerPoint: Double) {
         let first = range.lowerBound, n = range.count
         data.withUnsafeMutableBufferPointer { d in
