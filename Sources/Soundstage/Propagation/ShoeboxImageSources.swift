@@ -164,6 +164,14 @@ struct ShoeboxImageSources {
         let nzRange = range(axis: 2, reach: maxDistance)
         let twiceZ = 2 * size.z
         let occludes = !lattice.occluders.isEmpty
+        // The innermost axis' factors in flat memory, a silent entry's order beyond every limit: one
+        // unchecked load and one comparison per image.
+        let limit = min(maxOrder, Int(Int32.max) - 1)
+        let zOrders = UnsafeMutablePointer<Int>.allocate(capacity: fz.orders.count)
+        let zGains = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: fz.gains.count)
+        defer { zOrders.deallocate(); zGains.deallocate() }
+        for i in fz.orders.indices { zOrders[i] = fz.silent[i] ? Int(Int32.max) : fz.orders[i] }
+        zGains.initialize(from: fz.gains, count: fz.gains.count)
         for nx in range(axis: 0, reach: maxDistance) {
             for qx in 0...1 {
                 let x = 2 * Double(nx) * size.x + (qx == 0 ? source.x : -source.x)
@@ -198,12 +206,12 @@ struct ShoeboxImageSources {
                                     let dz = twiceZ * Double(nz) + c
                                     let d2 = rxy2 + dz * dz
                                     if d2 < lo2 || d2 >= hi2 { continue }
-                                    let iz = fz.index(nz, qz), order = oxy + fz.orders[iz]
-                                    if order > maxOrder || fz.silent[iz] { continue }
+                                    let iz = fz.index(nz, qz), order = oxy + zOrders[iz]
+                                    if order > limit { continue }
                                     let z = dz + receiver.z
                                     if occludes && lattice.isBlocked(from: Vec3(x, y, z), to: receiver) { continue }
                                     let emission = Vec3(qx == 0 ? -dx : dx, qy == 0 ? -dy : dy, qz == 0 ? -dz : dz)
-                                    var reflection = gxy * fz.gains[iz]
+                                    var reflection = gxy * zGains[iz]
                                     if let patchRatios, order >= 1, order <= Self.exactPatchOrder {
                                         for s in unfold(image: Vec3(x, y, z)).surfaces { reflection *= patchRatios[s] }
                                     }
