@@ -28,8 +28,8 @@ public struct ArrivalGrid: Sendable {
     static let leadingTaps = taps / 2 - 1
     /// Sub-grid phases of the tabulated interpolator (a power of two): an arrival is placed within
     /// 1/8192 of a grid step (1/16384 of a sample) of its time.
-    static let phases = 4096
     static let phaseBits = 12
+    static let phases = 1 << phaseBits
     /// Row p (p = 0 … phases − 1), `taps` floats: the least-squares interpolator (see the type) for
     /// a delay of `leadingTaps` + p/phases grid steps after its first tap. One factorization of R
     /// (Cholesky; R depends on ωc only) serves every row.
