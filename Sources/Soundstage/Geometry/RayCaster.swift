@@ -1,17 +1,28 @@
 import Foundation
 
 /// Ray queries against a room's polygons: the first surface a ray meets, and whether a segment is
-/// clear. Two strategies, chosen once:
+/// clear.
 ///
-/// - **Convex rooms** (every vertex of every polygon on the inner side of every plane, no
-///   objects): a ray from inside leaves through the plane with the smallest positive
-///   t = (o_k − n·p)/(n·d) over the planes it moves toward (n·d < 0), and nothing can block a
-///   segment between two points of the room. Only where several polygons share a plane is a
-///   point-in-polygon test needed.
+/// A polygon is *supporting* when no vertex of the room lies behind its plane (a convex room's
+/// walls; an L-room's outer walls, floor and ceiling); the others — an L-room's inner-corner walls,
+/// every face of an object — are *occluders*. Air lies in front of every supporting plane, so an
+/// open segment between two points of the room never crosses one: only occluders can block a
+/// segment, and a ray from inside meets either an occluder or, first among the supporting planes,
+/// the one with the smallest positive t = (o_k − n·p)/(n·d) over those it moves toward (n·d < 0).
+/// Three strategies, chosen once:
+///
+/// - **Convex rooms** (no occluders): that plane is the answer; only where several polygons
+///   share it is a point-in-polygon test needed.
+/// - **Few supporting planes** (≤ `planeLimit`, ≤ `polygonsPerPlaneLimit` polygons each): the
+///   nearest supporting plane bounds the search among the occluders; with no occluder before it,
+///   the polygon of that plane holding the point is the hit (none holding it — a gap in the
+///   geometry — falls back to the search below).
 /// - **Any other room**: a bounding-volume hierarchy over the polygons' boxes (surface-area
 ///   heuristic splits; Wald, "On fast construction of SAH-based bounding volume hierarchies",
 ///   2007, describes the family), slab tests for the boxes,
 ///   plane + even-odd point-in-polygon tests for the leaves, front-to-back traversal with early exit.
+///
+/// Visibility (`isClear`) always searches the occluders alone, in a tree of their own.
 struct RayCaster: Sendable {
     let isConvex: Bool
     /// Flat, pointer-backed copies of the polygons, planes and tree: the hot loops touch no Swift
@@ -30,33 +41,56 @@ struct RayCaster: Sendable {
 
     /// Below this many polygons a plain loop over them beats walking a tree.
     static let bruteForceLimit = 16
-    private let bruteForce: Bool
-    private let polygonCount: Int
+    /// Most supporting planes, and polygons on one of them, for the supporting-plane strategy.
+    static let planeLimit = 24, polygonsPerPlaneLimit = 8
+    /// Whether a non-convex room is searched through its supporting planes and occluders.
+    private let usesPlanes: Bool
+    /// Every polygon, and the occluders alone.
+    private let everyPolygon: Tree, occluders: Tree
+
+    /// Polygons `order[0 ..< count]` and their tree (`nodes`, empty when searched by a plain loop).
+    struct Tree: @unchecked Sendable {
+        var nodes: UnsafePointer<Node>, order: UnsafePointer<Int>
+        var count: Int
+        var bruteForce: Bool
+    }
 
     init(polygons: [Polygon], allowConvex: Bool = true) {
         let index = PolygonIndex(polygons)
-        let convex = allowConvex && RayCaster.isConvex(polygons)
+        let supporting = RayCaster.supporting(polygons)
+        let convex = allowConvex && !supporting.contains(false)
         isConvex = convex
-        polygonCount = polygons.count
-        bruteForce = polygons.count <= RayCaster.bruteForceLimit
         var planes: [(normal: Vec3, offset: Double, polygons: [Int])] = []
-        var nodes: [Node] = []
-        var order = Array(polygons.indices)
-        if convex {
-            for (i, p) in polygons.enumerated() {
-                let offset = p.normal.dot(p.vertices[0])
-                if let g = planes.firstIndex(where: { $0.normal.dot(p.normal) > 1 - 1e-9 && abs($0.offset - offset) < 1e-7 }) {
-                    planes[g].polygons.append(i)
-                } else {
-                    planes.append((p.normal, offset, [i]))
-                }
+        for (i, p) in polygons.enumerated() where supporting[i] {
+            let offset = p.normal.dot(p.vertices[0])
+            if let g = planes.firstIndex(where: { $0.normal.dot(p.normal) > 1 - 1e-9 && abs($0.offset - offset) < 1e-7 }) {
+                planes[g].polygons.append(i)
+            } else {
+                planes.append((p.normal, offset, [i]))
             }
-        } else {
+        }
+        usesPlanes = !convex && planes.count <= RayCaster.planeLimit
+            && planes.allSatisfy { $0.polygons.count <= RayCaster.polygonsPerPlaneLimit }
+        var trees: [(nodes: [Node], order: [Int])] = []
+        if !convex {
             let boxes = index.entries.map { ($0.lo, $0.hi) }
             let centroids = polygons.map(\.centroid)
-            RayCaster.build(&nodes, &order, boxes: boxes, centroids: centroids, range: 0..<order.count)
+            for subset in [Array(polygons.indices), polygons.indices.filter { !supporting[$0] }] {
+                var nodes: [Node] = [], order = subset
+                if subset.count > RayCaster.bruteForceLimit {
+                    RayCaster.build(&nodes, &order, boxes: boxes, centroids: centroids, range: 0..<order.count)
+                }
+                trees.append((nodes, order))
+            }
         }
-        store = Store(index: index, planes: planes, nodes: nodes, order: order)
+        let stored = Store(index: index, planes: planes, trees: trees)
+        let views = (0..<2).map { k in
+            k < trees.count ? Tree(nodes: stored.trees[k].nodes, order: stored.trees[k].order, count: trees[k].order.count, bruteForce: trees[k].nodes.isEmpty)
+                : Tree(nodes: stored.trees[0].nodes, order: stored.trees[0].order, count: 0, bruteForce: true)
+        }
+        store = stored
+        everyPolygon = views[0]
+        occluders = views[1]
     }
 
     /// Pointer-backed storage, written once in `init` and only read afterwards.
@@ -66,14 +100,18 @@ struct RayCaster: Sendable {
         let lo: UnsafeMutablePointer<Vec3>, hi: UnsafeMutablePointer<Vec3>
         /// Projected vertices of polygon i: vertices[vertexStart[i] ..< vertexStart[i + 1]].
         let vertexStart: UnsafeMutablePointer<Int>, vertices: UnsafeMutablePointer<Vec2>
+        /// Edge k of a polygon runs from vertex k − 1 (cyclically) to vertex k: Δx/Δy along it, for
+        /// the even–odd crossing without a division (0 for a horizontal edge, which never crosses).
+        let edgeSlope: UnsafeMutablePointer<Double>
         let planeCount: Int
         let planeNormal: UnsafeMutablePointer<Vec3>, planeOffset: UnsafeMutablePointer<Double>
         /// Polygons on plane k: planePolygons[planeStart[k] ..< planeStart[k + 1]].
         let planeStart: UnsafeMutablePointer<Int>, planePolygons: UnsafeMutablePointer<Int>
-        let nodes: UnsafeMutablePointer<Node>, order: UnsafeMutablePointer<Int>
+        /// Each tree's nodes and polygon order (see `RayCaster.Tree`); one empty tree when there are none.
+        let trees: [(nodes: UnsafeMutablePointer<Node>, order: UnsafeMutablePointer<Int>)]
         private var allocations: [UnsafeMutableRawPointer] = []
 
-        init(index: PolygonIndex, planes: [(normal: Vec3, offset: Double, polygons: [Int])], nodes: [Node], order: [Int]) {
+        init(index: PolygonIndex, planes: [(normal: Vec3, offset: Double, polygons: [Int])], trees: [(nodes: [Node], order: [Int])]) {
             var all: [UnsafeMutableRawPointer] = []
             func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
                 let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, a.count))
@@ -89,14 +127,19 @@ struct RayCaster: Sendable {
             for x in e { starts.append(starts.last! + x.projected.count) }
             vertexStart = copy(starts)
             vertices = copy(e.flatMap(\.projected))
+            edgeSlope = copy(e.flatMap { x -> [Double] in
+                x.projected.indices.map { k in
+                    let a = x.projected[k], b = x.projected[(k + x.projected.count - 1) % x.projected.count]
+                    return b.y != a.y ? (b.x - a.x) / (b.y - a.y) : 0
+                }
+            })
             planeCount = planes.count
             planeNormal = copy(planes.map(\.normal)); planeOffset = copy(planes.map(\.offset))
             var ps = [0]
             for p in planes { ps.append(ps.last! + p.polygons.count) }
             planeStart = copy(ps)
             planePolygons = copy(planes.flatMap(\.polygons))
-            self.nodes = copy(nodes)
-            self.order = copy(order)
+            self.trees = (trees.isEmpty ? [([], [])] : trees).map { (copy($0.nodes), copy($0.order)) }
             allocations = all
         }
 
@@ -111,11 +154,11 @@ struct RayCaster: Sendable {
             var inside = false
             var j = last - 1
             for k in first..<last {
+                // Branch-free: which edges cross is as good as random to a branch predictor.
                 let a = vertices[k], b = vertices[j]
-                if (a.y > qy) != (b.y > qy) {
-                    let x = a.x + (qy - a.y) / (b.y - a.y) * (b.x - a.x)
-                    if qx < x { inside.toggle() }
-                }
+                let crosses = (a.y > qy) != (b.y > qy)
+                let x = a.x + (qy - a.y) * edgeSlope[k]
+                inside = inside != (crosses && qx < x)
                 j = k
             }
             return inside
@@ -144,7 +187,10 @@ struct RayCaster: Sendable {
             let n = normal[i]
             let denom = n.dot(d)
             guard denom < -1e-15 else { return nil }
-            let t = (offset[i] - n.dot(o)) / denom
+            // tLo < num/denom < tHi with denom < 0, without the division (most polygons fail here).
+            let num = offset[i] - n.dot(o)
+            guard num < tLo * denom, tHi == .infinity || num > tHi * denom else { return nil }
+            let t = num / denom
             guard t > tLo, t < tHi else { return nil }
             let p = o + t * d
             guard all(p .>= lo[i]), all(p .<= hi[i]), contains(i, p) else { return nil }
@@ -152,16 +198,14 @@ struct RayCaster: Sendable {
         }
     }
 
-    /// True when every vertex lies on or inside every polygon's plane (the room is convex).
-    static func isConvex(_ polygons: [Polygon]) -> Bool {
+    /// Per polygon, whether every vertex of every polygon lies on or in front of its plane (all
+    /// true: the room is convex).
+    static func supporting(_ polygons: [Polygon]) -> [Bool] {
         let scale = polygons.flatMap(\.vertices).reduce(1.0) { max($0, abs($1.x), abs($1.y), abs($1.z)) }
-        for p in polygons {
+        return polygons.map { p in
             let offset = p.normal.dot(p.vertices[0])
-            for q in polygons {
-                for v in q.vertices where p.normal.dot(v) - offset < -1e-9 * scale { return false }
-            }
+            return polygons.allSatisfy { q in q.vertices.allSatisfy { p.normal.dot($0) - offset >= -1e-9 * scale } }
         }
-        return true
     }
 
     /// Builds the tree over `order[range]` with the surface-area heuristic: along each axis the
@@ -217,26 +261,52 @@ struct RayCaster: Sendable {
     /// starts on is passed as `skip` (robust against t ≈ 0 re-hits).
     @inline(__always)
     func firstHit(origin o: Vec3, direction d: Vec3, skip: Int = -1, tMin: Double = 1e-9) -> (t: Double, surface: Int)? {
-        isConvex ? firstHitConvex(o, d, tMin) : firstHitBVH(o, d, tMin, tMax: .infinity, skip: skip, anyHit: false)
+        if isConvex { return firstHitConvex(o, d, tMin) }
+        if usesPlanes { return firstHitPlanes(o, d, tMin, skip: skip) }
+        return firstHitBVH(everyPolygon, o, d, tMin, tMax: .infinity, skip: skip, anyHit: false)
     }
 
     /// Whether no polygon other than `skip` blocks the open segment a → b.
     @inline(__always)
     func isClear(_ a: Vec3, _ b: Vec3, skip: Int = -1) -> Bool {
         if isConvex { return true }
-        return firstHitBVH(a, b - a, 1e-9, tMax: 1 - 1e-9, skip: skip, anyHit: true) == nil
+        return firstHitBVH(occluders, a, b - a, 1e-9, tMax: 1 - 1e-9, skip: skip, anyHit: true) == nil
+    }
+
+    /// The nearest supporting plane the ray moves toward beyond `tMin`: its index and t.
+    @inline(__always)
+    private func nearestPlane(_ o: Vec3, _ d: Vec3, _ tMin: Double) -> (plane: Int, t: Double) {
+        let s = store
+        // The smallest num/denom > tMin over planes with denom < 0, compared as cross products
+        // (num_a·denom_b < num_b·denom_a, both denominators negative): one division in all, and
+        // selects instead of branches. The start, −1/−ε, stands for t = +∞.
+        var bestNum = -1.0, bestDenom = -Double.leastNormalMagnitude, plane = -1
+        for k in 0..<s.planeCount {
+            let n = s.planeNormal[k]
+            let denom = n.dot(d)
+            let num = s.planeOffset[k] - n.dot(o)
+            let better = denom < 0 && num < tMin * denom && num * bestDenom < bestNum * denom
+            bestNum = better ? num : bestNum
+            bestDenom = better ? denom : bestDenom
+            plane = better ? k : plane
+        }
+        return plane < 0 ? (-1, .infinity) : (plane, bestNum / bestDenom)
+    }
+
+    private func firstHitPlanes(_ o: Vec3, _ d: Vec3, _ tMin: Double, skip: Int) -> (t: Double, surface: Int)? {
+        let (plane, t) = nearestPlane(o, d, tMin)
+        if let hit = firstHitBVH(occluders, o, d, tMin, tMax: t, skip: skip, anyHit: false) { return hit }
+        if plane >= 0 {
+            let s = store, point = o + t * d
+            for k in s.planeStart[plane]..<s.planeStart[plane + 1] where s.contains(s.planePolygons[k], point) { return (t, s.planePolygons[k]) }
+        }
+        // On an edge, numerically in no polygon, or through a gap: the search over every polygon.
+        return firstHitBVH(everyPolygon, o, d, tMin, tMax: .infinity, skip: skip, anyHit: false)
     }
 
     private func firstHitConvex(_ o: Vec3, _ d: Vec3, _ tMin: Double) -> (t: Double, surface: Int)? {
         let s = store
-        var best = Double.infinity, plane = -1
-        for k in 0..<s.planeCount {
-            let n = s.planeNormal[k]
-            let denom = n.dot(d)
-            guard denom < 0 else { continue }
-            let t = (s.planeOffset[k] - n.dot(o)) / denom
-            if t > tMin && t < best { best = t; plane = k }
-        }
+        let (plane, best) = nearestPlane(o, d, tMin)
         guard plane >= 0 else { return nil }
         let first = s.planeStart[plane], last = s.planeStart[plane + 1]
         if last - first == 1 { return (best, s.planePolygons[first]) }
@@ -251,11 +321,13 @@ struct RayCaster: Sendable {
         return (best, nearest)
     }
 
-    private func firstHitBVH(_ o: Vec3, _ d: Vec3, _ tMin: Double, tMax: Double, skip: Int, anyHit: Bool) -> (t: Double, surface: Int)? {
+    private func firstHitBVH(_ tree: Tree, _ o: Vec3, _ d: Vec3, _ tMin: Double, tMax: Double, skip: Int, anyHit: Bool) -> (t: Double, surface: Int)? {
         let s = store
-        if bruteForce {
+        if tree.bruteForce {
             var best = tMax, hit = -1
-            for i in 0..<polygonCount where i != skip {
+            for k in 0..<tree.count {
+                let i = tree.order[k]
+                if i == skip { continue }
                 if let t = s.rayParameter(i, o, d, within: tMin, best) {
                     best = t; hit = i
                     if anyHit { break }
@@ -267,7 +339,7 @@ struct RayCaster: Sendable {
         var best = tMax, hit = -1
         /// Where the ray enters node `k`'s box within (tMin, best), or nil.
         @inline(__always) func entry(_ k: Int) -> Double? {
-            let n = s.nodes[k]
+            let n = tree.nodes[k]
             let t0 = (n.lo - o) * inv, t1 = (n.hi - o) * inv
             let enter = max(largestLane(lanesMin(t0, t1)), tMin), exit = min(smallestLane(lanesMax(t0, t1)), best)
             return enter <= exit ? enter : nil
@@ -289,10 +361,10 @@ struct RayCaster: Sendable {
                 top -= 1
                 if entries[top] > best { continue }
                 let node = nodes[top]
-                let n = s.nodes[node]
+                let n = tree.nodes[node]
                 if n.count > 0 {
                     for k in n.first..<(n.first + n.count) {
-                        let i = s.order[k]
+                        let i = tree.order[k]
                         if i == skip { continue }
                         if let t = s.rayParameter(i, o, d, within: tMin, best) {
                             best = t; hit = i

@@ -64,6 +64,48 @@ final class RayCasterTests: XCTestCase {
         XCTAssertTrue(lc.isClear(Vec3(2.5, 2.5, 1), Vec3(1.5, 6.5, 1)))
     }
 
+    func testSupportingPlanesAndOccludersAgreeWithTestingEveryPolygon() throws {
+        // An L-shaped room with a desk and a free-standing panel: floor, ceiling and the outer walls
+        // support the room, the inner-corner walls and every object face occlude. First hits from
+        // points all over the room and visibility between them must equal a loop over every polygon.
+        let l = try RoomFile.parse("""
+            {"room": {"floorPlan": {"points": [[0, 0], [6, 0], [6, 3], [3, 3], [3, 7], [0, 7]], "height": 2.7}},
+             "surfaces": {"all": "concrete"},
+             "objects": [{"name": "desk", "box": {"min": [0.8, 1.0, 0], "max": [2.2, 1.8, 0.75]}},
+                         {"name": "panel", "box": {"min": [1.0, 4.5, 0.3], "max": [2.4, 4.56, 2.1]}}],
+             "speakers": [{"name": "S", "position": [1, 0.5, 1]}], "listener": {"position": [2, 2.5, 1.2]}}
+            """)
+        let polygons = l.surfaces.map(\.polygon)
+        let caster = RayCaster(polygons: polygons)
+        XCTAssertFalse(caster.isConvex)
+        let supporting = RayCaster.supporting(polygons)
+        XCTAssertEqual(supporting.filter { !$0 }.count, 2 + 6 + 6, "two inner-corner walls and every face of both boxes")
+        let index = PolygonIndex(polygons)
+        var rng = SplitMix64(seed: 11)
+        func point() -> Vec3 {
+            while true {
+                let p = Vec3(Double.random(in: 0.01..<5.99, using: &rng), Double.random(in: 0.01..<6.99, using: &rng), Double.random(in: 0.01..<2.69, using: &rng))
+                if l.contains(p) { return p }
+            }
+        }
+        var agreed = 0, blocked = 0
+        let rays = directions(3000, seed: 12)
+        for (k, d) in rays.enumerated() {
+            let o = point()
+            let a = caster.firstHit(origin: o, direction: d), b = reference(index, o, d)
+            guard let a, let b else { XCTFail("ray \(k) from \(o) escaped"); continue }
+            XCTAssertEqual(a.t, b.t, accuracy: 1e-9, "ray \(k)")
+            if a.surface == b.surface { agreed += 1 }
+            // Visibility against every polygon's segment test.
+            let q = point()
+            let open = !index.entries.indices.contains { index.intersect($0, from: o, to: q, tMin: 1e-9, tMax: 1 - 1e-9) != nil }
+            XCTAssertEqual(caster.isClear(o, q), open, "segment \(k)")
+            if !open { blocked += 1 }
+        }
+        XCTAssertGreaterThan(agreed, rays.count - 10)
+        XCTAssertGreaterThan(blocked, 300, "the occluders must block a fair share for the test to mean anything")
+    }
+
     func testSphereGridCellsAreEqualAreaAndTheFastPathMatchesAtan2() {
         let grid = SphereGrid()
         // Equal-area cells: the mean of y² over the whole sphere is 1/3.
