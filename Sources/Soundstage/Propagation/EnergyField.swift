@@ -113,6 +113,9 @@ public struct EnergyField: Sendable {
 final class EnergyFieldAccumulator {
     let binsPerSecond: Double
     let binCount: Int, binsPerFrame: Int, cells: Int
+    /// log₂ binsPerFrame when it is a power of two (the default 8), else −1: the frame of an
+    /// arrival by a shift instead of a division.
+    let frameShift: Int
     let omniCount: Int, directionalCount: Int
     let omni: UnsafeMutablePointer<SIMD8<Float>>
     let directional: UnsafeMutablePointer<SIMD8<Float>>
@@ -121,6 +124,7 @@ final class EnergyFieldAccumulator {
         binsPerSecond = 1 / f.binSeconds
         binCount = f.binCount
         binsPerFrame = f.binsPerFrame
+        frameShift = f.binsPerFrame.nonzeroBitCount == 1 ? f.binsPerFrame.trailingZeroBitCount : -1
         cells = f.grid.cellCount
         omniCount = f.binCount
         directionalCount = f.frameCount * cells
@@ -140,7 +144,8 @@ final class EnergyFieldAccumulator {
         let bin = Int(seconds * binsPerSecond)
         guard bin >= 0, bin < binCount else { return }
         omni[bin] += energy
-        directional[(bin / binsPerFrame) * cells + cell] += energy
+        let frame = frameShift >= 0 ? bin >> frameShift : bin / binsPerFrame
+        directional[frame * cells + cell] += energy
     }
 }
 

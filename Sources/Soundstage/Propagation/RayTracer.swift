@@ -11,7 +11,7 @@ public struct RayTracingResult: Sendable {
     public var lostRays: Int
     /// Extra rays made by splitting (see `RayTracer`).
     public var splitRays: Int = 0
-    /// The field as eight independent estimates (rays k, k + 8, k + 16, … of every band group), whose
+    /// The field as eight independent estimates (rays k, k + 8, k + 16, …), whose
     /// sum is `field` up to rounding: their scatter measures the counting noise (`Jackknife`).
     public var batches: [EnergyField] = []
 }
@@ -25,9 +25,17 @@ public struct RayTracingResult: Sendable {
 /// - Reflection: energy × (1 − α_b). The reflected energy is split per the surface's scattering
 ///   coefficient s_b: the scattered part (1 − α_b)s_b reaches the listener by *diffuse rain*
 ///   (Schröder 2011, §5.3: a Lambert source at the hit point sends the fraction
-///   2 cos γ (1 − cos β) into the receiver sphere's cone, sin β = R/d, if the way is clear); the ray
-///   then continues in a Lambert direction with probability p̄ (the mean of s_b) or specularly,
-///   weighted s_b/p̄ or (1 − s_b)/(1 − p̄) per band, which keeps every band's expectation exact.
+///   2 cos γ (1 − cos β) into the receiver sphere's cone, sin β = R/d, if the way is clear).
+/// - One ray carries every band (*hero-band sampling*: Wilkie et al. 2014, "Hero wavelength spectral
+///   sampling", with Veach 1997 §9.2's one-sample balance heuristic). Ray i has a hero band h (all
+///   bands equally often in each batch) and continues in a Lambert direction with probability s_h,
+///   specularly otherwise. Band b's share of the path is f_b = Π q_b (q = s for a diffuse turn,
+///   1 − s for a specular one); the path was drawn with density (1/B) Σ_k Π q_k, so band b carries
+///   f_b / ((1/B) Σ_k f_k): exact in expectation for every band, and never more than B times
+///   its unweighted energy however the bands' scattering differs — where it is the same in all bands
+///   (every built-in material) the weight is 1. Diffraction makes the low bands scatter and the high
+///   ones not; a per-reflection choice with weights s_b/s̄ and (1 − s_b)/(1 − s̄) compounds without
+///   bound over a late path, which is what once made every band need a pass of its own.
 /// - Reception: a segment is counted by the receiver sphere (radius R, volume estimator: energy ×
 ///   chord / V_R) unless it leaves a diffuse reflection (the rain already carried that leg's
 ///   expectation) or the ray's history so far is purely specular with order ≤ the transition order,
@@ -74,43 +82,42 @@ public enum RayTracer {
         var configured = Setup(scene: scene, speakerIndex: speakerIndex, plan: plan)
         if let splitting { (configured.splitExcess, configured.splitBudget) = splitting }
         let setup = configured
-        let n = setup.raysPerGroup
+        let n = plan.rays
         let shape = EnergyField(bandCount: setup.bandCount, binSeconds: plan.binSeconds, binCount: setup.binCount)
-        // One pass per band group (see `Setup.bandGroups`), each split into fixed slots.
-        let groups = setup.bandGroups
-        let items = groups.count * slotCount
+        // One pass, split into fixed slots.
+        let items = slotCount
         let slots = Slots<(EnergyField, Int, Int, Int)>(count: items)
         let done = Counter()
         parallelFor(items, threads: plan.threads) { item in
-            let group = groups[item / slotCount], slot = item % slotCount
+            let slot = item
             let field = EnergyFieldAccumulator(shape: shape)
             var reflections = 0, lost = 0, copies = 0
             var ray = slot
             var sinceReport = 0
             while ray < n {
-                let r = setup.trace(ray: ray, group: group, into: field)
+                let r = setup.trace(ray: ray, into: field)
                 reflections += r.reflections
                 copies += r.copies
                 if r.lost { lost += 1 }
                 ray += slotCount
                 sinceReport += 1
-                if sinceReport == 256, let progress { progress(done.add(sinceReport) / groups.count); sinceReport = 0 }
+                if sinceReport == 256, let progress { progress(done.add(sinceReport)); sinceReport = 0 }
             }
-            if sinceReport > 0, let progress { progress(done.add(sinceReport) / groups.count) }
+            if sinceReport > 0, let progress { progress(done.add(sinceReport)) }
             // The worker's raw accumulator becomes a value here; the values are summed in slot order.
             var partial = shape
             partial.add(field)
             slots[item] = (partial, reflections, lost, copies)
         }
         let all = slots.all
-        // Slot k of every band group traces rays k, k + 8, …: eight independent batches.
+        // Slot k traces rays k, k + 8, …: eight independent batches.
         var batches = [EnergyField](repeating: shape, count: slotCount)
-        for (item, s) in all.enumerated() { batches[item % slotCount].add(s.0) }
+        for (item, s) in all.enumerated() { batches[item].add(s.0) }
         var field = shape
         for b in batches { field.add(b) }
         setup.applyAir(&field)
         for k in batches.indices { setup.applyAir(&batches[k]) }
-        return RayTracingResult(field: field, rays: n * groups.count, reflections: all.reduce(0) { $0 + $1.1 }, lostRays: all.reduce(0) { $0 + $1.2 },
+        return RayTracingResult(field: field, rays: n, reflections: all.reduce(0) { $0 + $1.1 }, lostRays: all.reduce(0) { $0 + $1.2 },
                                 splitRays: all.reduce(0) { $0 + $1.3 }, batches: batches)
     }
 }
@@ -132,9 +139,9 @@ extension RayTracer {
             var normal: Vec3, u: Vec3, v: Vec3
             var keep: BandEnergy          // 1 − α
             var scattering: BandEnergy    // s
-            var meanScattering: Float     // p̄
-            var diffuseWeight: BandEnergy  // s / p̄
-            var specularWeight: BandEnergy // (1 − s)/(1 − p̄)
+            /// s is the same in every band: a turn leaves the bands' weights as they were.
+            var uniformScattering: Bool
+            var scatters: Bool            // s > 0 in some band
             /// Sides of the equivalent rectangle of the flat wall the polygon belongs to (metres,
             /// `PlanarRegions`), for the diffraction of a finite surface, and whether that wall has an
             /// edge that diffracts at all (`PlanarRegions.diffracting`).
@@ -165,15 +172,6 @@ extension RayTracer {
         let airCoefficients: [Double]
         /// Finite-surface (diffraction) scattering on (see `diffractionFactor`).
         let diffraction: Bool
-        /// Bands traced together (lane masks). A ray carries all bands of its group in one direction,
-        /// choosing specular or diffuse with the group's mean scattering and reweighting each band by
-        /// s_b/p̄ or (1 − s_b)/(1 − p̄). Where scattering differs widely between bands — diffraction
-        /// makes the low bands scatter and the high ones not — those weights swing between 0 and
-        /// 1/p̄, the late energy of a band rides on a few lucky rays and its decay comes out too
-        /// short; so with diffraction every band is traced on its own (as RAVEN does), with
-        /// `raysPerGroup` = 2N/bands rays each (twice the work of one pass of N rays).
-        let bandGroups: [BandEnergy]
-        let raysPerGroup: Int
         /// Band centre frequencies (Hz), zero in unused lanes; 1 in used lanes.
         let frequencies: BandEnergy, bandMask: BandEnergy
 
@@ -198,14 +196,9 @@ extension RayTracer {
                     keep[b] = Float(1 - s.material.absorption[b])
                     scat[b] = useScattering ? Float(s.material.scattering[b]) : 0
                 }
-                let mean = (0..<bands).reduce(Float(0)) { $0 + scat[$1] } / Float(bands)
-                var dw = BandEnergy(repeating: 0), sw = BandEnergy(repeating: 0)
-                for b in 0..<bands {
-                    dw[b] = mean > 0 ? scat[b] / mean : 0
-                    sw[b] = mean < 1 ? (1 - scat[b]) / (1 - mean) : 0
-                }
-                return SurfaceData(normal: s.polygon.normal, u: u, v: v, keep: keep, scattering: scat, meanScattering: mean,
-                                   diffuseWeight: dw, specularWeight: sw, width: rectangle.width, length: rectangle.length,
+                let uniform = (0..<bands).allSatisfy { scat[$0] == scat[0] }
+                return SurfaceData(normal: s.polygon.normal, u: u, v: v, keep: keep, scattering: scat, uniformScattering: uniform,
+                                   scatters: scat.max() > 0, width: rectangle.width, length: rectangle.length,
                                    diffracts: diffracts, isShell: s.objectName == nil)
             }
             // With every image source within the duration (plain shoebox, "auto") the image sources
@@ -217,13 +210,6 @@ extension RayTracer {
             for b in 0..<bands { f[b] = Float(FrequencyBands.octaves.centres[b]); mask[b] = 1 }
             frequencies = f
             bandMask = mask
-            if diffraction && bands > 1 {
-                bandGroups = (0..<bands).map { b in var g = BandEnergy(repeating: 0); g[b] = 1; return g }
-                raysPerGroup = max(min(plan.rays, 1000), 2 * plan.rays / bands)
-            } else {
-                bandGroups = [mask]
-                raysPerGroup = plan.rays
-            }
             surfaceTable = SurfaceTable(surfaceData)
             needsVisibility = !caster.isConvex
             source = speaker.position
@@ -249,7 +235,7 @@ extension RayTracer {
             var rng = SplitMix64Generator(seed: RandomStream.derive(streamSeed, UInt64.max, 0))
             airCoefficients = scene.simulation.airAbsorption ? AirAbsorption.energyCoefficients(air: scene.air).values
                 : Array(repeating: 0, count: bands)
-            emitter = Emitter(scene: scene, speaker: speaker, bands: bands, rays: raysPerGroup, turn: 2 * .pi * rng.nextDouble())
+            emitter = Emitter(scene: scene, speaker: speaker, bands: bands, rays: plan.rays, turn: 2 * .pi * rng.nextDouble())
             let area = scene.surfaceArea
             let absorptionArea = scene.absorptionArea
             var decay = BandEnergy(repeating: 0)
@@ -258,7 +244,7 @@ extension RayTracer {
                 decay[b] = Float(-log2(1 - alpha))
             }
             splitDecay = decay
-            splitBudget = diffraction || surfaceData.contains { $0.meanScattering > 0 } ? RayTracer.splitBudget : 0
+            splitBudget = diffraction || surfaceData.contains { $0.scatters } ? RayTracer.splitBudget : 0
         }
         let emitter: Emitter
         /// What an average reflection takes from a ray, per band, in log₂: −log₂(1 − ᾱ_b), ᾱ_b the
@@ -289,10 +275,9 @@ extension RayTracer {
             grid.cell(Vec3(from.dot(head.forward), from.dot(head.left), from.dot(head.up)))
         }
 
-        /// Traces ray `i`, adding what the listener receives to `field`.
         /// A ray waiting to be traced further: a copy made by splitting (see `trace`).
         struct PendingRay {
-            var o: Vec3, d: Vec3, e: BandEnergy
+            var o: Vec3, d: Vec3, raw: BandEnergy, density: BandEnergy, weight: BandEnergy
             var travelled: Double
             var order: Int
             var specularHistory: Bool, shellOnly: Bool, countSegment: Bool
@@ -300,18 +285,25 @@ extension RayTracer {
             var rng: SplitMix64Generator
         }
 
-        func trace(ray i: Int, group: BandEnergy, into field: EnergyFieldAccumulator) -> (reflections: Int, lost: Bool, copies: Int) {
-            let grouped = group != bandMask
-            let groupCount = group.sum()
-            var rng = SplitMix64Generator(seed: RandomStream.derive(streamSeed, UInt64(i), grouped ? UInt64(1 + group.indices.first { group[$0] > 0 }!) : 1))
-            var (d, e) = emitter.ray(i)
-            e *= group
+        /// Traces ray `i`, adding what the listener receives to `field`.
+        ///
+        /// The ray's energy is `raw` × `weight`: `raw` the emitted energy times every (1 − α_b) (and
+        /// roulette's and splitting's factors), `weight` the hero-band balance weight
+        /// f_b / ((1/B) Σ_k f_k) of its turns so far, kept as `density` (f_k scaled to a largest lane
+        /// of 1, which the ratio does not see).
+        func trace(ray i: Int, into field: EnergyFieldAccumulator) -> (reflections: Int, lost: Bool, copies: Int) {
+            var rng = SplitMix64Generator(seed: RandomStream.derive(streamSeed, UInt64(i), 1))
+            // Every batch (slot i mod 8) holds every hero band equally often.
+            let hero = (i / RayTracer.slotCount) % bandCount
+            var (d, raw) = emitter.ray(i)
+            var density = bandMask, weight = bandMask
+            var e = raw
             let reference = emitter.referenceEnergy * RayTracer.rouletteThreshold
             // Splitting reference: log₂ of what the strongest emitted ray carries after n average
-            // reflections at the group's least absorbing band, log₂ e₀ − n·λ.
+            // reflections at the least absorbing band, log₂ e₀ − n·λ.
             let splitOrigin = Double(log2(emitter.referenceEnergy))
             var slowest = Float.greatestFiniteMagnitude
-            for b in 0..<bandCount where group[b] > 0 { slowest = min(slowest, splitDecay[b]) }
+            for b in 0..<bandCount { slowest = min(slowest, splitDecay[b]) }
             let splitSlope = Double(slowest)
             var budget = splitBudget
             var pending: [PendingRay] = []
@@ -337,9 +329,10 @@ extension RayTracer {
                     let s = surfaces + hit.surface
                     order += 1
                     reflections += 1
-                    e *= s.pointee.keep
-                    var scattering = s.pointee.scattering, scatter = s.pointee.meanScattering
-                    var diffuseWeight = s.pointee.diffuseWeight, specularWeight = s.pointee.specularWeight
+                    raw *= s.pointee.keep
+                    e = raw * weight
+                    var scattering = s.pointee.scattering
+                    var uniform = s.pointee.uniformScattering
                     let n = s.pointee.normal
                     shellOnly = shellOnly && s.pointee.isShell
                     // Whether the image sources carry this ray's path so far (specular, within their orders).
@@ -348,46 +341,60 @@ extension RayTracer {
                     if diffraction && s.pointee.diffracts && !imaged {
                         let k = diffractionFactor(s, incidence: hit.t, cosine: abs(d.dot(n)))
                         scattering = bandMask - (bandMask - scattering) * k
+                        uniform = false
                     }
-                    if grouped || diffraction {
-                        scatter = (scattering * group).sum() / groupCount
-                        diffuseWeight = scatter > 0 ? scattering * group / scatter : .zero
-                        specularWeight = scatter < 1 ? (bandMask - scattering) * group / (1 - scatter) : .zero
+                    if uniform ? s.pointee.scatters : largest(scattering) > 0 {
+                        rain(from: p, surface: s, index: hit.surface, travelled: travelled, energy: e * scattering, into: field)
                     }
-                    if scatter > 0 { rain(from: p, surface: s, index: hit.surface, travelled: travelled, energy: e * scattering, into: field) }
-                    if scatter > 0 && rng.nextFloat() < scatter {
+                    let turn: BandEnergy
+                    if scattering[hero] > 0 && rng.nextFloat() < scattering[hero] {
                         d = lambert(s, &rng)
-                        e *= diffuseWeight
+                        turn = scattering
                         specularHistory = false
                         countSegment = false
                     } else {
                         d = d - 2 * d.dot(n) * n
-                        e *= specularWeight
+                        turn = bandMask - scattering
                         countSegment = !imaged
+                    }
+                    if !uniform {
+                        // The hero's lane is > 0 (its own choice had probability q_h > 0).
+                        density *= turn
+                        density *= 1 / largest(density)
+                        weight = density * (Float(bandCount) / density.sum())
+                        e = raw * weight
                     }
                     o = p
                     from = hit.surface
                     let strongest = largest(e)
                     if strongest < reference {
                         if rng.nextFloat() >= RayTracer.rouletteSurvival { break }
-                        e *= 1 / RayTracer.rouletteSurvival
+                        raw *= 1 / RayTracer.rouletteSurvival
+                        e = raw * weight
                     } else if budget > 0 {
-                        // log₂ of the energy from the float's exponent and mantissa (within 0.09).
-                        let excess = Double(strongest.exponent) + Double(strongest.significand) - 1 - (splitOrigin - splitSlope * Double(order))
+                        // log₂ of the energy from the float's bits, exponent + mantissa fraction (within
+                        // 0.09; the energy is a normal number here, above the roulette's floor). The
+                        // unweighted energy: a hero-band weight says how the bands' scattering
+                        // differed along the path, not that it kept missing the absorbers.
+                        let kept = largest(raw)
+                        let excess = Double(kept.bitPattern) * 0x1p-23 - 127 - (splitOrigin - splitSlope * Double(order))
                         if excess > splitExcess {
                             let copies = min(RayTracer.maximumCopies, budget + 1, max(2, Int(exp2(excess))))
-                            e *= 1 / Float(copies)
+                            raw *= 1 / Float(copies)
+                            e = raw * weight
                             for _ in 1..<copies {
-                                pending.append(PendingRay(o: o, d: d, e: e, travelled: travelled, order: order, specularHistory: specularHistory,
-                                                          shellOnly: shellOnly, countSegment: countSegment, from: from, rng: SplitMix64Generator(seed: rng.next())))
+                                pending.append(PendingRay(o: o, d: d, raw: raw, density: density, weight: weight, travelled: travelled, order: order,
+                                                          specularHistory: specularHistory, shellOnly: shellOnly, countSegment: countSegment,
+                                                          from: from, rng: SplitMix64Generator(seed: rng.next())))
                             }
                             budget -= copies - 1
                         }
                     }
                 }
                 guard let next = pending.popLast() else { break }
-                (o, d, e, travelled, order) = (next.o, next.d, next.e, next.travelled, next.order)
+                (o, d, raw, density, weight, travelled, order) = (next.o, next.d, next.raw, next.density, next.weight, next.travelled, next.order)
                 (specularHistory, shellOnly, countSegment, from, rng) = (next.specularHistory, next.shellOnly, next.countSegment, next.from, next.rng)
+                e = raw * weight
             }
             return (reflections, lost, splitBudget - budget)
         }
@@ -435,7 +442,7 @@ extension RayTracer {
             let inverse = 1 / dist2.squareRoot()
             // Cone fraction 2 cos γ (1 − cos β), sin²β = R²/d²; 1 − √(1 − x) by its series for
             // small x (error < 3·10⁻⁶ relative below x = 0.1), exactly otherwise.
-            let x = min(1, radius2 / dist2)
+            let x = min(1, radius2 * inverse * inverse)
             let cap = x < 0.1 ? x * (0.5 + x * (0.125 + x * (0.0625 + x * 0.0390625))) : 1 - (1 - x).squareRoot()
             let fraction = 2 * projection * inverse * cap
             if needsVisibility && !caster.isClear(p, receiver, skip: index) { return }

@@ -243,7 +243,7 @@ extension RayTracerTests {
         let s = try scene(absorption: 0, scattering: 0.5, simulation: #"{"airAbsorption": false, "duration": 0.4, "maxOrder": 0, "rays": 40000, "receiverRadius": 0.2}"#)
         let field = RayTracer.run(scene: s, speakerIndex: 0, plan: s.resolve(threads: 2)).field
         let expected = s.air.speedOfSound * 0.001 / (4 * .pi * s.volume)
-        // Every band is traced on its own here (8 independent estimates): their mean.
+        // Uniform scattering: every band carries the same rays; their mean.
         func energy(_ bins: Range<Int>) -> Double {
             FrequencyBands.octaves.indices.reduce(0.0) { sum, b in sum + bins.reduce(0.0) { $0 + field.energy(band: b, bin: $1) } }
                 / Double(FrequencyBands.octaves.count)
@@ -251,6 +251,29 @@ extension RayTracerTests {
         XCTAssertEqual(energy(150..<400) / 250 / expected, 1, accuracy: 0.03, "mean bin energy 150–400 ms vs c·Δt/(4πV)")
         // Early and late halves equal: nothing is lost over time (within 3 %).
         XCTAssertEqual(energy(275..<400) / energy(150..<275), 1, accuracy: 0.03)
+    }
+
+    func testBandsWhoseScatteringDiffersEachKeepTheirEnergy() throws {
+        // One ray carries every band (hero-band sampling), so a band whose scattering differs from the
+        // hero's is carried with a weight. In a lossless room each band's energy density must still be
+        // c·Δt/(4πV), band by band, however its scattering differs from the others' (0.02 … 0.98
+        // here, and an L-shaped room whose inner corner diffracts, which makes the low bands scatter
+        // more on top).
+        let s = try RoomFile.parse("""
+            {"room": {"floorPlan": {"points": [[0, 0], [6, 0], [6, 3], [3, 3], [3, 6], [0, 6]], "height": 2.8}},
+             "surfaces": {"all": {"absorption": 0, "scattering": {"63": 0.98, "125": 0.02, "250": 0.6, "500": 0.05, "1k": 0.3, "2k": 0.9, "4k": 0.1, "8k": 0.5}}},
+             "speakers": [{"name": "S", "position": [1.2, 4.5, 1.3], "directivity": "omni"}],
+             "listener": {"position": [4.6, 1.4, 1.5]},
+             "simulation": {"airAbsorption": false, "duration": 0.4, "maxOrder": 0, "rays": 40000, "receiverRadius": 0.25}}
+            """)
+        let field = RayTracer.run(scene: s, speakerIndex: 0, plan: s.resolve(threads: 2)).field
+        let volume = 6 * 6 * 2.8 - 3 * 3 * 2.8
+        XCTAssertEqual(s.volume, volume, accuracy: 1e-9)
+        let expected = s.air.speedOfSound * 0.001 / (4 * .pi * volume)
+        for b in FrequencyBands.octaves.indices {
+            let energy = (150..<400).reduce(0.0) { $0 + field.energy(band: b, bin: $1) }
+            XCTAssertEqual(energy / 250 / expected, 1, accuracy: 0.05, "band \(FrequencyBands.octaves.labels[b])")
+        }
     }
 
     func testReceiverSphereSeesTheDirectSoundsInverseSquareLaw() throws {
