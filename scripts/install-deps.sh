@@ -28,6 +28,8 @@ done
 command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
 # The studio's real-browser test (make test) drives Debian's headless Chromium.
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# A test reads the build ID the result key uses with binutils' readelf.
+command -v readelf >/dev/null 2>&1 || missing+=(binutils)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "deps: all system packages present"

@@ -65,22 +65,41 @@ public enum BandFilterBank {
     /// Every band's weight at the bins of a real FFT of `size` points: table[b][k] at k·fs/size Hz.
     /// Computed once per (size, rate) and cached: the synthesis asks for the same few sizes.
     public static func weights(size: Int, sampleRate: Double) -> [[Float]] {
-        table(size: size, sampleRate: sampleRate, perOctave: 0, count: FrequencyBands.octaves.count) { weight(band: $0, hertz: $1) }
+        table(size: size, sampleRate: sampleRate, perOctave: 0, centres: FrequencyBands.octaves.centres, spacingOctaves: 1)
     }
 
     /// Every sub-band's weight at the bins of a real FFT of `size` points (cached like `weights`).
     public static func weights(_ grid: SubBands, size: Int, sampleRate: Double) -> [[Float]] {
-        table(size: size, sampleRate: sampleRate, perOctave: grid.perOctave, count: grid.count) { grid.weight($0, hertz: $1) }
+        table(size: size, sampleRate: sampleRate, perOctave: grid.perOctave, centres: grid.centres, spacingOctaves: 1 / Double(grid.perOctave))
     }
 
-    private static func table(size: Int, sampleRate: Double, perOctave: Int, count: Int,
-                              weight: (Int, Double) -> Double) -> [[Float]] {
+    /// `complementaryWeight` of every band at every bin, built edge by edge: per bin one log₂ and
+    /// the one crossover whose raised cosine the bin lies on (the others are 0 or 1).
+    private static func table(size: Int, sampleRate: Double, perOctave: Int, centres: [Double], spacingOctaves: Double) -> [[Float]] {
         let key = WeightKey(size: size, sampleRate: sampleRate, perOctave: perOctave)
         if let cached = weightCache.value(for: key) { return cached }
-        let bins = size / 2 + 1
-        let table = (0..<count).map { b in
-            (0..<bins).map { k in Float(weight(b, Double(k) * sampleRate / Double(size))) }
+        let bins = size / 2 + 1, count = centres.count
+        let logCentres = centres.map { log2($0) }
+        var flat = [Float](repeating: 0, count: count * bins) // band-major
+        flat.withUnsafeMutableBufferPointer { t in
+            for k in 0..<bins {
+                let f = Double(k) * sampleRate / Double(size)
+                let logF = f > 0 ? log2(f) : -Double.infinity
+                var below = 0.0 // H of the previous edge (edge −1: 0)
+                for b in 0..<count {
+                    let h: Double
+                    if b >= count - 1 || f <= 0 {
+                        h = 1
+                    } else {
+                        let u = (logF - logCentres[b]) / spacingOctaves
+                        h = u <= 0 ? 1 : u >= 1 ? 0 : 0.5 * (1 + cos(.pi * u))
+                    }
+                    t[b * bins + k] = Float(h - below)
+                    below = h
+                }
+            }
         }
+        let table = (0..<count).map { Array(flat[($0 * bins)..<(($0 + 1) * bins)]) }
         weightCache.store(table, for: key)
         return table
     }

@@ -266,15 +266,20 @@ public struct ReverbTail: Sendable {
             values.append(min(10, g))
             start += hop
         }
-        var gain = [Float](repeating: 0, count: n)
-        var k = 0
-        for i in 0..<n {
-            let t = Double(i)
-            while k + 1 < centres.count && centres[k + 1] <= t { k += 1 }
-            if t <= centres[0] { gain[i] = Float(values[0]); continue }
-            if k + 1 >= centres.count { gain[i] = Float(values[k]); continue }
-            let u = (t - centres[k]) / (centres[k + 1] - centres[k])
-            gain[i] = Float(values[k] * (1 - u) + values[k + 1] * u)
+        // Linear between window centres, held before the first and after the last: segment by
+        // segment, samples ⌈c_k⌉ … up to c_{k+1}.
+        guard let last = values.last else { return [] }
+        var gain = [Float](repeating: Float(last), count: n)
+        gain.withUnsafeMutableBufferPointer { g in
+            let head = min(n, Int(centres[0].rounded(.down)) + 1)
+            for i in 0..<head { g[i] = Float(values[0]) }
+            for k in 0..<(centres.count - 1) {
+                let c0 = centres[k], c1 = centres[k + 1]
+                let lo = max(head, Int(c0.rounded(.down)) + 1), hi = min(n, Int(c1.rounded(.down)) + 1)
+                guard lo < hi else { continue }
+                let slope = (values[k + 1] - values[k]) / (c1 - c0)
+                for i in lo..<hi { g[i] = Float(values[k] + slope * (Double(i) - c0)) }
+            }
         }
         return gain
     }

@@ -44,6 +44,24 @@ final class CacheAndSignalTests: XCTestCase {
         return (r, try Data(contentsOf: URL(fileURLWithPath: target)))
     }
 
+    func testTheBuildIdentityIsTheLinkersBuildIDAsReadelfReadsIt() throws {
+        // The result key names the build by the GNU build ID read from the process's own memory;
+        // binutils' readelf reads the same note from the file.
+        let readelf = Process()
+        readelf.executableURL = URL(fileURLWithPath: "/usr/bin/readelf")
+        readelf.arguments = ["-n", "/proc/\(getpid())/exe"]
+        let pipe = Pipe()
+        readelf.standardOutput = pipe
+        try readelf.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        readelf.waitUntilExit()
+        let line = try XCTUnwrap(text.split(separator: "\n").first { $0.contains("Build ID:") }, "readelf found no build ID:\n\(text)")
+        let fromFile = String(line.split(separator: ":").last!).trimmingCharacters(in: .whitespaces)
+        XCTAssertGreaterThanOrEqual(fromFile.count, 16)
+        XCTAssertEqual(ResultKey.gnuBuildID(), fromFile)
+        XCTAssertEqual(ResultKey.buildDigest, "gnu-build-id \(fromFile)")
+    }
+
     func testRenderAlwaysUsesTheBRIRsOfTheRoomAndOptionsItWasGiven() throws {
         let work = TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
