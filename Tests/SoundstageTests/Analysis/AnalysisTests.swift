@@ -323,7 +323,7 @@ final class AnalysisTests: XCTestCase {
         // signs, interfering with the specular arrivals); the band parameters come from the expected
         // energy response, so only the ray tracer's counting noise is left to move them. ISO 3382-1's
         // just-noticeable differences are 5 % (EDT) and 1 dB (C80, C50): across seeds they stay well
-        // inside — here with 12 000 rays (3 000 per band: the desk diffracts, so each band is traced on its own).
+        // inside — here with 12 000 rays (each carries every band, weighted where the desk diffracts).
         let s = try scatteringStudio(duration: 0.3, rays: 12000)
         var runs: [[String: BandParameters]] = [], widths: [Double] = [], bass: [Double] = []
         for seed in [1, 2, 3] {
