@@ -34,8 +34,8 @@ public struct RayTracingResult: Sendable {
 ///   f_b / ((1/B) Σ_k f_k): exact in expectation for every band, and never more than B times
 ///   its unweighted energy however the bands' scattering differs — where it is the same in all bands
 ///   (every built-in material) the weight is 1. Diffraction makes the low bands scatter and the high
-///   ones not; a per-reflection choice with weights s_b/s̄ and (1 − s_b)/(1 − s̄) compounds without
-///   bound over a late path, which is what once made every band need a pass of its own.
+///   ones not; a per-reflection choice with weights s_b/s̄ and (1 − s_b)/(1 − s̄) would compound
+///   without bound over a late path, and so would a band's noise.
 /// - Reception: a segment is counted by the receiver sphere (radius R, volume estimator: energy ×
 ///   chord / V_R) unless it leaves a diffuse reflection (the rain already carried that leg's
 ///   expectation) or the ray's history so far is purely specular with order ≤ the transition order,
