@@ -162,7 +162,7 @@ extension Scene {
             }
         }
         switch simulation.receiverRadius {
-        case .auto: plan.receiverRadius = autoReceiverRadius()
+        case .auto: plan.receiverRadius = autoReceiverRadius(raysAlone: plan.maxOrder < 0)
         case .value(let r): plan.receiverRadius = r
         }
         switch simulation.rays {
@@ -177,25 +177,63 @@ extension Scene {
         return plan
     }
 
-    /// The receiver sphere: 0.1·V^⅓ (large enough to catch many rays, small against the room),
-    /// between 0.1 and 1 m, and at most 0.9 × the listener's distance to the nearest surface (a
-    /// sphere reaching through a wall would lose the outside part of its volume).
-    public func autoReceiverRadius() -> Double {
-        let nearest = surfaces.map { $0.polygon.distance(to: listener.position) }.min() ?? 1
-        return max(0.02, min(max(0.1, min(1, 0.1 * cbrt(volume))), 0.9 * nearest))
+    /// The receiver sphere: the *listening area* over which the ray tracer's share of the response
+    /// is evaluated, 0.25·V^⅓ between 0.3 and 3 m. Its volume estimator (energy × chord / volume)
+    /// counts the specular legs the rays carry beyond the image sources; the count it sees grows as
+    /// R², so its noise falls as 1/R, and the late field it measures is the room's reverberation,
+    /// which is the same over such a region in expectation (ISO 3382-1 §5.2 likewise averages
+    /// several positions). The direct sound, the image sources and the diffuse rain stay at the
+    /// listener's point (`rainRadius`). Where the sphere reaches through a surface or into an object
+    /// its volume is the air part (`receiverAirVolume`). With rays alone (transition order −1) the
+    /// direct sound is counted by the sphere too: a sphere around the listener's point then,
+    /// `rainRadius`.
+    public func autoReceiverRadius(raysAlone: Bool = false) -> Double {
+        raysAlone ? rainRadius(max: 1) : max(0.3, min(3, 0.25 * cbrt(volume)))
     }
 
-    /// `rays: "auto"`: enough rays that the receiver sphere sees about 50 ray crossings per 1-ms
+    /// The radius of the small sphere the diffuse rain aims at, and the sphere of a rays-alone run:
+    /// 0.1·V^⅓ between 0.1 m and `max`, at most 0.9 × the listener's distance to the nearest surface
+    /// (the rain's cone formula assumes the whole sphere in front of the surface).
+    public func rainRadius(max limit: Double) -> Double {
+        let nearest = surfaces.map { $0.polygon.distance(to: listener.position) }.min() ?? 1
+        return max(0.02, min(max(0.1, min(limit, 0.1 * cbrt(volume))), 0.9 * nearest))
+    }
+
+    /// The air volume inside the receiver sphere of radius `r` about the listener: 4πr³/3 when no
+    /// surface is nearer than r, else that times the share of 32 768 points of the sphere's cube that
+    /// lie in the room's air (`contains`) among those in the sphere. The points are the R₃ sequence
+    /// (Roberts 2018, "The unreasonable effectiveness of quasirandom sequences": the Kronecker
+    /// sequence of 1/g, 1/g², 1/g³, g⁴ = g + 1), which no wall is aligned with: within about
+    /// 0.5 % of the exact share, and deterministic.
+    public func receiverAirVolume(radius r: Double) -> Double {
+        let full = 4.0 / 3 * .pi * r * r * r
+        let centre = listener.position
+        guard let nearest = surfaces.map({ $0.polygon.distance(to: centre) }).min(), nearest < r else { return full }
+        let g = 1.2207440845519208
+        let step = Vec3(1 / g, 1 / (g * g), 1 / (g * g * g))
+        var inside = 0, air = 0
+        for i in 0..<32_768 {
+            let u = Vec3(repeating: 0.5) + Double(i) * step
+            let q = 2 * (u - Vec3(u.x.rounded(.down), u.y.rounded(.down), u.z.rounded(.down))) - Vec3(repeating: 1)
+            guard q.dot(q) <= 1 else { continue }
+            inside += 1
+            if contains(centre + r * q) { air += 1 }
+        }
+        return full * Double(max(air, 1)) / Double(inside)
+    }
+
+    /// `rays: "auto"`: enough rays that the receiver sphere sees about 1 000 ray crossings per 1-ms
     /// bin of the late field (a random ray crosses a sphere of radius R at the rate c·πR²/V,
-    /// Vorländer 2008 §11.2.3), between 2 000 and 100 000, and at most what keeps the traced
-    /// reflections (rays × duration × c·S/4V, the mean-free-path rate) under 4·10⁷.
+    /// Vorländer 2008 §11.2.3; the late decay of a room with uneven absorption rides on a small
+    /// share of them), between 2 000 and 1 000 000, and at most what keeps the traced reflections
+    /// (rays × duration × c·S/4V, the mean-free-path rate) under 4·10⁷.
     public func autoRayCount(durationSeconds: Double, receiverRadius r: Double) -> Int {
         let c = air.speedOfSound
         let crossingsPerRayPerBin = c * .pi * r * r / volume * 0.001
-        var n = 50 / max(crossingsPerRayPerBin, 1e-9)
+        var n = 1000 / max(crossingsPerRayPerBin, 1e-9)
         let reflectionsPerRay = durationSeconds * c * surfaceArea / (4 * volume)
         n = min(n, 4e7 / max(reflectionsPerRay, 1))
-        return Int(max(2000, min(100_000, n)).rounded())
+        return Int(max(2000, min(1_000_000, n)).rounded())
     }
 
     /// Number of bands the synthesis needs: 1 when every path's gains are the same in every band

@@ -25,7 +25,8 @@ public struct RayTracingResult: Sendable {
 /// - Reflection: energy × (1 − α_b). The reflected energy is split per the surface's scattering
 ///   coefficient s_b: the scattered part (1 − α_b)s_b reaches the listener by *diffuse rain*
 ///   (Schröder 2011, §5.3: a Lambert source at the hit point sends the fraction
-///   2 cos γ (1 − cos β) into the receiver sphere's cone, sin β = R/d, if the way is clear).
+///   2 cos γ (1 − cos β) into the cone of a small sphere at the listener's point, sin β = r/d,
+///   r = `Scene.rainRadius`, if the way is clear).
 /// - One ray carries every band (*hero-band sampling*: Wilkie et al. 2014, "Hero wavelength spectral
 ///   sampling", with Veach 1997 §9.2's one-sample balance heuristic). Ray i has a hero band h (all
 ///   bands equally often in each batch) and continues in a Lambert direction with probability s_h,
@@ -36,8 +37,8 @@ public struct RayTracingResult: Sendable {
 ///   (every built-in material) the weight is 1. Diffraction makes the low bands scatter and the high
 ///   ones not; a per-reflection choice with weights s_b/s̄ and (1 − s_b)/(1 − s̄) would compound
 ///   without bound over a late path, and so would a band's noise.
-/// - Reception: a segment is counted by the receiver sphere (radius R, volume estimator: energy ×
-///   chord / V_R) unless it leaves a diffuse reflection (the rain already carried that leg's
+/// - Reception: a segment is counted by the receiver sphere (radius R, the listening area of
+///   `Scene.autoReceiverRadius`; volume estimator: energy × chord / V_R, V_R its air volume) unless it leaves a diffuse reflection (the rain already carried that leg's
 ///   expectation) or the ray's history so far is purely specular with order ≤ the transition order,
 ///   or purely specular off the walls of a shoebox whose wall images are complete
 ///   (`ResolvedSimulation.shellEveryOrder`): the image sources carry those paths exactly. Counting
@@ -157,7 +158,9 @@ extension RayTracer {
         let needsVisibility: Bool
         let inverseSpeed: Double
         let source: Vec3, receiver: Vec3
-        let radius: Double, radius2: Double
+        /// The receiver sphere (the listening area the rays' legs are counted over) and the small
+        /// sphere at the listener's point the diffuse rain aims at (`Scene.autoReceiverRadius`).
+        let radius: Double, radius2: Double, rainRadius2: Double
         let sphereScale: Float, rainScale: Float
         let speed: Double, delay: Double, maxLength: Double
         let transitionOrder: Int
@@ -216,9 +219,11 @@ extension RayTracer {
             receiver = scene.listener.position
             radius = plan.receiverRadius
             radius2 = radius * radius
-            // SPEC §2 units: fluence / (4π) (see EnergyField).
-            sphereScale = Float(1 / (4.0 / 3 * .pi * radius * radius2) / (4 * .pi))
-            rainScale = Float(1 / (.pi * radius2) / (4 * .pi))
+            let rain = min(radius, scene.rainRadius(max: 1))
+            rainRadius2 = rain * rain
+            // SPEC §2 units: fluence / (4π) (see EnergyField). The sphere's volume is its air part.
+            sphereScale = Float(1 / scene.receiverAirVolume(radius: radius) / (4 * .pi))
+            rainScale = Float(1 / (.pi * rainRadius2) / (4 * .pi))
             speed = scene.air.speedOfSound
             inverseSpeed = 1 / scene.air.speedOfSound
             delay = speaker.delaySeconds
@@ -442,7 +447,7 @@ extension RayTracer {
             let inverse = 1 / dist2.squareRoot()
             // Cone fraction 2 cos γ (1 − cos β), sin²β = R²/d²; 1 − √(1 − x) by its series for
             // small x (error < 3·10⁻⁶ relative below x = 0.1), exactly otherwise.
-            let x = min(1, radius2 * inverse * inverse)
+            let x = min(1, rainRadius2 * inverse * inverse)
             let cap = x < 0.1 ? x * (0.5 + x * (0.125 + x * (0.0625 + x * 0.0390625))) : 1 - (1 - x).squareRoot()
             let fraction = 2 * projection * inverse * cap
             if needsVisibility && !caster.isClear(p, receiver, skip: index) { return }

@@ -253,6 +253,40 @@ extension RayTracerTests {
         XCTAssertEqual(energy(275..<400) / energy(150..<275), 1, accuracy: 0.03)
     }
 
+    func testReceiverSphereReachingThroughAWallCountsItsAirVolume() throws {
+        // The listening-area sphere (1 m here) around a listener 0.3 m from a wall reaches 0.7 m
+        // through it: its air volume is the sphere less a cap of height h = 0.7 m,
+        // 4πR³/3 − πh²(3R − h)/3 (the cap's volume), 28 % less than the whole sphere. A lossless,
+        // mixed room must still read c·Δt/(4πV) per 1-ms bin — with the whole sphere's volume it
+        // would read 28 % low.
+        let s = try scene(absorption: 0, scattering: 0.5, listener: [4.45, 0.3, 1.45],
+                          simulation: #"{"airAbsorption": false, "duration": 0.4, "maxOrder": 0, "rays": 40000, "receiverRadius": 1.0}"#)
+        let r = 1.0, h = 0.7
+        let air = 4.0 / 3 * .pi * r * r * r - .pi * h * h * (3 * r - h) / 3
+        XCTAssertEqual(s.receiverAirVolume(radius: r) / air, 1, accuracy: 0.015)
+        // Entirely in air: the whole sphere, exactly.
+        XCTAssertEqual(s.receiverAirVolume(radius: 0.25), 4.0 / 3 * .pi * 0.25 * 0.25 * 0.25, accuracy: 1e-12)
+        let field = RayTracer.run(scene: s, speakerIndex: 0, plan: s.resolve(threads: 2)).field
+        let expected = s.air.speedOfSound * 0.001 / (4 * .pi * s.volume)
+        let energy = FrequencyBands.octaves.indices.reduce(0.0) { sum, b in sum + (150..<400).reduce(0.0) { $0 + field.energy(band: b, bin: $1) } }
+            / Double(FrequencyBands.octaves.count)
+        XCTAssertEqual(energy / 250 / expected, 1, accuracy: 0.04)
+    }
+
+    func testReceiverAirVolumeLeavesOutObjects() throws {
+        // A 1-m sphere whose centre is 0.4 m above a box's top that covers the sphere's whole
+        // footprint: the air part is the sphere less the cap of height 0.6 m below the top face.
+        let s = try RoomFile.parse("""
+            {"room": {"shoebox": {"width": 8, "length": 8, "height": 4}}, "surfaces": {"all": "concrete"},
+             "objects": [{"name": "stage", "box": {"min": [1, 1, 0], "max": [7, 7, 1.1]}, "material": "concrete"}],
+             "speakers": [{"name": "S", "position": [2, 6, 2], "directivity": "omni"}],
+             "listener": {"position": [4, 4, 1.5]}}
+            """)
+        let r = 1.0, h = 0.6
+        let air = 4.0 / 3 * .pi * r * r * r - .pi * h * h * (3 * r - h) / 3
+        XCTAssertEqual(s.receiverAirVolume(radius: r) / air, 1, accuracy: 0.015)
+    }
+
     func testBandsWhoseScatteringDiffersEachKeepTheirEnergy() throws {
         // One ray carries every band (hero-band sampling), so a band whose scattering differs from the
         // hero's is carried with a weight. In a lossless room each band's energy density must still be
