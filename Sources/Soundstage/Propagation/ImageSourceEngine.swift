@@ -181,8 +181,8 @@ extension Scene {
     /// is evaluated, 0.25·V^⅓ between 0.3 and 3 m. Its volume estimator (energy × chord / volume)
     /// counts the specular legs the rays carry beyond the image sources; the count it sees grows as
     /// R², so its noise falls as 1/R, and the late field it measures is the room's reverberation,
-    /// which is the same over such a region in expectation (ISO 3382-1 §5.2 likewise averages
-    /// several positions). The direct sound, the image sources and the diffuse rain stay at the
+    /// which is the same over such a region in expectation (ISO 3382-1's measurements likewise
+    /// average several positions). The direct sound, the image sources and the diffuse rain stay at the
     /// listener's point (`rainRadius`). Where the sphere reaches through a surface or into an object
     /// its volume is the air part (`receiverAirVolume`). With rays alone (transition order −1) the
     /// direct sound is counted by the sphere too: a sphere around the listener's point then,
@@ -203,8 +203,8 @@ extension Scene {
     /// surface is nearer than r, else that times the share of 32 768 points of the sphere's cube that
     /// lie in the room's air (`contains`) among those in the sphere. The points are the R₃ sequence
     /// (Roberts 2018, "The unreasonable effectiveness of quasirandom sequences": the Kronecker
-    /// sequence of 1/g, 1/g², 1/g³, g⁴ = g + 1), which no wall is aligned with: within about
-    /// 0.5 % of the exact share, and deterministic.
+    /// sequence of 1/g, 1/g², 1/g³, g⁴ = g + 1), which no wall is aligned with (within 1.5 % of
+    /// the spherical cap's exact volume in the tests), and deterministic.
     public func receiverAirVolume(radius r: Double) -> Double {
         let full = 4.0 / 3 * .pi * r * r * r
         let centre = listener.position

@@ -38,9 +38,9 @@ public struct RayTracingResult: Sendable {
 ///   ones not; a per-reflection choice with weights s_b/s̄ and (1 − s_b)/(1 − s̄) would compound
 ///   without bound over a late path, and so would a band's noise.
 /// - Reception: a segment is counted by the receiver sphere (radius R, the listening area of
-///   `Scene.autoReceiverRadius`; volume estimator: energy × chord / V_R, V_R its air volume) unless it leaves a diffuse reflection (the rain already carried that leg's
-///   expectation) or the ray's history so far is purely specular with order ≤ the transition order,
-///   or purely specular off the walls of a shoebox whose wall images are complete
+///   `Scene.autoReceiverRadius`; volume estimator: energy × chord / V_R, V_R its air volume) unless
+///   it leaves a diffuse reflection (the rain already carried that leg's expectation) or the ray's
+///   history so far is purely specular with order ≤ the transition order, or purely specular off the walls of a shoebox whose wall images are complete
 ///   (`ResolvedSimulation.shellEveryOrder`): the image sources carry those paths exactly. Counting
 ///   such high-order specular paths by rays is what makes a late decay depend on the seed: a
 ///   floor–ceiling flutter is a column of point images that a 0.4 m sphere catches from one or two
@@ -159,7 +159,8 @@ extension RayTracer {
         let inverseSpeed: Double
         let source: Vec3, receiver: Vec3
         /// The receiver sphere (the listening area the rays' legs are counted over) and the small
-        /// sphere at the listener's point the diffuse rain aims at (`Scene.autoReceiverRadius`).
+        /// sphere at the listener's point the diffuse rain aims at (`Scene.autoReceiverRadius`,
+        /// `Scene.rainRadius`).
         let radius: Double, radius2: Double, rainRadius2: Double
         let sphereScale: Float, rainScale: Float
         let speed: Double, delay: Double, maxLength: Double
