@@ -195,9 +195,11 @@ extension Scene {
     /// 0.1·V^⅓ between 0.1 m and `max`, at most 0.9 × the listener's distance to the nearest surface
     /// (the rain's cone formula assumes the whole sphere in front of the surface).
     public func rainRadius(max limit: Double) -> Double {
-        let nearest = surfaces.map { $0.polygon.distance(to: listener.position) }.min() ?? 1
-        return max(0.02, min(max(0.1, min(limit, 0.1 * cbrt(volume))), 0.9 * nearest))
+        max(0.02, min(max(0.1, min(limit, 0.1 * cbrt(volume))), 0.9 * (listenerClearance ?? 1)))
     }
+
+    /// The listener's distance to the nearest surface (wall or object face); nil for no surfaces.
+    var listenerClearance: Double? { surfaces.map { $0.polygon.distance(to: listener.position) }.min() }
 
     /// The air volume inside the receiver sphere of radius `r` about the listener: 4πr³/3 when no
     /// surface is nearer than r, else that times the share of 32 768 points of the sphere's cube that
@@ -208,7 +210,7 @@ extension Scene {
     public func receiverAirVolume(radius r: Double) -> Double {
         let full = 4.0 / 3 * .pi * r * r * r
         let centre = listener.position
-        guard let nearest = surfaces.map({ $0.polygon.distance(to: centre) }).min(), nearest < r else { return full }
+        guard let nearest = listenerClearance, nearest < r else { return full }
         let g = 1.2207440845519208
         let step = Vec3(1 / g, 1 / (g * g), 1 / (g * g * g))
         var inside = 0, air = 0
