@@ -75,8 +75,8 @@ func simulationEvents(_ scene: Scene, plan: ResolvedSimulation, folder: String) 
             bar.finish()
             let images = s.propagation.imageSources
             let counts = s.propagation.rays.map { r in
-                String(format: "%d image sources, %d rays (%.1f M reflections%@)", images.imageCount, plan.rays,
-                       Double(r.reflections) / 1e6,
+                String(format: "%d image sources, %d rays%@ (%.1f M reflections%@)", images.imageCount, r.rays,
+                       r.rays > plan.rays && plan.rays > 0 ? " in \(r.rays / plan.rays) passes" : "", Double(r.reflections) / 1e6,
                        r.lostRays > 0 ? ", \(r.lostRays) lost through gaps in the geometry" : "")
             } ?? "\(images.imageCount) image sources"
             note(String(format: "%@: %@, %@ in %.2f s → %@", s.speaker.name, counts, s.brir == nil ? "RIR" : "RIR and BRIR", seconds, folder))

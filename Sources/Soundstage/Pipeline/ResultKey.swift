@@ -27,6 +27,7 @@ public struct ResultKey: Hashable, Sendable, CustomStringConvertible {
         text += String(format: "rate %d duration %.17g order %d walls %d wall order %d rays %d radius %.17g bin %.17g early %.17g\n",
                        plan.sampleRate, plan.durationSeconds, plan.maxOrder, plan.shellEveryOrder ? 1 : 0, plan.shellOrder, plan.rays, plan.receiverRadius,
                        plan.binSeconds, plan.keepEarlySeconds)
+        text += "ray passes \(plan.rayPasses)\n"
         text += "build \(ResultKey.buildDigest)\n"
         text += hrtfDigest.map { "hrtf sha256 \($0)\n" } ?? "omni only\n"
         hex = ResultKey.sha256(Data(text.utf8))

@@ -25,6 +25,8 @@ public struct SpeakerResponse: Sendable {
 ///   and specular paths of higher order than the image sources (see `RayTracer`).
 /// - The field becomes a Poisson tail (`ReverbTail`): its arrivals are added to the omni RIR and,
 ///   within the binaural early window, also go through HRIRs.
+/// - With `rays: "auto"` the rays come in up to `ResolvedSimulation.rayPasses` independent passes,
+///   as many as the parameters' counting noise asks for (`RayPasses`).
 /// With `rays` 0 the image sources alone model the room, with the full reflection factor √(1 − α)
 /// (scattered energy stays in the specular paths rather than being lost).
 public enum HybridSimulator {
@@ -34,28 +36,29 @@ public enum HybridSimulator {
             return SpeakerResponse(imageSources: ImageSourceEngine.run(scene: scene, speakerIndex: speakerIndex, plan: plan), rays: nil,
                                    tail: ReverbTail(arrivals: [], envelope: [], binSeconds: plan.binSeconds, bandCount: 1))
         }
-        let traced = RayTracer.run(scene: scene, speakerIndex: speakerIndex, plan: plan, progress: progress)
+        var result = ImageSourceEngine.run(scene: scene.specularPart, speakerIndex: speakerIndex, plan: plan)
+        let specularEnergy = result.energy
+        let speaker = scene.speakers[speakerIndex]
+        let directBin = Int((speaker.position.distance(to: scene.listener.position) / scene.air.speedOfSound + speaker.delaySeconds)
+                            / EnergyResponse.binSeconds)
+        var traced = RayTracer.run(scene: scene, speakerIndex: speakerIndex, plan: plan, progress: progress)
+        // More independent passes while the counting noise says the parameters are not yet
+        // decision grade; the result is their mean (field and batches alike).
+        var passes = 1
+        while passes < plan.rayPasses && !RayPasses.isDecisionGrade(specular: specularEnergy, traced: traced, onsetBin: directBin) {
+            let more = RayTracer.run(scene: scene, speakerIndex: speakerIndex, plan: plan, pass: passes)
+            traced = RayPasses.mean(traced, weight: passes, more)
+            passes += 1
+        }
         var tail = ReverbTail.synthesize(field: traced.field, volume: scene.volume, speedOfSound: scene.air.speedOfSound,
                                          seed: scene.simulation.seed, speakerIndex: speakerIndex)
         if scene.simulation.airAbsorption {
             tail.air = ReverbTail.AirPath(air: scene.air, delaySeconds: scene.speakers[speakerIndex].delaySeconds)
         }
-        var result = ImageSourceEngine.run(scene: scene.specularPart, speakerIndex: speakerIndex, plan: plan)
-        let speaker = scene.speakers[speakerIndex]
         let lateStart = speaker.position.distance(to: scene.listener.position) / scene.air.speedOfSound + speaker.delaySeconds + 0.08
         let late = traced.field.lateEnergy(after: lateStart)
-        let specularEnergy = result.energy
         result.energy.add(field: traced.field)
-        // Leave-one-batch-out replicates of the energy response: the images plus 8/7 of the field
-        // without batch k (`Jackknife`).
-        let scale = Double(traced.batches.count) / Double(max(1, traced.batches.count - 1))
-        result.energyReplicates = traced.batches.indices.map { k in
-            var rest = traced.field
-            rest.subtract(traced.batches[k], scale: scale)
-            var replicate = specularEnergy
-            replicate.add(field: rest)
-            return replicate
-        }
+        result.energyReplicates = RayPasses.replicates(specular: specularEnergy, traced: traced)
         for b in result.lateEnergy.indices {
             result.lateEnergy[b] += late.total[min(b, late.total.count - 1)]
             result.lateLateralEnergy[b] += late.lateral[min(b, late.lateral.count - 1)]

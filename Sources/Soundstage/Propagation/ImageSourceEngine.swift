@@ -58,6 +58,10 @@ public struct ResolvedSimulation: Sendable {
     public var rays: Int = 0
     /// How the ray count was chosen, for the user.
     public var raysNote: String = ""
+    /// Up to this many independent passes of `rays` rays per speaker: another pass while the
+    /// counting noise leaves a parameter short of decision grade (`RayPasses`). 1 for a ray count
+    /// given in the room file or on the command line.
+    public var rayPasses: Int = 1
     /// Radius of the ray tracer's receiver sphere, metres.
     public var receiverRadius: Double = 0.3
     /// Time resolution of the ray tracer's energy field, seconds.
@@ -171,8 +175,9 @@ extension Scene {
             plan.raysNote = n == 0 ? "rays 0: image sources only" : "rays \(n) (from the room file or --rays)"
         case .auto:
             plan.rays = autoRayCount(durationSeconds: duration, receiverRadius: plan.receiverRadius)
-            plan.raysNote = String(format: "rays auto: %d per speaker (%.0f m³, %.2f s, receiver sphere %.2f m)",
-                                   plan.rays, volume, duration, plan.receiverRadius)
+            plan.rayPasses = RayPasses.maximum
+            plan.raysNote = String(format: "rays auto: %d per speaker and pass, up to %d passes (%.0f m³, %.2f s, receiver sphere %.2f m)",
+                                   plan.rays, plan.rayPasses, volume, duration, plan.receiverRadius)
         }
         return plan
     }

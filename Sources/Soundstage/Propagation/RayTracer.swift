@@ -76,11 +76,19 @@ public enum RayTracer {
         run(scene: scene, speakerIndex: speakerIndex, plan: plan, progress: progress, splitting: nil)
     }
 
+    /// Pass `pass` of `plan.rays` rays: pass 0 is `run`'s; every other pass draws its rays (the
+    /// emission lattice's turn and every ray's random stream) from its own seed, so passes are
+    /// independent estimates of the same field and their mean is one too (`HybridSimulator`).
+    public static func run(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation, pass: Int,
+                           progress: (@Sendable (Int) -> Void)? = nil) -> RayTracingResult {
+        run(scene: scene, speakerIndex: speakerIndex, plan: plan, progress: progress, splitting: nil, pass: pass)
+    }
+
     /// `splitting` overrides the splitting rule (threshold in log₂ above the reference, extra copies
     /// per emitted ray; budget 0 turns it off): for tests.
     static func run(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation, progress: (@Sendable (Int) -> Void)?,
-                    splitting: (excess: Double, budget: Int)?) -> RayTracingResult {
-        var configured = Setup(scene: scene, speakerIndex: speakerIndex, plan: plan)
+                    splitting: (excess: Double, budget: Int)?, pass: Int = 0) -> RayTracingResult {
+        var configured = Setup(scene: scene, speakerIndex: speakerIndex, plan: plan, pass: pass)
         if let splitting { (configured.splitExcess, configured.splitBudget) = splitting }
         let setup = configured
         let n = plan.rays
@@ -179,7 +187,7 @@ extension RayTracer {
         /// Band centre frequencies (Hz), zero in unused lanes; 1 in used lanes.
         let frequencies: BandEnergy, bandMask: BandEnergy
 
-        init(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation) {
+        init(scene: Scene, speakerIndex: Int, plan: ResolvedSimulation, pass: Int = 0) {
             let bands = FrequencyBands.octaves.count
             precondition(bands <= BandEnergy.scalarCount, "the ray tracer carries at most \(BandEnergy.scalarCount) bands")
             bandCount = bands
@@ -237,7 +245,7 @@ extension RayTracer {
             let o = scene.listener.orientation
             head = (o.forward, o.up.cross(o.forward), o.up)
             rayCount = plan.rays
-            streamSeed = RandomStream.derive(scene.simulation.seed, UInt64(speakerIndex), 0x5241_5953) // "RAYS"
+            streamSeed = RandomStream.derive(scene.simulation.seed, UInt64(speakerIndex), 0x5241_5953 ^ (UInt64(pass) << 32)) // "RAYS"
             var rng = SplitMix64Generator(seed: RandomStream.derive(streamSeed, UInt64.max, 0))
             airCoefficients = scene.simulation.airAbsorption ? AirAbsorption.energyCoefficients(air: scene.air).values
                 : Array(repeating: 0, count: bands)

@@ -253,6 +253,65 @@ extension RayTracerTests {
         XCTAssertEqual(energy(275..<400) / energy(150..<275), 1, accuracy: 0.03)
     }
 
+    func testAnotherPassIsAnIndependentEstimateOfTheSameField() throws {
+        // Pass 1 draws other rays than pass 0 (its own lattice turn and streams), and each — and so
+        // their mean (`RayPasses.mean`) — must read c·Δt/(4πV) per bin in a lossless room; the mean's
+        // batches still sum to its field.
+        let s = try scene(absorption: 0, scattering: 0.5, simulation: #"{"airAbsorption": false, "duration": 0.4, "maxOrder": 0, "rays": 20000, "receiverRadius": 0.2}"#)
+        let plan = s.resolve(threads: 2)
+        let first = RayTracer.run(scene: s, speakerIndex: 0, plan: plan)
+        let second = RayTracer.run(scene: s, speakerIndex: 0, plan: plan, pass: 1)
+        let mean = RayPasses.mean(first, weight: 1, second)
+        let expected = s.air.speedOfSound * 0.001 / (4 * .pi * s.volume)
+        func energy(_ field: EnergyField) -> Double {
+            FrequencyBands.octaves.indices.reduce(0.0) { sum, b in sum + (150..<400).reduce(0.0) { $0 + field.energy(band: b, bin: $1) } }
+                / Double(FrequencyBands.octaves.count) / 250
+        }
+        XCTAssertNotEqual(energy(first.field), energy(second.field), "the passes must trace different rays")
+        for (name, result) in [("pass 0", first), ("pass 1", second), ("mean", mean)] {
+            XCTAssertEqual(energy(result.field) / expected, 1, accuracy: 0.03, name)
+        }
+        XCTAssertEqual(mean.rays, 40000)
+        var sum = mean.batches[0]
+        for batch in mean.batches.dropFirst() { sum.add(batch) }
+        XCTAssertEqual(energy(sum) / energy(mean.field), 1, accuracy: 1e-5)
+    }
+
+    func testAutoRaysAddPassesUntilTheNoiseIsSmall() throws {
+        // Too few rays for a stable T30 (2 000 in a room with one absorbing floor): the hybrid must
+        // trace every pass it may, and the jackknife's σ of T30 at 1 kHz must fall about as 1/√4.
+        // With passes allowed, the result is still bit-identical for any thread count.
+        let s = try RoomFile.parse("""
+            {"room": {"shoebox": {"width": 6, "length": 5, "height": 3}},
+             "surfaces": {"all": {"absorption": 0.05, "scattering": 0.2}, "floor": {"absorption": 0.7, "scattering": 0.2}},
+             "speakers": [{"name": "S", "position": [1.5, 1.2, 1.3], "directivity": "omni"}],
+             "listener": {"position": [4.1, 3.3, 1.2]},
+             "simulation": {"airAbsorption": false, "duration": 0.8, "maxOrder": 2, "rays": 2000}}
+            """)
+        var plan = s.resolve(threads: 2)
+        XCTAssertEqual(plan.rayPasses, 1, "a ray count from the room file is traced as given")
+        func sigma(_ response: SpeakerResponse) -> Double {
+            let label = FrequencyBands.octaves.labels.firstIndex(of: "1k")!
+            let full = ImpulseResponseAnalyzer.parameters(energy: response.imageSources.energy.band(label), onset: 0, fs: 1000, noiseless: true)
+            let values = response.imageSources.energyReplicates.map {
+                ImpulseResponseAnalyzer.parameters(energy: $0.band(label), onset: 0, fs: 1000, noiseless: true).T30.value!
+            }
+            XCTAssertNotNil(full.T30.value)
+            return Jackknife.standardError(values)!
+        }
+        let one = HybridSimulator.run(scene: s, speakerIndex: 0, plan: plan)
+        plan.rayPasses = 4
+        let four = HybridSimulator.run(scene: s, speakerIndex: 0, plan: plan)
+        XCTAssertEqual(one.rays!.rays, 2000)
+        XCTAssertEqual(four.rays!.rays, 8000, "2 000 rays cannot reach decision grade: every pass")
+        let ratio = sigma(four) / sigma(one)
+        XCTAssertLessThan(ratio, 0.75, "σ(T30) with four passes vs one: \(ratio) (1/√4 = 0.5 expected)")
+        XCTAssertGreaterThan(ratio, 0.25)
+        plan.threads = 1
+        let serial = HybridSimulator.run(scene: s, speakerIndex: 0, plan: plan)
+        XCTAssertEqual(serial.imageSources.energy.band(3), four.imageSources.energy.band(3))
+    }
+
     func testReceiverSphereReachingThroughAWallCountsItsAirVolume() throws {
         // The listening-area sphere (1 m here) around a listener 0.3 m from a wall reaches 0.7 m
         // through it: its air volume is the sphere less a cap of height h = 0.7 m,
