@@ -35,7 +35,9 @@ public struct WorkEstimate: Sendable {
     public init(scene: Scene, plan: ResolvedSimulation) {
         memory = 3e8 + WorkEstimate.bytesPerSample * Double(plan.sampleRate) * plan.durationSeconds
         let freePath = 4 * scene.volume / max(scene.surfaceArea, 1e-9)
-        reflections = Double(plan.rays) * Double(scene.speakers.count) * max(1, scene.air.speedOfSound * plan.durationSeconds / max(freePath, 1e-6))
+        // Every pass `rays: "auto"` may trace (`ResolvedSimulation.rayPasses`).
+        reflections = Double(plan.rays * plan.rayPasses) * Double(scene.speakers.count)
+            * max(1, scene.air.speedOfSound * plan.durationSeconds / max(freePath, 1e-6))
         let reach = scene.air.speedOfSound * plan.durationSeconds
         if case .shoebox(let w, let l, let h) = scene.shape, scene.objects.isEmpty || plan.shellEveryOrder {
             let order = plan.shellEveryOrder ? plan.shellOrder : plan.maxOrder

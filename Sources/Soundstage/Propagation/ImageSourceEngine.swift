@@ -175,7 +175,9 @@ extension Scene {
             plan.raysNote = n == 0 ? "rays 0: image sources only" : "rays \(n) (from the room file or --rays)"
         case .auto:
             plan.rays = autoRayCount(durationSeconds: duration, receiverRadius: plan.receiverRadius)
-            plan.rayPasses = RayPasses.maximum
+            // As many passes as the work budget holds (`WorkEstimate`), at most `RayPasses.maximum`.
+            let perPass = Double(plan.rays) * Double(speakers.count) * max(1, air.speedOfSound * duration * surfaceArea / (4 * volume))
+            plan.rayPasses = max(1, min(RayPasses.maximum, Int(WorkEstimate.reflectionBudget / max(perPass, 1))))
             plan.raysNote = String(format: "rays auto: %d per speaker and pass, up to %d passes (%.0f m³, %.2f s, receiver sphere %.2f m)",
                                    plan.rays, plan.rayPasses, volume, duration, plan.receiverRadius)
         }

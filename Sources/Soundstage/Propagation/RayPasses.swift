@@ -13,8 +13,8 @@ import Foundation
 /// k times the rays in one pass, and its batches (each the mean of the passes' batch) stay
 /// independent.
 public enum RayPasses {
-    /// The most passes `rays: "auto"` traces (4: half the counting noise of one pass).
-    public static let maximum = 4
+    /// The most passes `rays: "auto"` traces (8: a third of the counting noise of one pass).
+    public static let maximum = 8
     /// Targets on σ̂: relative for EDT and T30, in dB for C80 and C50.
     static let relativeTarget = 0.015, decibelTarget = 0.3
     static let bandLabels = ["250", "500", "1k", "2k", "4k"]

@@ -312,6 +312,30 @@ extension RayTracerTests {
         XCTAssertEqual(serial.imageSources.energy.band(3), four.imageSources.energy.band(3))
     }
 
+    func testAutoRaysTakeOnlyThePassesTheWorkBudgetHolds() throws {
+        // 64 speakers (the most a room file takes) over 10 s in a 60 m³ room: eight passes of the auto ray count would be beyond
+        // the reflection budget, so auto takes fewer — and the estimate of what it may trace stays
+        // within the budget (`WorkEstimate`), as one speaker's eight passes do.
+        let speakers = (0..<64).map { i in #"{"name": "S\#(i)", "position": [\#(0.5 + Double(i % 10) * 0.3), \#(0.5 + Double(i / 10) * 0.3), 1.1], "directivity": "omni"}"# }
+        func room(_ speakers: [String]) throws -> Scene {
+            try RoomFile.parse("""
+                {"room": {"shoebox": {"width": 5, "length": 5, "height": 2.4}}, "surfaces": {"all": "plaster"},
+                 "speakers": [\(speakers.joined(separator: ", "))], "listener": {"position": [4.2, 4.3, 1.2]},
+                 "simulation": {"duration": 10}}
+                """)
+        }
+        let many = try room(speakers), one = try room([speakers[0]])
+        let planMany = many.resolve(threads: 2), planOne = one.resolve(threads: 2)
+        XCTAssertEqual(planOne.rayPasses, RayPasses.maximum)
+        XCTAssertLessThan(planMany.rayPasses, RayPasses.maximum)
+        XCTAssertGreaterThanOrEqual(planMany.rayPasses, 1)
+        XCTAssertEqual(planMany.rays, planOne.rays, "the passes shrink, not the rays per pass")
+        for (scene, plan) in [(many, planMany), (one, planOne)] {
+            XCTAssertNoThrow(try WorkEstimate(scene: scene, plan: plan).check(scene: scene, plan: plan))
+            XCTAssertLessThanOrEqual(WorkEstimate(scene: scene, plan: plan).reflections, WorkEstimate.reflectionBudget)
+        }
+    }
+
     func testReceiverSphereReachingThroughAWallCountsItsAirVolume() throws {
         // The listening-area sphere (1 m here) around a listener 0.3 m from a wall reaches 0.7 m
         // through it: its air volume is the sphere less a cap of height h = 0.7 m,
