@@ -56,7 +56,7 @@ public struct RayTracingResult: Sendable {
 ///   unbiased: each copy's expectation is 1/k of the ray's). Rooms with even absorption hardly split (BRAS CR2: no change in time or result).
 ///   Specular-only rooms never do: their copies would retrace one path.
 /// - Air absorption exp(−m_b·c·t) depends only on the arrival time, so it is applied per time bin.
-/// - Determinism: ray i's random stream is derived from (seed, speaker, i); rays are split into fixed
+/// - Determinism: ray i's random stream is derived from (seed, speaker, pass, i); rays are split into fixed
 ///   slots merged in a fixed order, so the field is bit-identical for any thread count.
 public enum RayTracer {
     static let slotCount = 8
