@@ -312,6 +312,16 @@ extension RayTracerTests {
         XCTAssertEqual(serial.imageSources.energy.band(3), four.imageSources.energy.band(3))
     }
 
+    func testAutoRaysStopOncePrecise() throws {
+        // A diffuse room (even absorption, scattering 0.5) with 40 000 rays: one pass already holds
+        // every parameter's σ within the targets, so no other pass is traced, however many are allowed.
+        let s = try scene(absorption: 0.15, scattering: 0.5, simulation: #"{"airAbsorption": false, "duration": 0.8, "maxOrder": 2, "rays": 40000}"#)
+        var plan = s.resolve(threads: 2)
+        plan.rayPasses = RayPasses.maximum
+        let response = HybridSimulator.run(scene: s, speakerIndex: 0, plan: plan)
+        XCTAssertEqual(response.rays!.rays, 40000)
+    }
+
     func testAutoRaysTakeOnlyThePassesTheWorkBudgetHolds() throws {
         // 64 speakers (the most a room file takes) over 10 s in a 60 m³ room: eight passes of the auto ray count would be beyond
         // the reflection budget, so auto takes fewer — and the estimate of what it may trace stays
