@@ -42,12 +42,15 @@ public enum HybridSimulator {
         let directBin = Int((speaker.position.distance(to: scene.listener.position) / scene.air.speedOfSound + speaker.delaySeconds)
                             / EnergyResponse.binSeconds)
         var traced = RayTracer.run(scene: scene, speakerIndex: speakerIndex, plan: plan, progress: progress)
+        var replicates = RayPasses.replicates(specular: specularEnergy, traced: traced)
         // More independent passes while the counting noise says the parameters are not yet
         // decision grade; the result is their mean (field and batches alike).
         var passes = 1
-        while passes < plan.rayPasses && !RayPasses.isDecisionGrade(specular: specularEnergy, traced: traced, onsetBin: directBin) {
+        while passes < plan.rayPasses
+                && !RayPasses.isDecisionGrade(specular: specularEnergy, traced: traced, replicates: replicates, onsetBin: directBin) {
             let more = RayTracer.run(scene: scene, speakerIndex: speakerIndex, plan: plan, pass: passes)
             traced = RayPasses.mean(traced, weight: passes, more)
+            replicates = RayPasses.replicates(specular: specularEnergy, traced: traced)
             passes += 1
         }
         var tail = ReverbTail.synthesize(field: traced.field, volume: scene.volume, speedOfSound: scene.air.speedOfSound,
@@ -58,7 +61,7 @@ public enum HybridSimulator {
         let lateStart = speaker.position.distance(to: scene.listener.position) / scene.air.speedOfSound + speaker.delaySeconds + 0.08
         let late = traced.field.lateEnergy(after: lateStart)
         result.energy.add(field: traced.field)
-        result.energyReplicates = RayPasses.replicates(specular: specularEnergy, traced: traced)
+        result.energyReplicates = replicates
         for b in result.lateEnergy.indices {
             result.lateEnergy[b] += late.total[min(b, late.total.count - 1)]
             result.lateLateralEnergy[b] += late.lateral[min(b, late.lateral.count - 1)]

@@ -33,13 +33,14 @@ public enum RayPasses {
     }
 
     /// Whether every EDT, T30, C80 and C50 of 250 Hz – 4 kHz read from the expected response (the
-    /// image sources plus the field, from bin `onsetBin`) has σ̂ within the targets. A parameter
-    /// the response does not give (a decay too short for T30) is not asked for.
-    static func isDecisionGrade(specular: EnergyResponse, traced: RayTracingResult, onsetBin: Int) -> Bool {
-        guard traced.batches.count > 1 else { return true }
+    /// image sources plus the field, from bin `onsetBin`) has σ̂ within the targets, σ̂ from
+    /// `replicates` (`replicates(specular:traced:)` of the same run). A parameter the response does
+    /// not give (a decay too short for T30) is not asked for.
+    static func isDecisionGrade(specular: EnergyResponse, traced: RayTracingResult, replicates others: [EnergyResponse],
+                                onsetBin: Int) -> Bool {
+        guard others.count > 1 else { return true }
         var full = specular
         full.add(field: traced.field)
-        let others = replicates(specular: specular, traced: traced)
         let rate = 1 / EnergyResponse.binSeconds
         let onset = max(0, min(full.binCount - 1, onsetBin))
         for (b, label) in FrequencyBands.octaves.labels.enumerated() where bandLabels.contains(label) {
