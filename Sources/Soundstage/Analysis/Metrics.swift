@@ -78,8 +78,8 @@ extension SpeakerMetrics {
     /// interference with the specular arrivals, move EDT, T30 and C80 from seed to seed as much as
     /// the setups a user compares differ. The broadband figures and the binaural ones stay those of
     /// the responses themselves.
-    /// `expected.replicates`, when given, are leave-one-batch-out versions of it: each band
-    /// parameter then carries the jackknife standard error (`Jackknife`). `expectedIACCEarly`, when
+    /// `expected.replicates`, when given, are its half-sample replicates: each band
+    /// parameter then carries the standard error of balanced half-samples (`HalfSamples`). `expectedIACCEarly`, when
     /// given, replaces the BRIR's per-band IACC_E (and so the width) by its mean over the tail's
     /// random realizations (`ExpectedEarlyCoherence`).
     ///
@@ -100,7 +100,7 @@ extension SpeakerMetrics {
             for (b, label) in octaves.labels.enumerated() where octaves.centres[b] < OctaveFilter.limit(sampleRate: Double(sampleRate)) {
                 var p = ImpulseResponseAnalyzer.parameters(energy: expected.response.band(b), onset: onset, fs: rate, noiseless: true)
                 let replicates = expected.replicates.map { ImpulseResponseAnalyzer.parameters(energy: $0.band(b), onset: onset, fs: rate, noiseless: true) }
-                if replicates.count > 1 { Jackknife.attach(to: &p, replicates: replicates) }
+                if replicates.count > 1 { HalfSamples.attach(to: &p, replicates: replicates) }
                 omni.bands[label] = p
             }
         }

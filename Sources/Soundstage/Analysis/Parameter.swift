@@ -4,8 +4,8 @@ import Foundation
 public struct Parameter: Codable, Sendable, Equatable {
     public var value: Double?
     public var missing: String?
-    /// Standard error of a simulated value from the ray tracer's counting noise (the jackknife over
-    /// its eight independent ray batches, `Jackknife`); absent for a deterministic value or a measured one.
+    /// Standard error of a simulated value from the ray tracer's counting noise (balanced half-samples
+    /// of its eight independent ray batches, `HalfSamples`); absent for a deterministic value or a measured one.
     public var uncertainty: Double?
 
     public static func of(_ v: Double) -> Parameter { v.isFinite ? Parameter(value: v, missing: nil, uncertainty: nil) : .missing("not finite") }
@@ -35,7 +35,7 @@ public struct Parameter: Codable, Sendable, Equatable {
         + "twice the two runs' combined counting noise (|Δ| < 2√(σ₁² + σ₂²))"
 
     /// The note that explains "±" in a summary.
-    public static let uncertaintyNote = "± the standard error of the ray tracer's counting noise (jackknife over its 8 independent ray "
-        + "batches): another seed moves the value by about this much; more rays (--rays) shrink it as 1/√rays"
+    public static let uncertaintyNote = "± the standard error of the ray tracer's counting noise (balanced halves of its 8 independent "
+        + "ray batches): another seed moves the value by about this much; more rays (--rays) shrink it as 1/√rays"
 
 }

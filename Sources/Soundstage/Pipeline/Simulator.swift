@@ -225,7 +225,7 @@ public struct Simulator: Sendable {
     }
 
     /// The expected energy response of a speaker (`EnergyResponse`) in the units of the RIR's
-    /// octave-filtered energy, and its leave-one-batch-out replicates: the image sources' and the ray
+    /// octave-filtered energy, and its half-sample replicates (`HalfSamples`): the image sources' and the ray
     /// field's energies per band, each band weighted by what its octave filter passes of a flat
     /// spectrum (`EnergyResponse.bandWeight`), with the wave part the geometric share above the
     /// crossover, plus the wave response's own energy through the crossover's low-pass and the

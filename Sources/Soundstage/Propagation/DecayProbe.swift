@@ -5,9 +5,13 @@ import Foundation
 /// the Sabine RT60, and per octave the reverberation time of the field's decay fitted from −5 to
 /// −25 dB (T20, ISO 3382-1 §5.3.3, which the probe's counting noise still resolves). It serves the
 /// automatic duration: statistical formulas assume a diffuse field and miss the slow decay of sound
-/// travelling between the harder surfaces of a room whose absorption is uneven.
+/// travelling between the harder surfaces of a room whose absorption is uneven. The probe traces
+/// with its own seed, so the plan it shapes (duration, image-source order, ray count) is the
+/// room's and the same for every `simulation.seed`: another seed changes only the run's rays.
 enum DecayProbe {
     static let rays = 4000
+    /// The probe's own seed ("PROB"), whatever the room file's.
+    static let seed: UInt64 = 0x5052_4F42
 
     /// The longest T20 over the octaves, seconds (nil when no band could be fitted or the room has
     /// no speaker).
@@ -17,7 +21,11 @@ enum DecayProbe {
                                       maxOrderNote: "", threads: max(1, threads), detailOrder: 0)
         plan.rays = rays
         plan.receiverRadius = scene.autoReceiverRadius()
-        let field = RayTracer.run(scene: scene, speakerIndex: 0, plan: plan).field
+        // The probe's rays are the room's, not the seed's: the plan (duration, image-source order,
+        // ray count) is then the same for every seed, and another seed moves only the rays of the run.
+        var probe = scene
+        probe.simulation.seed = seed
+        let field = RayTracer.run(scene: probe, speakerIndex: 0, plan: plan).field
         let speaker = scene.speakers[0]
         let onset = Int((speaker.position.distance(to: scene.listener.position) / scene.air.speedOfSound + speaker.delaySeconds) / field.binSeconds)
         var longest: Double?

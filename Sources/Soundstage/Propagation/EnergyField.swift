@@ -59,15 +59,6 @@ public struct EnergyField: Sendable {
         for i in directional.indices { directional[i] += other.directional[i] }
     }
 
-    /// (self − other) × scale, bin by bin and cell by cell (a leave-one-batch-out estimate).
-    mutating func subtract(_ other: EnergyField, scale: Double) {
-        precondition(other.omni.count == omni.count && other.directional.count == directional.count)
-        let f = Float(scale)
-        // Rounding may leave −ε where only `other` had energy: clamped to 0.
-        for i in omni.indices { let d = (omni[i] - other.omni[i]) * f; omni[i] = d.replacing(with: 0, where: d .< 0) }
-        for i in directional.indices { let d = (directional[i] - other.directional[i]) * f; directional[i] = d.replacing(with: 0, where: d .< 0) }
-    }
-
     /// Multiplies the energy at time `seconds` per band by `factors` (lanes beyond the bands ignored):
     /// `factor(t)` is evaluated at each bin's and each frame's centre.
     mutating func scale(by factor: (_ seconds: Double) -> SIMD8<Float>) {

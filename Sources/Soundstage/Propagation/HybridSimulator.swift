@@ -25,8 +25,9 @@ public struct SpeakerResponse: Sendable {
 ///   and specular paths of higher order than the image sources (see `RayTracer`).
 /// - The field becomes a Poisson tail (`ReverbTail`): its arrivals are added to the omni RIR and,
 ///   within the binaural early window, also go through HRIRs.
-/// - With `rays: "auto"` the rays come in up to `ResolvedSimulation.rayPasses` independent passes,
-///   as many as the parameters' counting noise asks for (`RayPasses`).
+/// - With `rays: "auto"` the rays come in up to `ResolvedSimulation.rayPasses` independent passes
+///   (at least two where the budget holds them), as many as the parameters' counting noise asks
+///   for (`RayPasses`).
 /// With `rays` 0 the image sources alone model the room, with the full reflection factor √(1 − α)
 /// (scattered energy stays in the specular paths rather than being lost).
 public enum HybridSimulator {
@@ -42,17 +43,22 @@ public enum HybridSimulator {
         let directBin = Int((speaker.position.distance(to: scene.listener.position) / scene.air.speedOfSound + speaker.delaySeconds)
                             / EnergyResponse.binSeconds)
         var traced = RayTracer.run(scene: scene, speakerIndex: speakerIndex, plan: plan, progress: progress)
-        var replicates = RayPasses.replicates(specular: specularEnergy, traced: traced)
-        // More independent passes while the counting noise says the parameters are not yet
-        // decision grade; the result is their mean (field and batches alike).
+        // More independent passes (at least `RayPasses.minimum`) while the counting noise says the
+        // parameters are not yet decision grade; the result is their mean (field and batches alike).
+        var records = plan.rayPasses > 1 ? [RayPasses.PassRecord(specular: specularEnergy, pass: traced, onsetBin: directBin)] : []
+        func meanIsDecisionGrade() -> Bool {
+            var response = specularEnergy
+            response.add(field: traced.field)
+            return RayPasses.isDecisionGrade(mean: RayPasses.checked(response, onsetBin: directBin), passes: records)
+        }
         var passes = 1
-        while passes < plan.rayPasses
-                && !RayPasses.isDecisionGrade(specular: specularEnergy, traced: traced, replicates: replicates, onsetBin: directBin) {
+        while passes < plan.rayPasses && (passes < RayPasses.minimum || !meanIsDecisionGrade()) {
             let more = RayTracer.run(scene: scene, speakerIndex: speakerIndex, plan: plan, pass: passes)
+            records.append(RayPasses.PassRecord(specular: specularEnergy, pass: more, onsetBin: directBin))
             traced = RayPasses.mean(traced, weight: passes, more)
-            replicates = RayPasses.replicates(specular: specularEnergy, traced: traced)
             passes += 1
         }
+        let replicates = RayPasses.replicates(specular: specularEnergy, traced: traced)
         var tail = ReverbTail.synthesize(field: traced.field, volume: scene.volume, speedOfSound: scene.air.speedOfSound,
                                          seed: scene.simulation.seed, speakerIndex: speakerIndex)
         if scene.simulation.airAbsorption {

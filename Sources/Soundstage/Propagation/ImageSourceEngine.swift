@@ -26,8 +26,9 @@ public struct ImageSourceResult: Sendable {
     public var lateLateralEnergy: [Double]
     /// The paths' energies per band at their delays (`EnergyResponse`; the hybrid adds the ray field).
     public var energy: EnergyResponse
-    /// With rays: `energy` recomputed with each of the ray tracer's eight batches left out, for the
-    /// jackknife estimate of the counting noise of every parameter (`Jackknife`); empty without.
+    /// With rays: `energy` recomputed from each balanced half of the ray tracer's eight batches, in
+    /// complementary pairs, for the estimate of the counting noise of every parameter
+    /// (`HalfSamples`); empty without.
     public var energyReplicates: [EnergyResponse] = []
 }
 

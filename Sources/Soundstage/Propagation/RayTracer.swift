@@ -12,7 +12,7 @@ public struct RayTracingResult: Sendable {
     /// Extra rays made by splitting (see `RayTracer`).
     public var splitRays: Int = 0
     /// The field as eight independent estimates (rays k, k + 8, k + 16, …), whose
-    /// sum is `field` up to rounding: their scatter measures the counting noise (`Jackknife`).
+    /// sum is `field` up to rounding: their scatter measures the counting noise (`HalfSamples`).
     public var batches: [EnergyField] = []
 }
 
@@ -50,7 +50,7 @@ public struct RayTracingResult: Sendable {
 /// - Splitting (the weight windows of Monte Carlo transport): where absorption is uneven (an
 ///   audience floor, a treated ceiling) the late decay rides on the few rays that keep missing the
 ///   absorbing surfaces: in the example hall at 50 000 rays one seed's 1 kHz T30 read 2.84 s
-///   against ≈ 1.6–1.8 s for the others. A ray carrying more than 4× what the strongest emitted
+///   against ≈ 1.6–1.8 s for the others. A ray carrying more than 2× what the strongest emitted
 ///   ray keeps after as many reflections of the room's mean absorption, e₀(1 − ᾱ)ⁿ, becomes up to
 ///   4 rays sharing its energy that continue independently (at most 15 extra per emitted ray;
 ///   unbiased: each copy's expectation is 1/k of the ray's). Rooms with even absorption hardly split (BRAS CR2: no change in time or result).
@@ -65,7 +65,7 @@ public enum RayTracer {
     /// Splitting: a ray carrying more than 2^splitExcess times what the strongest emitted ray keeps
     /// after as many reflections of the room's mean absorption becomes up to `maximumCopies` rays
     /// sharing its energy, at most `splitBudget` extra copies per emitted ray (see above).
-    static let splitExcess = 2.0
+    static let splitExcess = 1.0
     static let maximumCopies = 4
     static let splitBudget = 15
 

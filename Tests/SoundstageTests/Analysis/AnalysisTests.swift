@@ -358,6 +358,31 @@ final class AnalysisTests: XCTestCase {
         }
     }
 
+    func testThePlanIsTheRoomsWhateverTheSeed() throws {
+        // The automatic duration comes from a ray probe; were its rays the seed's, another seed
+        // would change the duration, the image sources' order and the ray count, and move T30 by
+        // more than the run's own error bar says (the 5.1 theatre: 2× it). Seeds 1 and 2 of a room
+        // whose absorption is uneven (where the probe decides) must plan the same run.
+        func plan(seed: Int) throws -> ResolvedSimulation {
+            try RoomFile.parse("""
+            {"room": {"shoebox": {"width": 6, "length": 5, "height": 3}},
+             "surfaces": {"all": {"absorption": 0.03, "scattering": 0.1}, "floor": {"absorption": 0.8, "scattering": 0.1}},
+             "speakers": [{"name": "S", "position": [1.5, 1.2, 1.4], "directivity": "omni"}], "listener": {"position": [4.1, 3.3, 1.3]},
+             "simulation": {"seed": \(seed)}}
+            """).resolve(threads: 2)
+        }
+        let one = try plan(seed: 1), two = try plan(seed: 2)
+        let room = try RoomFile.parse("""
+            {"room": {"shoebox": {"width": 6, "length": 5, "height": 3}},
+             "surfaces": {"all": {"absorption": 0.03, "scattering": 0.1}, "floor": {"absorption": 0.8, "scattering": 0.1}},
+             "speakers": [{"name": "S", "position": [1.5, 1.2, 1.4], "directivity": "omni"}], "listener": {"position": [4.1, 3.3, 1.3]}}
+            """)
+        XCTAssertGreaterThan(one.durationSeconds, 1.5 * room.statisticalRT60().sabine.values.max()!, "the probe decides here")
+        XCTAssertEqual(one.durationSeconds, two.durationSeconds)
+        XCTAssertEqual(one.maxOrder, two.maxOrder)
+        XCTAssertEqual(one.rays, two.rays)
+    }
+
     func testAutomaticDurationCoversTheDecayOfAnUnevenlyAbsorbingRoom() throws {
         // Absorbing floor and ceiling (α 0.8), hard walls (α 0.03): Sabine says 0.29 s, but sound
         // travelling horizontally between the walls rings for about a second (Fitzroy 1959). The
@@ -384,15 +409,24 @@ final class AnalysisTests: XCTestCase {
         }
     }
 
-    func testJackknifeOfTheMeanIsTheStandardErrorOfTheMean() {
-        // For the mean, the delete-one jackknife reproduces the textbook standard error s/√n exactly
-        // (Efron & Tibshirani 1993, §11.2): a check independent of any simulation.
+    func testHalfSamplesOfTheMeanGiveTheStandardErrorOfTheMean() {
+        // For the mean, balanced half-samples reproduce the textbook standard error s/√n exactly
+        // (the Hadamard rows are orthogonal): a check independent of any simulation.
         let x = [3.1, 2.7, 3.9, 3.3, 2.2, 4.1, 3.0, 2.8]
         let n = Double(x.count), mean = x.reduce(0, +) / n
         let s = (x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)).squareRoot()
-        let replicates = x.indices.map { k in (x.reduce(0, +) - x[k]) / (n - 1) }
-        XCTAssertEqual(Jackknife.standardError(replicates)!, s / n.squareRoot(), accuracy: 1e-12)
-        XCTAssertNil(Jackknife.standardError([1]))
+        let halves = HalfSamples.halves(of: x.count)
+        XCTAssertEqual(halves.count, 14)
+        for r in stride(from: 0, to: halves.count, by: 2) {
+            XCTAssertEqual(halves[r].count, 4)
+            XCTAssertEqual(Set(halves[r]).union(halves[r + 1]), Set(0..<8), "a pair splits the batches")
+        }
+        // Balanced: every two batches are together in the same number of halves (3 of 14).
+        for i in 0..<8 { for j in (i + 1)..<8 { XCTAssertEqual(halves.filter { $0.contains(i) && $0.contains(j) }.count, 3) } }
+        let replicates = halves.map { h in h.reduce(0) { $0 + x[$1] } / Double(h.count) }
+        XCTAssertEqual(HalfSamples.standardError(replicates)!, s / n.squareRoot(), accuracy: 1e-12)
+        XCTAssertNil(HalfSamples.standardError([1]))
+        XCTAssertTrue(HalfSamples.halves(of: 6).isEmpty, "a Sylvester design needs a power of two")
         // Two values differ significantly only beyond twice their combined standard error.
         var a = Parameter.of(1.00), b = Parameter.of(1.25)
         a.uncertainty = 0.1; b.uncertainty = 0.1          // 2√0.02 = 0.283 > 0.25
