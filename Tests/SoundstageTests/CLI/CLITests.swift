@@ -183,7 +183,7 @@ final class CLITests: XCTestCase {
 
     func testCompareTwoPlacementsAndMetricsFile() throws {
         let out = TestPaths.temporaryFolder()
-        let r = try soundstage(["compare", "rooms/home-studio.json", "rooms/home-studio-wide.json", "--max-order", "3", "--duration", "0.2", "-o", out.path])
+        let r = try soundstage(["compare", "rooms/home-studio.json", "rooms/home-studio-wide.json", "--max-order", "3", "--duration", "0.2", "--rays", "20000", "-o", out.path])
         XCTAssertEqual(r.status, 0, r.stderr)
         let header = r.stdout.components(separatedBy: "\n")[0]
         for column in ["home-studio L", "home-studio R", "home-studio-wide L", "home-studio-wide R"] { XCTAssertTrue(header.contains(column), header) }
@@ -328,11 +328,11 @@ final class CLITests: XCTestCase {
         let out = TestPaths.temporaryFolder()
         let music = out.appendingPathComponent("demo.wav").path
         XCTAssertEqual(try soundstage(["demo-signal", music]).status, 0)
-        let first = try soundstage(["render", "rooms/home-studio.json", "--input", music, "-o", out.path])
+        let first = try soundstage(["render", "rooms/home-studio.json", "--input", music, "--rays", "20000", "-o", out.path])
         XCTAssertEqual(first.status, 0, first.stderr)
         let rendered = try AudioFile.read(out.appendingPathComponent("home-studio/render-demo.wav").path)
         XCTAssertEqual(rendered.channelCount, 2)
-        let second = try soundstage(["render", "rooms/home-studio.json", "--input", music, "-o", out.path])
+        let second = try soundstage(["render", "rooms/home-studio.json", "--input", music, "--rays", "20000", "-o", out.path])
         XCTAssertTrue(second.stderr.contains("reusing the BRIRs"), second.stderr) // nothing changed: no new simulation
         // The output may not be the input, and a bad EQ file stops before anything is written.
         let same = try soundstage(["render", "rooms/home-studio.json", "--input", music, "--output", music, "-o", out.path])
