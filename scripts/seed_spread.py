@@ -39,7 +39,7 @@ def main():
                         spread, mean = max(values) - min(values), sum(values) / len(values)
                         predicted = 2.33 * sum(sigmas) / len(sigmas) if sigmas else float("nan")
                         if relative:
-                            cells.append(f"{band}: {100 * spread / mean:.0f}% [{100 * predicted / mean:.0f}%]")
+                            cells.append(f"{band}: {100 * spread / mean:.1f}% [{100 * predicted / mean:.1f}%]")
                         else:
                             cells.append(f"{band}: {spread:.2f} [{predicted:.2f}] dB")
                     print(f"  {metric:4s} " + "  ".join(cells))
