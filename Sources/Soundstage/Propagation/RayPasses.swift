@@ -69,11 +69,6 @@ public enum RayPasses {
                 return sigma * sigma
             }
         }
-
-        init(values: [Double?], variances: [Double?]) {
-            self.values = values
-            self.variances = variances
-        }
     }
 
     /// Whether every parameter of `mean` (`checked(_:onsetBin:)` of the passes' mean response) has
