@@ -363,20 +363,16 @@ final class AnalysisTests: XCTestCase {
         // would change the duration, the image sources' order and the ray count, and move T30 by
         // more than the run's own error bar says (the 5.1 theatre: 2× it). Seeds 1 and 2 of a room
         // whose absorption is uneven (where the probe decides) must plan the same run.
-        func plan(seed: Int) throws -> ResolvedSimulation {
+        func scene(seed: Int) throws -> Scene {
             try RoomFile.parse("""
             {"room": {"shoebox": {"width": 6, "length": 5, "height": 3}},
              "surfaces": {"all": {"absorption": 0.03, "scattering": 0.1}, "floor": {"absorption": 0.8, "scattering": 0.1}},
              "speakers": [{"name": "S", "position": [1.5, 1.2, 1.4], "directivity": "omni"}], "listener": {"position": [4.1, 3.3, 1.3]},
              "simulation": {"seed": \(seed)}}
-            """).resolve(threads: 2)
-        }
-        let one = try plan(seed: 1), two = try plan(seed: 2)
-        let room = try RoomFile.parse("""
-            {"room": {"shoebox": {"width": 6, "length": 5, "height": 3}},
-             "surfaces": {"all": {"absorption": 0.03, "scattering": 0.1}, "floor": {"absorption": 0.8, "scattering": 0.1}},
-             "speakers": [{"name": "S", "position": [1.5, 1.2, 1.4], "directivity": "omni"}], "listener": {"position": [4.1, 3.3, 1.3]}}
             """)
+        }
+        let room = try scene(seed: 1)
+        let one = room.resolve(threads: 2), two = try scene(seed: 2).resolve(threads: 2)
         XCTAssertGreaterThan(one.durationSeconds, 1.5 * room.statisticalRT60().sabine.values.max()!, "the probe decides here")
         XCTAssertEqual(one.durationSeconds, two.durationSeconds)
         XCTAssertEqual(one.maxOrder, two.maxOrder)
